@@ -1,0 +1,25 @@
+/// Why a ledger transaction was refused. Messages name the transaction's key.
+public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
+    case empty(key: String)
+    case unbalanced(key: String, currency: String, sum: Int64)
+    case zeroPosting(key: String, account: String)
+    case currencyMismatch(key: String, account: String, amountCurrency: String)
+    case invalidKey(String)
+    case invalidAccountCode(String)
+    case overflow(key: String)
+    /// The key was used before for a transaction with different content.
+    case keyReused(key: String)
+
+    public var description: String {
+        switch self {
+        case let .empty(key): "transaction \(key) needs at least two postings"
+        case let .unbalanced(key, currency, sum): "transaction \(key) does not balance in \(currency): postings sum to \(sum) minor units"
+        case let .zeroPosting(key, account): "transaction \(key) posts zero to \(account)"
+        case let .currencyMismatch(key, account, amountCurrency): "transaction \(key) posts \(amountCurrency) to \(account)"
+        case let .invalidKey(key): "idempotency key must be 1-200 printable characters: \(key.prefix(40))"
+        case let .invalidAccountCode(code): "not a ledger account code (kind:owner:CCY): \(code)"
+        case let .overflow(key): "transaction \(key) overflows"
+        case let .keyReused(key): "idempotency key \(key) was already used for a different transaction"
+        }
+    }
+}

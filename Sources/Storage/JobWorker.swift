@@ -1,0 +1,47 @@
+import Logging
+import ServiceLifecycle
+
+/// Runs queued jobs with registered handlers until the service group shuts down.
+public struct JobWorker: Service {
+    public typealias Handler = @Sendable (Job) async throws -> Void
+    let queue: JobQueue
+    let handlers: [String: Handler]
+    let logger: Logger
+    let pollInterval: Duration
+
+    public init(queue: JobQueue, handlers: [String: Handler], logger: Logger, pollInterval: Duration = .milliseconds(500)) {
+        self.queue = queue
+        self.handlers = handlers
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let worked = (try? await runOnce()) ?? 0
+            if worked == 0 {
+                try? await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+
+    /// Claims and runs one round of due jobs; returns how many ran.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let jobs = try await queue.claim(limit: 20)
+        for job in jobs {
+            guard let handler = handlers[job.kind] else {
+                try await queue.fail(job, error: "no handler for job kind \(job.kind)")
+                continue
+            }
+            do {
+                try await handler(job)
+                try await queue.complete(job.id)
+            } catch {
+                logger.warning("job failed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(error)"])
+                try await queue.fail(job, error: "\(error)")
+            }
+        }
+        return jobs.count
+    }
+}

@@ -1,0 +1,119 @@
+import BrokerCore
+import Ledger
+import Logging
+import PostgresNIO
+
+/// Posts ledger batches to PostgreSQL with a fixed number of set-based statements
+/// per batch (`unnest` over arrays), whatever the batch size.
+struct PostgresLedgerWriter: LedgerWriter {
+    let client: PostgresClient
+    let clock: any PipstackClock
+    let logger: Logger
+
+    func post(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
+        // Later occurrences of a key inside one batch are judged against the first.
+        var firstIndex: [String: Int] = [:]
+        var unique: [LedgerTransaction] = []
+        for (index, transaction) in batch.enumerated() where firstIndex[transaction.idempotencyKey] == nil {
+            firstIndex[transaction.idempotencyKey] = index
+            unique.append(transaction)
+        }
+        let postedAt = clock.nowMicros()
+        let logger = logger
+        let uniqueOutcomes: [String: PostingOutcome] = try await client.withTransaction(logger: logger) { connection in
+            let accountIDs = try await Self.ensureAccounts(unique, on: connection, at: postedAt, logger: logger)
+            let inserted = try await Self.insertTransactions(unique, on: connection, at: postedAt, logger: logger)
+            var outcomes: [String: PostingOutcome] = [:]
+            var seqs: [Int64] = [], legs: [Int64] = [], accounts: [Int64] = [], amounts: [Int64] = []
+            var deltas: [Int64: Int64] = [:]
+            var lastSeq: Int64 = 0
+            for transaction in unique {
+                guard let seq = inserted[transaction.idempotencyKey] else { continue }
+                outcomes[transaction.idempotencyKey] = .posted
+                lastSeq = max(lastSeq, seq)
+                for (leg, posting) in transaction.postings.enumerated() {
+                    let account = accountIDs[posting.account.code] ?? 0
+                    seqs.append(seq); legs.append(Int64(leg)); accounts.append(account); amounts.append(posting.amount)
+                    deltas[account, default: 0] += posting.amount
+                }
+            }
+            if !seqs.isEmpty {
+                try await connection.query("""
+                    INSERT INTO ledger_postings (tx_seq, leg, account_id, amount)
+                    SELECT * FROM unnest(\(seqs)::bigint[], \(legs)::int[], \(accounts)::bigint[], \(amounts)::bigint[])
+                    """, logger: logger)
+                let balanceAccounts = Array(deltas.keys)
+                let balanceDeltas = balanceAccounts.map { deltas[$0] ?? 0 }
+                try await connection.query("""
+                    INSERT INTO ledger_balances (account_id, balance, last_tx_seq)
+                    SELECT a, d, \(lastSeq) FROM unnest(\(balanceAccounts)::bigint[], \(balanceDeltas)::bigint[]) AS t(a, d)
+                    ON CONFLICT (account_id) DO UPDATE
+                    SET balance = ledger_balances.balance + excluded.balance, last_tx_seq = excluded.last_tx_seq
+                    """, logger: logger)
+            }
+            let existing = unique.filter { inserted[$0.idempotencyKey] == nil }
+            if !existing.isEmpty {
+                let keys = existing.map(\.idempotencyKey)
+                var stored: [String: Int64] = [:]
+                let rows = try await connection.query(
+                    "SELECT idempotency_key, fingerprint FROM ledger_transactions WHERE idempotency_key = ANY(\(keys)::text[])",
+                    logger: logger)
+                for try await (key, fingerprint) in rows.decode((String, Int64).self) { stored[key] = fingerprint }
+                for transaction in existing {
+                    outcomes[transaction.idempotencyKey] = stored[transaction.idempotencyKey] == transaction.fingerprint ? .duplicate : .keyConflict
+                }
+            }
+            return outcomes
+        }
+        return batch.enumerated().map { index, transaction in
+            let key = transaction.idempotencyKey
+            let first = firstIndex[key] ?? index
+            if first == index { return uniqueOutcomes[key] ?? .keyConflict }
+            let original = batch[first]
+            // A repeat inside the batch never posts again.
+            return original.fingerprint == transaction.fingerprint && uniqueOutcomes[key] != .keyConflict ? .duplicate : .keyConflict
+        }
+    }
+
+    private static func ensureAccounts(_ batch: [LedgerTransaction], on connection: PostgresConnection, at time: Int64, logger: Logger) async throws -> [String: Int64] {
+        var seen = Set<String>()
+        var codes: [String] = [], kinds: [String] = [], owners: [String] = [], currencies: [String] = []
+        for transaction in batch {
+            for posting in transaction.postings where seen.insert(posting.account.code).inserted {
+                codes.append(posting.account.code)
+                kinds.append(posting.account.kind.rawValue)
+                owners.append(posting.account.owner)
+                currencies.append(posting.account.currency.code)
+            }
+        }
+        try await connection.query("""
+            INSERT INTO ledger_accounts (code, kind, owner, currency, created_at)
+            SELECT c, k, o, cur, \(time) FROM unnest(\(codes)::text[], \(kinds)::text[], \(owners)::text[], \(currencies)::text[]) AS t(c, k, o, cur)
+            ORDER BY c ON CONFLICT (code) DO NOTHING
+            """, logger: logger)
+        var ids: [String: Int64] = [:]
+        let rows = try await connection.query("SELECT code, id FROM ledger_accounts WHERE code = ANY(\(codes)::text[])", logger: logger)
+        for try await (code, id) in rows.decode((String, Int64).self) { ids[code] = id }
+        return ids
+    }
+
+    private static func insertTransactions(_ batch: [LedgerTransaction], on connection: PostgresConnection, at time: Int64, logger: Logger) async throws -> [String: Int64] {
+        let keys = batch.map(\.idempotencyKey)
+        let fingerprints = batch.map(\.fingerprint)
+        let kinds = batch.map(\.kind)
+        let memos = batch.map(\.memo)
+        let occurred = batch.map(\.occurredAt)
+        let ordinals = (0..<batch.count).map(Int64.init)
+        let rows = try await connection.query("""
+            INSERT INTO ledger_transactions (idempotency_key, fingerprint, kind, memo, occurred_at, posted_at)
+            SELECT k, f, kd, m, o, \(time)
+            FROM unnest(\(keys)::text[], \(fingerprints)::bigint[], \(kinds)::text[], \(memos)::text[], \(occurred)::bigint[], \(ordinals)::bigint[]) AS t(k, f, kd, m, o, n)
+            ORDER BY n
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING idempotency_key, seq
+            """, logger: logger)
+        var inserted: [String: Int64] = [:]
+        for try await (key, seq) in rows.decode((String, Int64).self) { inserted[key] = seq }
+        return inserted
+    }
+}

@@ -1,0 +1,82 @@
+import VaporCSQLite
+
+/// A raw SQLite C-API connection with persistent prepared statements, for the
+/// set-based hot paths (ledger batches) that SQLKit's per-statement overhead would
+/// slow down 200-fold. Not thread-safe: its owner confines it to one queue.
+final class SQLiteHandle {
+    private(set) var raw: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+
+    init(path: String) throws {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let code = sqlite_nio_sqlite3_open_v2(path, &raw, flags, nil)
+        guard code == SQLITE_OK else {
+            let message = raw.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite_nio_sqlite3_close(raw)
+            throw StorageError.sqlite(code: code, message: message)
+        }
+        for pragma in SQLitePragmas.connection { try execute(pragma) }
+    }
+
+    deinit {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        sqlite_nio_sqlite3_close(raw)
+    }
+
+    func execute(_ sql: String) throws {
+        let code = sqlite_nio_sqlite3_exec(raw, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw error(code) }
+    }
+
+    /// A prepared statement, cached for the life of the connection.
+    func statement(_ sql: String) throws -> Statement {
+        if let cached = statements[sql] {
+            sqlite_nio_sqlite3_reset(cached)
+            sqlite_nio_sqlite3_clear_bindings(cached)
+            return Statement(raw: cached, handle: self)
+        }
+        var prepared: OpaquePointer?
+        let code = sqlite_nio_sqlite3_prepare_v3(raw, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+        guard code == SQLITE_OK, let prepared else { throw error(code) }
+        statements[sql] = prepared
+        return Statement(raw: prepared, handle: self)
+    }
+
+    var changes: Int32 { sqlite_nio_sqlite3_changes(raw) }
+    var lastInsertRowID: Int64 { sqlite_nio_sqlite3_last_insert_rowid(raw) }
+
+    func error(_ code: Int32) -> StorageError {
+        .sqlite(code: code, message: String(cString: sqlite_nio_sqlite3_errmsg(raw)))
+    }
+
+    /// Binding and stepping one prepared statement.
+    struct Statement {
+        let raw: OpaquePointer
+        unowned let handle: SQLiteHandle
+
+        /// SQLITE_TRANSIENT: SQLite copies the text, so Swift strings need not outlive the call.
+        private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+        func bind(_ index: Int32, _ value: Int64) { sqlite_nio_sqlite3_bind_int64(raw, index, value) }
+        func bind(_ index: Int32, _ value: String) {
+            sqlite_nio_sqlite3_bind_text(raw, index, value, -1, Statement.transient)
+        }
+
+        /// Steps once; true when a row is ready.
+        @discardableResult
+        func step() throws -> Bool {
+            let code = sqlite_nio_sqlite3_step(raw)
+            switch code {
+            case SQLITE_ROW: return true
+            case SQLITE_DONE: return false
+            default: throw handle.error(code)
+            }
+        }
+
+        func int64(_ column: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(raw, column) }
+
+        func reset() {
+            sqlite_nio_sqlite3_reset(raw)
+        }
+    }
+}

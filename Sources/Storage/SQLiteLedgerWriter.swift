@@ -1,0 +1,122 @@
+import BrokerCore
+import Dispatch
+import Ledger
+
+/// Posts ledger batches to SQLite through its own C-API connection, confined to one
+/// serial queue: one writer per ledger, persistent prepared statements, one
+/// transaction (and one fsync) per batch.
+final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
+    // `handle` and `accountIDs` are touched only on `queue`.
+    private let handle: SQLiteHandle
+    private var accountIDs: [String: Int64] = [:]
+    private let queue = DispatchQueue(label: "pipstack.ledger.sqlite-writer")
+    private let clock: any PipstackClock
+
+    init(path: String, clock: any PipstackClock) throws {
+        handle = try SQLiteHandle(path: path)
+        self.clock = clock
+    }
+
+    func post(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.postOnQueue(batch) })
+            }
+        }
+    }
+
+    private func postOnQueue(_ batch: [LedgerTransaction]) throws -> [PostingOutcome] {
+        try handle.execute("BEGIN IMMEDIATE")
+        let cacheBefore = accountIDs
+        do {
+            let outcomes = try write(batch)
+            try handle.execute("COMMIT")
+            return outcomes
+        } catch {
+            try? handle.execute("ROLLBACK")
+            accountIDs = cacheBefore   // ids created in the rolled-back transaction are gone
+            throw error
+        }
+    }
+
+    private func write(_ batch: [LedgerTransaction]) throws -> [PostingOutcome] {
+        let postedAt = clock.nowMicros()
+        let insertTransaction = try handle.statement("""
+            INSERT INTO ledger_transactions (idempotency_key, fingerprint, kind, memo, occurred_at, posted_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING
+            """)
+        let insertPosting = try handle.statement("INSERT INTO ledger_postings (tx_seq, leg, account_id, amount) VALUES (?1, ?2, ?3, ?4)")
+        let findFingerprint = try handle.statement("SELECT fingerprint FROM ledger_transactions WHERE idempotency_key = ?1")
+        var deltas: [Int64: Int64] = [:]
+        var lastSeq: Int64 = 0
+        var outcomes: [PostingOutcome] = []
+        outcomes.reserveCapacity(batch.count)
+        for transaction in batch {
+            let fingerprint = transaction.fingerprint
+            insertTransaction.reset()
+            insertTransaction.bind(1, transaction.idempotencyKey)
+            insertTransaction.bind(2, fingerprint)
+            insertTransaction.bind(3, transaction.kind)
+            insertTransaction.bind(4, transaction.memo)
+            insertTransaction.bind(5, transaction.occurredAt)
+            insertTransaction.bind(6, postedAt)
+            try insertTransaction.step()
+            guard handle.changes == 1 else {
+                findFingerprint.reset()
+                findFingerprint.bind(1, transaction.idempotencyKey)
+                guard try findFingerprint.step() else { throw StorageError.notFound("ledger transaction \(transaction.idempotencyKey)") }
+                let stored = findFingerprint.int64(0)
+                findFingerprint.reset()
+                outcomes.append(stored == fingerprint ? .duplicate : .keyConflict)
+                continue
+            }
+            let seq = handle.lastInsertRowID
+            lastSeq = seq
+            for (leg, posting) in transaction.postings.enumerated() {
+                let accountID = try accountID(for: posting.account)
+                insertPosting.reset()
+                insertPosting.bind(1, seq)
+                insertPosting.bind(2, Int64(leg))
+                insertPosting.bind(3, accountID)
+                insertPosting.bind(4, posting.amount)
+                try insertPosting.step()
+                deltas[accountID, default: 0] += posting.amount
+            }
+            outcomes.append(.posted)
+        }
+        let upsertBalance = try handle.statement("""
+            INSERT INTO ledger_balances (account_id, balance, last_tx_seq) VALUES (?1, ?2, ?3)
+            ON CONFLICT (account_id) DO UPDATE SET balance = balance + excluded.balance, last_tx_seq = excluded.last_tx_seq
+            """)
+        for (account, delta) in deltas {
+            upsertBalance.reset()
+            upsertBalance.bind(1, account)
+            upsertBalance.bind(2, delta)
+            upsertBalance.bind(3, lastSeq)
+            try upsertBalance.step()
+        }
+        return outcomes
+    }
+
+    private func accountID(for account: LedgerAccount) throws -> Int64 {
+        let code = account.code
+        if let id = accountIDs[code] { return id }
+        let insert = try handle.statement("""
+            INSERT INTO ledger_accounts (code, kind, owner, currency, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (code) DO NOTHING
+            """)
+        insert.bind(1, code)
+        insert.bind(2, account.kind.rawValue)
+        insert.bind(3, account.owner)
+        insert.bind(4, account.currency.code)
+        insert.bind(5, clock.nowMicros())
+        try insert.step()
+        let select = try handle.statement("SELECT id FROM ledger_accounts WHERE code = ?1")
+        select.bind(1, code)
+        guard try select.step() else { throw StorageError.notFound("ledger account \(code)") }
+        let id = select.int64(0)
+        select.reset()
+        accountIDs[code] = id
+        return id
+    }
+}

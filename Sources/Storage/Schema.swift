@@ -1,0 +1,83 @@
+/// Pipstack's schema, one migration per step. Never edit a released migration: add one.
+public enum Schema {
+    public static let all: [Migration] = [foundation]
+
+    static let foundation = Migration(version: 1, name: "foundation") { d in [
+        // Brands: the storefronts a broker runs, chosen by host.
+        """
+        CREATE TABLE brands (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, domains TEXT NOT NULL,
+            theme_json TEXT NOT NULL, default_language TEXT NOT NULL, languages TEXT NOT NULL,
+            legal_json TEXT NOT NULL, is_default INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL)
+        """,
+        // People who log in: staff (with a role), traders, partners.
+        """
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, email TEXT NOT NULL, brand_id TEXT NOT NULL,
+            display_name TEXT NOT NULL, password_hash TEXT NOT NULL, role TEXT,
+            totp_secret TEXT, totp_enabled INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0, locked_until BIGINT NOT NULL DEFAULT 0,
+            status TEXT NOT NULL, language TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+            UNIQUE (kind, email))
+        """,
+        // Server-side sessions; the cookie holds a token whose SHA-256 is the key.
+        """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, surface TEXT NOT NULL,
+            csrf_token TEXT NOT NULL, second_factor_ok INTEGER NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL,
+            ip TEXT NOT NULL, user_agent TEXT NOT NULL)
+        """,
+        "CREATE INDEX sessions_user ON sessions (user_id)",
+        """
+        CREATE TABLE password_resets (
+            token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL,
+            used_at BIGINT, created_at BIGINT NOT NULL)
+        """,
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL, name TEXT NOT NULL,
+            scopes TEXT NOT NULL, created_at BIGINT NOT NULL, last_used_at BIGINT, revoked_at BIGINT)
+        """,
+        // Append-only, hash-chained audit trail. audit_head anchors the tail so that
+        // deleting the newest events is detected too.
+        """
+        CREATE TABLE audit_events (
+            seq BIGINT PRIMARY KEY, occurred_at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, before_json TEXT NOT NULL, after_json TEXT NOT NULL,
+            request_id TEXT NOT NULL, ip TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+        """,
+        "CREATE INDEX audit_events_entity ON audit_events (entity_type, entity_id)",
+        "CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+        // Double-entry ledger. Amounts are BIGINT minor units of the account's currency.
+        """
+        CREATE TABLE ledger_accounts (
+            id \(d.sequenceKey), code TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, owner TEXT NOT NULL,
+            currency TEXT NOT NULL, created_at BIGINT NOT NULL)
+        """,
+        """
+        CREATE TABLE ledger_transactions (
+            seq \(d.sequenceKey), idempotency_key TEXT NOT NULL UNIQUE, fingerprint BIGINT NOT NULL,
+            kind TEXT NOT NULL, memo TEXT NOT NULL, occurred_at BIGINT NOT NULL, posted_at BIGINT NOT NULL)
+        """,
+        """
+        CREATE TABLE ledger_postings (
+            tx_seq BIGINT NOT NULL, leg INTEGER NOT NULL, account_id BIGINT NOT NULL, amount BIGINT NOT NULL,
+            PRIMARY KEY (tx_seq, leg))\(d.withoutRowID)
+        """,
+        "CREATE INDEX ledger_postings_account ON ledger_postings (account_id, tx_seq)",
+        """
+        CREATE TABLE ledger_balances (
+            account_id BIGINT PRIMARY KEY, balance BIGINT NOT NULL, last_tx_seq BIGINT NOT NULL)
+        """,
+        // Job queue / outbox: at-least-once delivery to idempotent handlers.
+        """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY, queue TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
+            dedup_key TEXT UNIQUE, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL, run_at BIGINT NOT NULL, locked_until BIGINT NOT NULL DEFAULT 0,
+            last_error TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+        """,
+        "CREATE INDEX jobs_due ON jobs (status, run_at)",
+    ] }
+}
