@@ -86,7 +86,7 @@ public struct LedgerStore: Sendable {
     public func verify() async throws -> LedgerIntegrity {
         try await db.read { sql in
             let perCurrency = try await sql.raw("""
-                SELECT a.currency, SUM(p.amount) AS total FROM ledger_postings p
+                SELECT a.currency, CAST(SUM(p.amount) AS BIGINT) AS total FROM ledger_postings p
                 JOIN ledger_accounts a ON a.id = p.account_id GROUP BY a.currency
                 """).all()
             var unbalanced: [String: Int64] = [:]
@@ -97,7 +97,7 @@ public struct LedgerStore: Sendable {
             let mismatched = try await sql.raw("""
                 SELECT a.code FROM ledger_accounts a
                 LEFT JOIN ledger_balances b ON b.account_id = a.id
-                LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_postings GROUP BY account_id) p
+                LEFT JOIN (SELECT account_id, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_postings GROUP BY account_id) p
                   ON p.account_id = a.id
                 WHERE COALESCE(b.balance, 0) <> COALESCE(p.total, 0)
                 """).all().map { try $0.decode(column: "code", as: String.self) }

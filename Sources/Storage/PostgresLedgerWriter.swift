@@ -20,16 +20,14 @@ struct PostgresLedgerWriter: LedgerWriter {
         }
         let postedAt = clock.nowMicros()
         let logger = logger
-        let uniqueOutcomes: [String: PostingOutcome] = try await client.withTransaction(logger: logger) { connection in
+        let result: (inserted: [String: Int64], stored: [String: Int64]) = try await client.withTransaction(logger: logger) { connection in
             let accountIDs = try await Self.ensureAccounts(unique, on: connection, at: postedAt, logger: logger)
             let inserted = try await Self.insertTransactions(unique, on: connection, at: postedAt, logger: logger)
-            var outcomes: [String: PostingOutcome] = [:]
             var seqs: [Int64] = [], legs: [Int64] = [], accounts: [Int64] = [], amounts: [Int64] = []
             var deltas: [Int64: Int64] = [:]
             var lastSeq: Int64 = 0
             for transaction in unique {
                 guard let seq = inserted[transaction.idempotencyKey] else { continue }
-                outcomes[transaction.idempotencyKey] = .posted
                 lastSeq = max(lastSeq, seq)
                 for (leg, posting) in transaction.postings.enumerated() {
                     let account = accountIDs[posting.account.code] ?? 0
@@ -52,26 +50,25 @@ struct PostgresLedgerWriter: LedgerWriter {
                     """, logger: logger)
             }
             let existing = unique.filter { inserted[$0.idempotencyKey] == nil }
+            var stored: [String: Int64] = [:]
+            for transaction in unique where inserted[transaction.idempotencyKey] != nil {
+                stored[transaction.idempotencyKey] = transaction.fingerprint
+            }
             if !existing.isEmpty {
                 let keys = existing.map(\.idempotencyKey)
-                var stored: [String: Int64] = [:]
                 let rows = try await connection.query(
                     "SELECT idempotency_key, fingerprint FROM ledger_transactions WHERE idempotency_key = ANY(\(keys)::text[])",
                     logger: logger)
                 for try await (key, fingerprint) in rows.decode((String, Int64).self) { stored[key] = fingerprint }
-                for transaction in existing {
-                    outcomes[transaction.idempotencyKey] = stored[transaction.idempotencyKey] == transaction.fingerprint ? .duplicate : .keyConflict
-                }
             }
-            return outcomes
+            return (inserted, stored)
         }
+        // The first occurrence of a newly inserted key posted; every other occurrence
+        // is judged against what is stored under its key.
         return batch.enumerated().map { index, transaction in
             let key = transaction.idempotencyKey
-            let first = firstIndex[key] ?? index
-            if first == index { return uniqueOutcomes[key] ?? .keyConflict }
-            let original = batch[first]
-            // A repeat inside the batch never posts again.
-            return original.fingerprint == transaction.fingerprint && uniqueOutcomes[key] != .keyConflict ? .duplicate : .keyConflict
+            if firstIndex[key] == index, result.inserted[key] != nil { return .posted }
+            return result.stored[key] == transaction.fingerprint ? .duplicate : .keyConflict
         }
     }
 

@@ -1,2 +1,11 @@
+import ArgumentParser
+
+/// `pipstack`: the back office, its demo, and its operator tools.
 @main
-struct Pipstack { static func main() {} }
+struct Pipstack: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipstack",
+        abstract: "Pipstack: a self-hosted back office for forex/CFD brokers.",
+        subcommands: [ServeCommand.self, DemoCommand.self, MigrateCommand.self, AdminCommand.self, AuditCommand.self, BenchCommand.self]
+    )
+}

@@ -1,0 +1,28 @@
+import Hummingbird
+import Logging
+
+/// Builds the one Hummingbird application that serves the back office (`/admin`),
+/// the trader's room (`/portal`), the partner portal (`/partners`), the JSON API
+/// (`/api/v1`) and the health endpoints.
+public enum PipstackWeb {
+    /// The router with every route registered; `registered` lists them for tests.
+    public static func router(services: AppServices) -> (router: Router<AppContext>, registered: [String]) {
+        let router = Router(context: AppContext.self)
+        let renderer = PageRenderer(services: services)
+        router.add(middleware: RequestMiddleware(services: services, renderer: renderer))
+        router.add(middleware: AuthMiddleware(services: services))
+        let routes = SecuredRoutes(router: router, renderer: renderer, services: services)
+        HealthRoutes(services: services).register(routes)
+        AuthRoutes(services: services, renderer: renderer).register(routes)
+        HomeRoutes(services: services, renderer: renderer).register(routes)
+        AdminRoutes(services: services, renderer: renderer).register(routes)
+        APIRoutes(services: services).register(routes)
+        return (router, routes.registered)
+    }
+
+    public static func application(services: AppServices, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(services: services).router,
+                    configuration: .init(address: .hostname(host, port: port), serverName: "pipstack"),
+                    logger: logger)
+    }
+}

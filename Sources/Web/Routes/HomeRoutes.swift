@@ -1,0 +1,69 @@
+import BrokerCore
+import Foundation
+import Hummingbird
+import Identity
+import Ledger
+import Money
+import SQLKit
+import Storage
+
+/// The home page of each surface.
+struct HomeRoutes {
+    let services: AppServices
+    let renderer: PageRenderer
+
+    func register(_ routes: SecuredRoutes) {
+        routes.get("/") { _, _ in self.renderer.redirect("/portal") }
+        routes.get("/admin") { _, context in try await self.adminHome(context) }
+        routes.get("/portal") { _, context in try await self.portalHome(context) }
+        routes.get("/partners") { _, context in try await self.partnerHome(context) }
+    }
+
+    func text(_ key: String, _ context: AppContext) -> String { services.localization.text(key, context.language) }
+
+    func adminHome(_ context: AppContext) async throws -> Response {
+        let counts = try await services.db.read { sql in
+            try await sql.raw("""
+                SELECT (SELECT COUNT(*) FROM users WHERE kind = 'trader') AS traders,
+                       (SELECT COUNT(*) FROM users WHERE kind = 'partner') AS partners,
+                       (SELECT COUNT(*) FROM users WHERE kind = 'staff') AS staff,
+                       (SELECT COUNT(*) FROM ledger_transactions) AS txs,
+                       (SELECT COUNT(*) FROM audit_events) AS events,
+                       (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS dead
+                """).first()
+        }
+        let tiles: [[String: String]] = [
+            ("tile_clients", "traders"), ("tile_partners", "partners"), ("tile_staff", "staff"),
+            ("tile_ledger_transactions", "txs"), ("tile_audit_events", "events"), ("tile_jobs_dead", "dead"),
+        ].map { key, column in
+            ["label": text(key, context), "value": String((try? counts?.decode(column: column, as: Int64.self)) ?? 0)]
+        }
+        var notes: [String] = []
+        if services.settings.demo { notes.append(text("demo_mode", context)) }
+        return renderer.render("home", title: text("admin_home", context), surface: .admin, context: context,
+                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty])
+    }
+
+    func portalHome(_ context: AppContext) async throws -> Response {
+        guard let user = context.user else { return renderer.redirect("/portal/login") }
+        let balances = try await walletBalances(owner: user.id.rawValue, kind: .clientWallet)
+        let tiles = [["label": text("tile_wallet", context), "value": balances.isEmpty ? "0.00 USD" : balances.joined(separator: " · ")]]
+        return renderer.render("home", title: text("portal_home", context), surface: .portal, context: context, data: ["tiles": tiles])
+    }
+
+    func partnerHome(_ context: AppContext) async throws -> Response {
+        guard let user = context.user else { return renderer.redirect("/partners/login") }
+        let balances = try await walletBalances(owner: user.id.rawValue, kind: .ibCommissionPayable)
+        let tiles = [["label": text("tile_earnings", context), "value": balances.isEmpty ? "0.00 USD" : balances.joined(separator: " · ")]]
+        return renderer.render("home", title: text("partners_home", context), surface: .partners, context: context, data: ["tiles": tiles])
+    }
+
+    /// The owner's balances on accounts of one kind, formatted per currency.
+    /// Ledger balances are positive when the account holds money for its owner.
+    func walletBalances(owner: String, kind: LedgerAccountKind) async throws -> [String] {
+        try await services.ledger.accounts().compactMap { account in
+            guard let parsed = try? LedgerAccount(code: account.code), parsed.owner == owner, parsed.kind == kind else { return nil }
+            return Money(minorUnits: account.balance, currency: parsed.currency).description
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import BrokerCore
+import Hummingbird
+
+/// Who may call one route.
+public struct RoutePermission: Sendable, Hashable {
+    public let method: HTTPRequest.Method
+    public let path: String
+    public let allowed: Set<Principal>
+
+    public init(_ method: HTTPRequest.Method, _ path: String, _ allowed: Set<Principal>) {
+        self.method = method
+        self.path = path
+        self.allowed = allowed
+    }
+}
+
+/// The one table that maps every route to the principals allowed on it.
+///
+/// Routes are registered through `SecuredRoutes`, which looks each one up here; a
+/// route missing from the table is refused to everyone, and a test walks every
+/// route with every principal against this table.
+public enum PermissionTable {
+    public static let everyone = Set(Principal.all)
+    public static let allStaff = Set(StaffRole.allCases.map { Principal.staff($0) })
+    public static let authenticated = everyone.subtracting([.anonymous])
+    static func staff(_ roles: StaffRole...) -> Set<Principal> { Set(roles.map { .staff($0) }) }
+
+    public static let rules: [RoutePermission] = {
+        var rules: [RoutePermission] = [
+            .init(.get, "/healthz", everyone),
+            .init(.get, "/readyz", everyone),
+            .init(.get, "/metrics", everyone),
+            .init(.get, "/assets/:file", everyone),
+            .init(.get, "/", everyone),
+        ]
+        // Login, logout, password reset: on each surface, open to all (pages decide what to show).
+        for surface in Surface.allCases {
+            let base = surface.basePath
+            rules += [
+                .init(.get, "\(base)/login", everyone),
+                .init(.post, "\(base)/login", everyone),
+                .init(.post, "\(base)/logout", everyone),
+                .init(.get, "\(base)/password-reset", everyone),
+                .init(.post, "\(base)/password-reset", everyone),
+                .init(.get, "\(base)/password-reset/confirm", everyone),
+                .init(.post, "\(base)/password-reset/confirm", everyone),
+            ]
+        }
+        rules += [
+            // Back office.
+            .init(.get, "/admin", allStaff),
+            .init(.get, "/admin/2fa", everyone),
+            .init(.post, "/admin/2fa", everyone),
+            .init(.get, "/admin/users", staff(.admin, .compliance)),
+            .init(.get, "/admin/ledger", staff(.admin, .finance)),
+            .init(.get, "/admin/audit", staff(.admin, .compliance)),
+            .init(.get, "/admin/jobs", staff(.admin)),
+            .init(.post, "/admin/jobs/:id/retry", staff(.admin)),
+            .init(.get, "/admin/api-keys", allStaff),
+            .init(.post, "/admin/api-keys", allStaff),
+            // Trader's room and partner portal.
+            .init(.get, "/portal", [.trader]),
+            .init(.get, "/partners", [.partner]),
+            // JSON API.
+            .init(.get, "/api/v1/openapi.json", everyone),
+            .init(.get, "/api/v1/me", authenticated),
+            .init(.get, "/api/v1/ledger/accounts", staff(.admin, .finance)),
+            .init(.post, "/api/v1/ledger/transactions", staff(.admin, .finance)),
+            .init(.get, "/api/v1/ledger/transactions", staff(.admin, .finance)),
+            .init(.get, "/api/v1/audit/events", staff(.admin, .compliance)),
+            .init(.get, "/api/v1/jobs", staff(.admin)),
+        ]
+        return rules
+    }()
+
+    static let index: [String: RoutePermission] = Dictionary(uniqueKeysWithValues: rules.map { ("\($0.method.rawValue) \($0.path)", $0) })
+
+    public static func rule(_ method: HTTPRequest.Method, _ path: String) -> RoutePermission? {
+        index["\(method.rawValue) \(path)"]
+    }
+
+    public static func allows(_ principal: Principal, _ method: HTTPRequest.Method, _ path: String) -> Bool {
+        rule(method, path)?.allowed.contains(principal) ?? false
+    }
+}

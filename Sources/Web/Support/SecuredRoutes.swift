@@ -1,0 +1,51 @@
+import BrokerCore
+import Hummingbird
+
+/// Registers routes only through the permission table: each handler runs after the
+/// principal is checked against `PermissionTable`. Anonymous users are sent to the
+/// surface's login (pages) or get 401 (API); others get 403.
+final class SecuredRoutes: @unchecked Sendable {
+    // Mutated only while the router is being built, before serving starts.
+    let router: Router<AppContext>
+    let renderer: PageRenderer
+    let services: AppServices
+    private(set) var registered: [String] = []
+
+    init(router: Router<AppContext>, renderer: PageRenderer, services: AppServices) {
+        self.router = router
+        self.renderer = renderer
+        self.services = services
+    }
+
+    func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) {
+        registered.append("\(method.rawValue) \(path)")
+        let rule = PermissionTable.rule(method, path)
+        let renderer = renderer
+        let services = services
+        router.on(RouterPath(path), method: method) { request, context -> Response in
+            guard let rule, rule.allowed.contains(context.principal) else {
+                return try SecuredRoutes.deny(request, context, renderer: renderer, services: services)
+            }
+            return try await handler(request, context)
+        }
+    }
+
+    func get(_ path: String, _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) { on(.get, path, handler) }
+    func post(_ path: String, _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) { on(.post, path, handler) }
+
+    static func deny(_ request: Request, _ context: AppContext, renderer: PageRenderer, services: AppServices) throws -> Response {
+        let path = request.uri.path
+        if path.hasPrefix("/api/") || request.method != .get {
+            throw context.principal == .anonymous
+                ? UserFacingError(.unauthorized, "log in or send an API key (Authorization: Bearer psk_...)")
+                : UserFacingError(.forbidden, "your role may not use \(request.method.rawValue) \(path)")
+        }
+        if context.principal == .anonymous, let surface = Surface.of(path: path) {
+            if surface == .admin, context.pendingSecondFactorUser != nil { return renderer.redirect("/admin/2fa") }
+            return renderer.redirect("\(surface.basePath)/login")
+        }
+        let t = services.localization
+        return renderer.render("message", title: t.text("forbidden_title", context.language), surface: Surface.of(path: path),
+                               context: context, status: .forbidden, data: ["message": t.text("forbidden", context.language)])
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import BrokerCore
+import Foundation
+import Ledger
+import Money
+import Identity
+import Storage
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self])
+}
+
+/// Durable, batched ledger posting.
+struct LedgerBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ledger", abstract: "Post N balanced transactions in durable batches and report postings per second.")
+
+    @Option(help: "Transactions to post.") var transactions = 1_000_000
+    @Option(name: .customLong("batch-size"), help: "Transactions per database transaction.") var batchSize = 10_000
+    @Option(help: "Client wallets the deposits spread over.") var clients = 10_000
+    @Flag(help: "Print JSON only.") var json = false
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        var logger = Runtime.logger()
+        logger.logLevel = .warning
+        // A fresh database unless one is named: the benchmark measures an empty ledger.
+        let url: DatabaseURL
+        if storage.databaseURL != nil || ProcessInfo.processInfo.environment["PIPSTACK_DATABASE_URL"] != nil {
+            url = try storage.resolvedURL()
+        } else {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipstack-bench-\(Tokens.randomSuffix())")
+            url = .sqlite(path: folder.appendingPathComponent("ledger.sqlite").path)
+        }
+        let db = try await Runtime.openMigrated(url, logger: logger)
+        let ledger = try LedgerStore(db: db)
+        let fsync = FsyncProbe.measure(in: url)
+        let currency = Currency.usd
+        let providers = (0..<5).map { LedgerAccount(kind: .pspClearing, owner: "psp-\($0)", currency: currency) }
+        let wallets = (0..<clients).map { LedgerAccount(kind: .clientWallet, owner: "client-\($0)", currency: currency) }
+        var posted = 0
+        var postings = 0
+        var elapsed: Duration = .zero
+        let clock = ContinuousClock()
+        var next = 0
+        while next < transactions {
+            let count = min(batchSize, transactions - next)
+            let batch = (next..<(next + count)).map { index in
+                PostingRules.transfer(key: "bench-\(index)", kind: "deposit", from: providers[index % providers.count],
+                                      to: wallets[(index &* 7919) % wallets.count], amount: Int64(100 + index % 100_000), at: Int64(index))
+            }
+            let started = clock.now
+            let outcomes = try await ledger.post(batch)
+            elapsed += clock.now - started
+            posted += outcomes.filter { $0 == .posted }.count
+            postings += count * 2
+            next += count
+        }
+        let integrity = try await ledger.verify()
+        await db.close()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let result: [String: Any] = [
+            "transactions": posted, "postings": postings, "seconds": (seconds * 1000).rounded() / 1000,
+            "postings_per_second": Int(Double(postings) / max(seconds, 1e-9)), "balanced": integrity.isSound && integrity.postings == Int64(postings),
+            "batch_size": batchSize, "database": db.dialect.rawValue, "fsync_per_second": fsync,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension Tokens {
+    static func randomSuffix() -> String { String(UInt64.random(in: 0 ... .max), radix: 36) }
+}
+
+/// The disk's fsync rate next to the database file: durable throughput depends on it.
+enum FsyncProbe {
+    static func measure(in url: DatabaseURL) -> Int {
+        guard case let .sqlite(path) = url else { return -1 }
+        let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("fsync-probe")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        guard let handle = try? FileHandle(forWritingTo: file) else { return -1 }
+        defer { try? handle.close() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        var count = 0
+        while clock.now - started < .milliseconds(500) {
+            try? handle.write(contentsOf: Data([UInt8(count & 0xff)]))
+            try? handle.synchronize()
+            count += 1
+        }
+        return count * 2
+    }
+}

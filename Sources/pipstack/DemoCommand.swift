@@ -1,0 +1,96 @@
+import ArgumentParser
+import BrokerCore
+import Foundation
+import Identity
+import Ledger
+import Money
+import Storage
+import Web
+
+/// Everything on embedded SQLite with seeded demo data; keeps its data across restarts.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Run Pipstack with demo data on embedded SQLite (two-factor authentication off).")
+
+    @Option(name: .long, help: "Port to listen on (default 8080).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Where the demo keeps its data (default ./pipstack-data).") var dataDir: String?
+    @Option(name: .long, help: "Address to bind (default 127.0.0.1).") var host: String = "127.0.0.1"
+
+    static let password = "pipstack-demo"
+
+    func run() async throws {
+        let folder = URL(fileURLWithPath: dataDir ?? "./pipstack-data")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let logger = Runtime.logger()
+        let clock = SystemClock()
+        let db = try await Runtime.openMigrated(.sqlite(path: folder.appendingPathComponent("pipstack.sqlite").path), logger: logger)
+        let secret = try Self.secretKey(in: folder)
+        let brands = try await DefaultBrand.ensure(db, clock: clock, name: "Pipstack Demo Markets")
+        let port = self.port ?? 8080
+        let settings = WebSettings(secureCookies: false, twoFactorRoles: [], demo: true, publicURL: "http://\(host):\(port)", bcryptCost: 10)
+        let services = try AppServices(db: db, clock: clock, secretKey: secret, brands: brands, settings: settings,
+                                       templatesOverride: folder.appendingPathComponent("templates"), logger: logger)
+        try await DemoSeed.seed(services: services, brand: brands[0].id, password: Self.password)
+        let base = "http://\(host):\(port)"
+        print("""
+
+        Pipstack demo is running (data in \(folder.path); mail written to \(folder.appendingPathComponent("mail").path)).
+          Back office:    \(base)/admin
+          Trader's room:  \(base)/portal
+          Partner portal: \(base)/partners
+          API:            \(base)/api/v1/openapi.json
+        Logins (password \(Self.password)):
+          admin@pipstack.demo, compliance@pipstack.demo, finance@pipstack.demo  -> back office
+          trader@pipstack.demo  -> trader's room
+          partner@pipstack.demo -> partner portal
+        Demo mode: two-factor authentication is NOT enforced (serve enforces it for admin, finance and compliance).
+
+        """)
+        fflush(stdout)
+        let mailer = FileMailer(folder: folder.appendingPathComponent("mail"), from: "no-reply@pipstack.demo")
+        try await Runtime.run(services: services, mailer: mailer, host: host, port: port, logger: logger)
+        await db.close()
+    }
+
+    /// The demo's secret key, generated once and kept in the data folder.
+    static func secretKey(in folder: URL) throws -> String {
+        let file = folder.appendingPathComponent("secret.key")
+        if let existing = try? String(contentsOf: file, encoding: .utf8), existing.count >= 32 {
+            return existing.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let key = Tokens.random(bytes: 32)
+        try key.write(to: file, atomically: true, encoding: .utf8)
+        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        return key
+    }
+}
+
+/// Demo users and a little money, created once.
+enum DemoSeed {
+    static let users: [(PrincipalKind, String, String, StaffRole?)] = [
+        (.staff, "admin@pipstack.demo", "Ada Admin", .admin),
+        (.staff, "compliance@pipstack.demo", "Cora Compliance", .compliance),
+        (.staff, "finance@pipstack.demo", "Finn Finance", .finance),
+        (.trader, "trader@pipstack.demo", "Tariq Trader", nil),
+        (.partner, "partner@pipstack.demo", "Paula Partner", nil),
+    ]
+
+    static func seed(services: AppServices, brand: BrandID, password: String) async throws {
+        let audit = AuditContext(actor: "demo-seed")
+        for (kind, email, name, role) in users where try await services.identity.user(email: email, kind: kind) == nil {
+            _ = try await services.identity.createUser(kind: kind, email: email, password: password, displayName: name,
+                                                       role: role, brandID: brand, audit: audit)
+        }
+        guard let trader = try await services.identity.user(email: "trader@pipstack.demo", kind: .trader),
+              let partner = try await services.identity.user(email: "partner@pipstack.demo", kind: .partner) else { return }
+        let now = services.clock.nowMicros()
+        let usd = Currency.usd
+        // Idempotent by key: restarting the demo posts nothing twice.
+        _ = try await services.ledger.post([
+            PostingRules.deposit(key: "demo:deposit:1", client: trader.id.rawValue, provider: "demo-psp", amount: Money(minorUnits: 250_000, currency: usd), at: now),
+            PostingRules.transfer(key: "demo:commission:1", kind: "ib_commission", memo: "demo rebate",
+                                  from: LedgerAccount(kind: .brokerRevenue, owner: "broker", currency: usd),
+                                  to: LedgerAccount(kind: .ibCommissionPayable, owner: partner.id.rawValue, currency: usd),
+                                  amount: 4_270, at: now),
+        ])
+    }
+}

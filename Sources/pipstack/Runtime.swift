@@ -1,0 +1,61 @@
+import BrokerCore
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import ServiceLifecycle
+import Storage
+import Web
+
+/// Opening storage and running the web app with its workers, shared by `serve` and `demo`.
+enum Runtime {
+    static func logger(_ label: String = "pipstack") -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = ProcessInfo.processInfo.environment["PIPSTACK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return logger
+    }
+
+    /// Opens the database and brings its schema up to date.
+    static func openMigrated(_ url: DatabaseURL, logger: Logger) async throws -> Database {
+        let db = try await Database.open(url, logger: logger)
+        do {
+            try await MigrationRunner().migrate(db)
+        } catch {
+            await db.close()
+            throw error
+        }
+        return db
+    }
+
+    /// Runs the HTTP server and the job worker until SIGTERM/SIGINT.
+    static func run(services: AppServices, mailer: any Mailer, host: String, port: Int, logger: Logger) async throws {
+        let app = PipstackWeb.application(services: services, host: host, port: port, logger: logger)
+        let worker = JobWorker(queue: services.jobs, handlers: [
+            MailMessage.jobKind: { job in
+                let message = try JSONDecoder().decode(MailMessage.self, from: Data(job.payload.utf8))
+                try await mailer.send(message, id: job.id)
+            },
+        ], logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Turns `ServeCommand`'s options into the brand list when the database has none yet.
+enum DefaultBrand {
+    static func make(name: String, domains: [String]) -> Brand {
+        Brand(id: "brand_default", name: name, domains: domains,
+              theme: Brand.Theme(primaryColor: "#1f4e79", accentColor: "#2e8b57", logoURL: ""),
+              defaultLanguage: .en, languages: Language.allCases,
+              legal: ["footer": "Trading CFDs carries a high level of risk and may not be suitable for all investors."], isDefault: true)
+    }
+
+    /// The brands in the database, creating the default one when there are none.
+    static func ensure(_ db: Database, clock: any PipstackClock, name: String) async throws -> [Brand] {
+        let store = BrandStore(db: db)
+        let brands = try await store.all()
+        if !brands.isEmpty { return brands }
+        try await store.save(make(name: name, domains: ["localhost", "127.0.0.1"]), now: clock.nowMicros(), audit: .system)
+        return try await store.all()
+    }
+}
