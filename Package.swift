@@ -132,6 +132,7 @@ let package = Package(
                 "Money", "BrokerCore", "Ledger", "Storage", "Identity", "Web", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strict

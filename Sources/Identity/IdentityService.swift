@@ -133,14 +133,20 @@ public struct IdentityService: Sendable {
 
     // MARK: Two-factor
 
-    /// Stores a new (not yet confirmed) TOTP secret, encrypted, and returns it.
+    /// The pending (not yet confirmed) TOTP secret, created and stored encrypted on
+    /// first use, so that reloading the enrolment page keeps the same secret.
     public func beginTOTPEnrolment(userID: UserID) async throws -> String {
-        let secret = Tokens.random(bytes: 10)
-        let sealed = try secretBox.seal(secret)
-        try await db.transaction { sql in
-            try await sql.raw("UPDATE users SET totp_secret = \(bind: sealed), totp_enabled = 0 WHERE id = \(bind: userID.rawValue)").run()
+        let box = secretBox
+        return try await db.transaction { sql in
+            let row = try await sql.raw("SELECT totp_secret, totp_enabled FROM users WHERE id = \(bind: userID.rawValue)").first()
+            if let sealed = try row?.decode(column: "totp_secret", as: String?.self), try row?.decode(column: "totp_enabled", as: Int.self) == 0,
+               let secret = try? box.open(sealed) {
+                return secret
+            }
+            let secret = Tokens.random(bytes: 10)
+            try await sql.raw("UPDATE users SET totp_secret = \(bind: try box.seal(secret)), totp_enabled = 0 WHERE id = \(bind: userID.rawValue)").run()
+            return secret
         }
-        return secret
     }
 
     /// Confirms enrolment with a first valid code.

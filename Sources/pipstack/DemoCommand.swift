@@ -45,7 +45,7 @@ struct DemoCommand: AsyncParsableCommand {
         Demo mode: two-factor authentication is NOT enforced (serve enforces it for admin, finance and compliance).
 
         """)
-        fflush(stdout)
+        fflush(nil)   // all streams: the banner must show before the server logs
         let mailer = FileMailer(folder: folder.appendingPathComponent("mail"), from: "no-reply@pipstack.demo")
         try await Runtime.run(services: services, mailer: mailer, host: host, port: port, logger: logger)
         await db.close()
