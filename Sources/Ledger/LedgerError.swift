@@ -1,6 +1,7 @@
 /// Why a ledger transaction was refused. Messages name the transaction's key.
 public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case empty(key: String)
+    case tooManyPostings(key: String, count: Int)
     case unbalanced(key: String, currency: String, sum: Int64)
     case zeroPosting(key: String, account: String)
     case currencyMismatch(key: String, account: String, amountCurrency: String)
@@ -13,6 +14,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .empty(key): "transaction \(key) needs at least two postings"
+        case let .tooManyPostings(key, count): "transaction \(key) has \(count) postings; at most \(LedgerTransaction.maxPostings) are allowed"
         case let .unbalanced(key, currency, sum): "transaction \(key) does not balance in \(currency): postings sum to \(sum) minor units"
         case let .zeroPosting(key, account): "transaction \(key) posts zero to \(account)"
         case let .currencyMismatch(key, account, amountCurrency): "transaction \(key) posts \(amountCurrency) to \(account)"

@@ -35,6 +35,9 @@ public struct LedgerTransaction: Hashable, Sendable, Codable {
         self.postings = postings
     }
 
+    /// Storage numbers postings `seq * 1024 + leg`.
+    public static let maxPostings = 1_024
+
     /// Checks the invariants every stored transaction satisfies.
     public func validated() throws(LedgerError) -> LedgerTransaction {
         let key = idempotencyKey
@@ -42,6 +45,7 @@ public struct LedgerTransaction: Hashable, Sendable, Codable {
             throw .invalidKey(key)
         }
         guard postings.count >= 2 else { throw .empty(key: key) }
+        guard postings.count <= LedgerTransaction.maxPostings else { throw .tooManyPostings(key: key, count: postings.count) }
         var sums: [Currency: Int64] = [:]
         for posting in postings {
             guard posting.amount != 0 else { throw .zeroPosting(key: key, account: posting.account.code) }

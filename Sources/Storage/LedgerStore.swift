@@ -106,7 +106,7 @@ public struct LedgerStore: Sendable {
                 """).first()
             let orphans = try await sql.raw("""
                 SELECT COUNT(*) AS n FROM ledger_transactions t
-                WHERE (SELECT COUNT(*) FROM ledger_postings p WHERE p.tx_seq = t.seq) < 2
+                WHERE (SELECT COUNT(*) FROM ledger_postings p WHERE p.id BETWEEN t.seq * 1024 AND t.seq * 1024 + 1023) < 2
                 """).first()
             return LedgerIntegrity(
                 transactions: try counts?.decode(column: "txs", as: Int64.self) ?? 0,

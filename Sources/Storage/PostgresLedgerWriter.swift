@@ -37,8 +37,8 @@ struct PostgresLedgerWriter: LedgerWriter {
             }
             if !seqs.isEmpty {
                 try await connection.query("""
-                    INSERT INTO ledger_postings (tx_seq, leg, account_id, amount)
-                    SELECT * FROM unnest(\(seqs)::bigint[], \(legs)::int[], \(accounts)::bigint[], \(amounts)::bigint[])
+                    INSERT INTO ledger_postings (id, tx_seq, leg, account_id, amount)
+                    SELECT s * 1024 + l, s, l, a, m FROM unnest(\(seqs)::bigint[], \(legs)::int[], \(accounts)::bigint[], \(amounts)::bigint[]) AS t(s, l, a, m)
                     """, logger: logger)
                 let balanceAccounts = Array(deltas.keys)
                 let balanceDeltas = balanceAccounts.map { deltas[$0] ?? 0 }

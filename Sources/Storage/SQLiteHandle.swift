@@ -15,7 +15,7 @@ final class SQLiteHandle {
             sqlite_nio_sqlite3_close(raw)
             throw StorageError.sqlite(code: code, message: message)
         }
-        for pragma in SQLitePragmas.connection { try execute(pragma) }
+        for pragma in SQLitePragmas.connection + SQLitePragmas.bulkWriter { try execute(pragma) }
     }
 
     deinit {

@@ -8,7 +8,7 @@ import Ledger
 final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
     // `handle` and `accountIDs` are touched only on `queue`.
     private let handle: SQLiteHandle
-    private var accountIDs: [String: Int64] = [:]
+    private var accountIDs: [LedgerAccount: Int64] = [:]
     private let queue = DispatchQueue(label: "pipstack.ledger.sqlite-writer")
     private let clock: any PipstackClock
 
@@ -45,7 +45,7 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
             INSERT INTO ledger_transactions (idempotency_key, fingerprint, kind, memo, occurred_at, posted_at)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING
             """)
-        let insertPosting = try handle.statement("INSERT INTO ledger_postings (tx_seq, leg, account_id, amount) VALUES (?1, ?2, ?3, ?4)")
+        let insertPosting = try handle.statement("INSERT INTO ledger_postings (id, tx_seq, leg, account_id, amount) VALUES (?1 * 1024 + ?2, ?1, ?2, ?3, ?4)")
         let findFingerprint = try handle.statement("SELECT fingerprint FROM ledger_transactions WHERE idempotency_key = ?1")
         var deltas: [Int64: Int64] = [:]
         var lastSeq: Int64 = 0
@@ -99,8 +99,8 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
     }
 
     private func accountID(for account: LedgerAccount) throws -> Int64 {
+        if let id = accountIDs[account] { return id }
         let code = account.code
-        if let id = accountIDs[code] { return id }
         let insert = try handle.statement("""
             INSERT INTO ledger_accounts (code, kind, owner, currency, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
             ON CONFLICT (code) DO NOTHING
@@ -116,7 +116,7 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
         guard try select.step() else { throw StorageError.notFound("ledger account \(code)") }
         let id = select.int64(0)
         select.reset()
-        accountIDs[code] = id
+        accountIDs[account] = id
         return id
     }
 }

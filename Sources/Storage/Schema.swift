@@ -60,10 +60,12 @@ public enum Schema {
             seq \(d.sequenceKey), idempotency_key TEXT NOT NULL UNIQUE, fingerprint BIGINT NOT NULL,
             kind TEXT NOT NULL, memo TEXT NOT NULL, occurred_at BIGINT NOT NULL, posted_at BIGINT NOT NULL)
         """,
+        // A posting's id is tx_seq * 1024 + leg: unique, increasing, so inserts append
+        // to the table's B-tree (SQLite's rowid) and a transaction's postings are one range.
         """
         CREATE TABLE ledger_postings (
-            tx_seq BIGINT NOT NULL, leg INTEGER NOT NULL, account_id BIGINT NOT NULL, amount BIGINT NOT NULL,
-            PRIMARY KEY (tx_seq, leg))\(d.withoutRowID)
+            id \(d.int64Key), tx_seq BIGINT NOT NULL, leg INTEGER NOT NULL,
+            account_id BIGINT NOT NULL, amount BIGINT NOT NULL)
         """,
         "CREATE INDEX ledger_postings_account ON ledger_postings (account_id, tx_seq)",
         """

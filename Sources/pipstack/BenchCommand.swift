@@ -45,7 +45,7 @@ struct LedgerBench: AsyncParsableCommand {
         while next < transactions {
             let count = min(batchSize, transactions - next)
             let batch = (next..<(next + count)).map { index in
-                PostingRules.transfer(key: "bench-\(index)", kind: "deposit", from: providers[index % providers.count],
+                PostingRules.transfer(key: "bench-" + String(repeating: "0", count: max(0, 10 - String(index).count)) + String(index), kind: "deposit", from: providers[index % providers.count],
                                       to: wallets[(index &* 7919) % wallets.count], amount: Int64(100 + index % 100_000), at: Int64(index))
             }
             let started = clock.now
