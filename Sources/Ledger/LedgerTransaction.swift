@@ -61,10 +61,12 @@ public struct LedgerTransaction: Hashable, Sendable, Codable {
 
     /// A 64-bit fingerprint of the content (FNV-1a over a canonical encoding), stored with
     /// the key so that a replay can be told from a reuse of the key for something else.
+    /// `occurredAt` is left out on purpose: a provider that resends an event with a new
+    /// timestamp is replaying it, not moving money again.
     /// Not a cryptographic hash: it detects mistakes, the audit chain detects tampering.
     public var fingerprint: Int64 {
         var hasher = FNV1a()
-        hasher.add(idempotencyKey); hasher.add(kind); hasher.add(memo); hasher.add(occurredAt)
+        hasher.add(idempotencyKey); hasher.add(kind); hasher.add(memo)
         for posting in postings {
             hasher.add(posting.account.code)
             hasher.add(posting.amount)

@@ -6,6 +6,7 @@ import Identity
 import Ledger
 import Logging
 import Money
+import NIOCore
 import Storage
 
 extension HTTPField.Name {
@@ -108,6 +109,7 @@ struct RequestMiddleware: RouterMiddleware {
             default: error.status.reasonPhrase
             }
             return (error.status, error.body ?? fallback)
+        case is NIOTooManyBytesError: return (.contentTooLarge, "the request body is too large")
         case let error as IdentityError:
             if case .notFound = error { return (.notFound, error.description) }
             return (.badRequest, error.description)
