@@ -128,6 +128,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ProcessTests",
+            dependencies: [
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "WebTests",
             dependencies: [
                 "Money", "BrokerCore", "Ledger", "Storage", "Identity", "Web", "TestSupport",
