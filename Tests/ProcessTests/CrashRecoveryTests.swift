@@ -52,7 +52,7 @@ import Testing
             }
         }
         while await acknowledged.ackCount < 150 { try await Task.sleep(for: .milliseconds(20)) }
-        server.kill()
+        await server.kill()
         await writers.value
         let acked = await acknowledged.acked
         let sent = await acknowledged.all
@@ -69,7 +69,7 @@ import Testing
                 if acked.contains(txKey) { #expect(response.status == .ok, "acknowledged \(txKey) was lost") }
             }
         }
-        restarted.terminate()
+        await restarted.terminate()
 
         let db = try await Database.open(url, logger: TestDatabases.logger)
         let ledger = try LedgerStore(db: db)

@@ -67,14 +67,19 @@ public final class PipstackProcess: @unchecked Sendable {
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(text.suffix(2_000))"])
     }
 
-    public func kill() {
+    public func kill() async {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await waitForExit()
     }
 
-    public func terminate() {
+    public func terminate() async {
         process.terminate()
-        process.waitUntilExit()
+        await waitForExit()
+    }
+
+    /// Polls instead of `waitUntilExit`, which needs a run loop that test tasks do not have.
+    public func waitForExit() async {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 }
 

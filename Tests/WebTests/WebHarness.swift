@@ -18,12 +18,12 @@ struct WebHarness {
     var users: [Principal: User] = [:]
     static let password = "correct horse battery"
 
-    static func make(_ kind: String, twoFactorRoles: Set<StaffRole> = []) async throws -> WebHarness {
+    static func make(_ kind: String, twoFactorRoles: Set<StaffRole> = [], secureCookies: Bool = true) async throws -> WebHarness {
         let db = try await TestDatabases.make(kind)
         let brand = Brand(id: "brand_test", name: "Test Markets", domains: ["localhost"],
                           theme: .init(primaryColor: "#123456", accentColor: "#654321", logoURL: ""),
                           defaultLanguage: .en, languages: Language.allCases, legal: ["footer": "Risk warning"], isDefault: true)
-        let settings = WebSettings(secureCookies: true, twoFactorRoles: twoFactorRoles, demo: false, publicURL: "https://office.test", bcryptCost: 4)
+        let settings = WebSettings(secureCookies: secureCookies, twoFactorRoles: twoFactorRoles, demo: false, publicURL: "https://office.test", bcryptCost: 4)
         let services = try AppServices(db: db, clock: SystemClock(), secretKey: "test-secret-key-of-at-least-32-characters", brands: [brand],
                                        settings: settings, logger: TestDatabases.logger)
         var harness = WebHarness(db: db, services: services, registered: PipstackWeb.router(services: services).registered)

@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+
+/// A small W3C WebDriver client: enough to drive headless Chromium through
+/// chromedriver (both from Debian's packages) in the browser tests.
+public struct WebDriver: Sendable {
+    public let client: TestClient
+    public let session: String
+
+    public enum Failure: Error, CustomStringConvertible {
+        case protocolError(String)
+        public var description: String { switch self { case let .protocolError(text): "WebDriver: \(text)" } }
+    }
+
+    /// Whether browser tests can run here (chromedriver on PATH).
+    public static var chromedriver: String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/chromedriver" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static var chromium: String? {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Starts chromedriver, opens a headless browser session, runs `body`, and cleans up.
+    public static func withBrowser<T: Sendable>(_ body: @Sendable (WebDriver) async throws -> T) async throws -> T {
+        guard let driverPath = chromedriver else { throw Failure.protocolError("chromedriver is not on PATH") }
+        let port = Int.random(in: 20_000...60_000)
+        let driver = Process()
+        driver.executableURL = URL(fileURLWithPath: driverPath)
+        driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
+        driver.standardOutput = FileHandle.nullDevice
+        driver.standardError = FileHandle.nullDevice
+        try driver.run()
+        // Process.waitUntilExit needs a run loop; a signal is enough here.
+        defer { kill(driver.processIdentifier, SIGKILL) }
+        try await waitForPort(port)
+        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
+        client.connect()
+        defer { Task { try? await client.shutdown() } }
+        var options: [String: Any] = ["args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"]]
+        if let chromium { options["binary"] = chromium }
+        let created = try await call(client, .post, "/session", ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]])
+        guard let value = created["value"] as? [String: Any], let session = value["sessionId"] as? String else {
+            throw Failure.protocolError("no session: \(created)")
+        }
+        let webDriver = WebDriver(client: client, session: session)
+        do {
+            let result = try await body(webDriver)
+            _ = try? await call(client, .delete, "/session/\(session)", nil)
+            return result
+        } catch {
+            _ = try? await call(client, .delete, "/session/\(session)", nil)
+            throw error
+        }
+    }
+
+    public func navigate(_ url: String) async throws {
+        _ = try await command(.post, "url", ["url": url])
+    }
+
+    public func find(_ css: String) async throws -> String {
+        let response = try await command(.post, "element", ["using": "css selector", "value": css])
+        guard let value = response["value"] as? [String: Any], let id = value.values.first as? String else {
+            throw Failure.protocolError("no element \(css): \(response)")
+        }
+        return id
+    }
+
+    public func type(_ text: String, into css: String) async throws {
+        let element = try await find(css)
+        _ = try await command(.post, "element/\(element)/value", ["text": text])
+    }
+
+    public func click(_ css: String) async throws {
+        let element = try await find(css)
+        _ = try await command(.post, "element/\(element)/click", [:])
+    }
+
+    public func text(of css: String) async throws -> String {
+        let element = try await find(css)
+        return (try await command(.get, "element/\(element)/text", nil)["value"] as? String) ?? ""
+    }
+
+    public func css(_ property: String, of css: String) async throws -> String {
+        let element = try await find(css)
+        return (try await command(.get, "element/\(element)/css/\(property)", nil)["value"] as? String) ?? ""
+    }
+
+    public func currentURL() async throws -> String {
+        (try await command(.get, "url", nil)["value"] as? String) ?? ""
+    }
+
+    public func screenshot(to file: URL) async throws {
+        guard let base64 = try await command(.get, "screenshot", nil)["value"] as? String, let data = Data(base64Encoded: base64) else { return }
+        try data.write(to: file)
+    }
+
+    func command(_ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]?) async throws -> [String: Any] {
+        try await Self.call(client, method, "/session/\(session)/\(path)", body)
+    }
+
+    static func call(_ client: TestClient, _ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]?) async throws -> [String: Any] {
+        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        let response = try await client.execute(.init(path, method: method, headers: [.contentType: "application/json"],
+                                                      body: data.map { ByteBuffer(bytes: $0) }))
+        let bytes = response.body.map { Data(buffer: $0) } ?? Data()
+        let json = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any] ?? [:]
+        guard response.status.code < 300 else { throw Failure.protocolError("\(method.rawValue) \(path): \(response.status.code) \(String(decoding: bytes, as: UTF8.self).prefix(500))") }
+        return json
+    }
+
+    static func waitForPort(_ port: Int) async throws {
+        for _ in 0..<100 {
+            if (try? await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                try await client.execute(.init("/status", method: .get))
+            }) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failure.protocolError("chromedriver did not start on port \(port)")
+    }
+}
