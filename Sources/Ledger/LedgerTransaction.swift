@@ -68,7 +68,9 @@ public struct LedgerTransaction: Hashable, Sendable, Codable {
         var hasher = FNV1a()
         hasher.add(idempotencyKey); hasher.add(kind); hasher.add(memo)
         for posting in postings {
-            hasher.add(posting.account.code)
+            hasher.add(posting.account.kind.rawValue)
+            hasher.add(posting.account.owner)
+            hasher.add(posting.account.currency.code)
             hasher.add(posting.amount)
         }
         return Int64(bitPattern: hasher.value)

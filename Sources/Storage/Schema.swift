@@ -67,10 +67,11 @@ public enum Schema {
             id \(d.int64Key), tx_seq BIGINT NOT NULL, leg INTEGER NOT NULL,
             account_id BIGINT NOT NULL, amount BIGINT NOT NULL)
         """,
-        "CREATE INDEX ledger_postings_account ON ledger_postings (account_id, tx_seq)",
+        // An account's history in posting order (SQLite appends the rowid to every index entry).
+        "CREATE INDEX ledger_postings_account ON ledger_postings (\(d.kind == .sqlite ? "account_id" : "account_id, id"))",
         """
         CREATE TABLE ledger_balances (
-            account_id BIGINT PRIMARY KEY, balance BIGINT NOT NULL, last_tx_seq BIGINT NOT NULL)
+            account_id \(d.int64Key), balance BIGINT NOT NULL, last_tx_seq BIGINT NOT NULL)
         """,
         // Job queue / outbox: at-least-once delivery to idempotent handlers.
         """

@@ -37,24 +37,44 @@ struct LedgerBench: AsyncParsableCommand {
         let currency = Currency.usd
         let providers = (0..<5).map { LedgerAccount(kind: .pspClearing, owner: "psp-\($0)", currency: currency) }
         let wallets = (0..<clients).map { LedgerAccount(kind: .clientWallet, owner: "client-\($0)", currency: currency) }
-        var posted = 0
-        var postings = 0
-        var elapsed: Duration = .zero
+        // Two batches in flight: the next one is built and validated while the writer
+        // commits the previous one, as concurrent producers would keep it busy.
+        let total = transactions
+        let size = batchSize
         let clock = ContinuousClock()
-        var next = 0
-        while next < transactions {
-            let count = min(batchSize, transactions - next)
-            let batch = (next..<(next + count)).map { index in
-                PostingRules.transfer(key: "bench-" + String(repeating: "0", count: max(0, 10 - String(index).count)) + String(index), kind: "deposit", from: providers[index % providers.count],
-                                      to: wallets[(index &* 7919) % wallets.count], amount: Int64(100 + index % 100_000), at: Int64(index))
+        let started = clock.now
+        let counts: (posted: Int, postings: Int) = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            var next = 0
+            var inFlight = 0
+            var posted = 0
+            var postings = 0
+            while next < total || inFlight > 0 {
+                if next < total && inFlight < 2 {
+                    let range = next..<min(next + size, total)
+                    next = range.upperBound
+                    inFlight += 1
+                    group.addTask {
+                        let batch = range.map { index in
+                            PostingRules.transfer(key: "bench-" + String(repeating: "0", count: max(0, 10 - String(index).count)) + String(index),
+                                                  kind: "deposit", from: providers[index % providers.count],
+                                                  to: wallets[(index &* 7919) % wallets.count], amount: Int64(100 + index % 100_000), at: Int64(index))
+                        }
+                        let outcomes = try await ledger.post(batch)
+                        return (outcomes.filter { $0 == .posted }.count, batch.count * 2)
+                    }
+                    continue
+                }
+                if let (p, n) = try await group.next() {
+                    posted += p
+                    postings += n
+                    inFlight -= 1
+                }
             }
-            let started = clock.now
-            let outcomes = try await ledger.post(batch)
-            elapsed += clock.now - started
-            posted += outcomes.filter { $0 == .posted }.count
-            postings += count * 2
-            next += count
+            return (posted, postings)
         }
+        let elapsed = clock.now - started
+        let posted = counts.posted
+        let postings = counts.postings
         let integrity = try await ledger.verify()
         await db.close()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
