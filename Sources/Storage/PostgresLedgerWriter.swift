@@ -11,6 +11,27 @@ struct PostgresLedgerWriter: LedgerWriter {
     let logger: Logger
 
     func post(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
+        // A whole batch is one transaction, so retrying after a deadlock or a
+        // serialization failure (which rolled everything back) is safe.
+        var attempt = 0
+        while true {
+            do {
+                return try await postOnce(batch)
+            } catch let error as PostgresTransactionError where attempt < 5 && Self.isRetryable(error) {
+                attempt += 1
+                logger.notice("ledger batch retried", metadata: ["attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(5 * attempt))
+            }
+        }
+    }
+
+    static func isRetryable(_ error: PostgresTransactionError) -> Bool {
+        guard let psql = error.closureError as? PSQLError ?? error.commitError as? PSQLError,
+              let state = psql.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
+    }
+
+    private func postOnce(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
         // Later occurrences of a key inside one batch are judged against the first.
         var firstIndex: [String: Int] = [:]
         var unique: [LedgerTransaction] = []
@@ -40,7 +61,8 @@ struct PostgresLedgerWriter: LedgerWriter {
                     INSERT INTO ledger_postings (id, tx_seq, leg, account_id, amount)
                     SELECT s * 1024 + l, s, l, a, m FROM unnest(\(seqs)::bigint[], \(legs)::int[], \(accounts)::bigint[], \(amounts)::bigint[]) AS t(s, l, a, m)
                     """, logger: logger)
-                let balanceAccounts = Array(deltas.keys)
+                // Rows are locked in account order, so concurrent batches cannot deadlock.
+                let balanceAccounts = deltas.keys.sorted()
                 let balanceDeltas = balanceAccounts.map { deltas[$0] ?? 0 }
                 try await connection.query("""
                     INSERT INTO ledger_balances (account_id, balance, last_tx_seq)
@@ -100,12 +122,11 @@ struct PostgresLedgerWriter: LedgerWriter {
         let kinds = batch.map(\.kind)
         let memos = batch.map(\.memo)
         let occurred = batch.map(\.occurredAt)
-        let ordinals = (0..<batch.count).map(Int64.init)
         let rows = try await connection.query("""
             INSERT INTO ledger_transactions (idempotency_key, fingerprint, kind, memo, occurred_at, posted_at)
             SELECT k, f, kd, m, o, \(time)
-            FROM unnest(\(keys)::text[], \(fingerprints)::bigint[], \(kinds)::text[], \(memos)::text[], \(occurred)::bigint[], \(ordinals)::bigint[]) AS t(k, f, kd, m, o, n)
-            ORDER BY n
+            FROM unnest(\(keys)::text[], \(fingerprints)::bigint[], \(kinds)::text[], \(memos)::text[], \(occurred)::bigint[]) AS t(k, f, kd, m, o)
+            ORDER BY k
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING idempotency_key, seq
             """, logger: logger)

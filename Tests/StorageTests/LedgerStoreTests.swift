@@ -103,3 +103,31 @@ import Testing
         }
     }
 }
+
+@Suite struct ConcurrentLedgerWriteTests {
+    /// Batches posted at the same time over the same accounts neither deadlock nor lose anything.
+    @Test(arguments: TestDatabases.kinds)
+    func concurrentBatchesOverSharedAccountsAllLand(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let ledger = try LedgerStore(db: db)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<4 {
+                group.addTask {
+                    for round in 0..<10 {
+                        let batch = (0..<200).map { index in
+                            PostingRules.deposit(key: "p\(producer)-r\(round)-\(index)", client: "c\((index * 7 + producer) % 23)", provider: "psp-\(index % 3)",
+                                                 amount: Money(minorUnits: Int64(index + 1), currency: .usd), at: 0)
+                        }
+                        let outcomes = try await ledger.post(batch)
+                        #expect(outcomes.allSatisfy { $0 == .posted })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let integrity = try await ledger.verify()
+        #expect(integrity.isSound)
+        #expect(integrity.transactions == 4 * 10 * 200)
+    }
+}
