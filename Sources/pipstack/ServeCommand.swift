@@ -36,7 +36,15 @@ struct ServeCommand: AsyncParsableCommand {
                                    publicURL: publicURL ?? env["PIPSTACK_PUBLIC_URL"] ?? "http://localhost:\(port)")
         let services = try AppServices(db: db, clock: clock, secretKey: secret, brands: brands, settings: settings,
                                        templatesOverride: storage.dataFolder.appendingPathComponent("templates"), logger: logger)
-        let mailer = FileMailer(folder: storage.dataFolder.appendingPathComponent("mail"), from: env["PIPSTACK_MAIL_FROM"] ?? "no-reply@localhost")
+        let from = env["PIPSTACK_MAIL_FROM"] ?? "no-reply@localhost"
+        let mailer: any Mailer
+        if let smtp = env["PIPSTACK_SMTP_URL"], !smtp.isEmpty {
+            mailer = SMTPMailer(settings: try SMTPSettings(url: smtp, from: from))
+        } else {
+            let folder = storage.dataFolder.appendingPathComponent("mail")
+            logger.warning("PIPSTACK_SMTP_URL is not set: emails are written to \(folder.path) instead of being sent")
+            mailer = FileMailer(folder: folder, from: from)
+        }
         logger.info("serving", metadata: ["database": "\(db.url)", "port": "\(port)"])
         try await Runtime.run(services: services, mailer: mailer, host: listen.resolvedHost(default: "0.0.0.0"), port: port, logger: logger)
         await db.close()
