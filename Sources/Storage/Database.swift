@@ -53,6 +53,8 @@ public final class Database: Sendable {
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             let runner = Task { await client.run() }
             let db = Database(url: url, backend: .postgres(client, runner), logger: logger)
+            // Give the pool a moment to start running before the first lease.
+            try await Task.sleep(for: .milliseconds(20))
             try await db.read { try await $0.raw("SELECT 1").run() }
             return db
         }

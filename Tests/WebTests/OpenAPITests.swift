@@ -1,0 +1,25 @@
+import Foundation
+import HummingbirdTesting
+import TestSupport
+import Testing
+import Web
+
+@Suite struct OpenAPITests {
+    /// The document describes exactly the API routes the permission table knows.
+    @Test func documentAndPermissionTableListTheSameAPIRoutes() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        let document = try await harness.test { client in
+            try await client.execute(uri: "/api/v1/openapi.json", method: .get) { response in
+                #expect(response.status == .ok)
+                return Data(buffer: response.body)
+            }
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: document) as? [String: Any])
+        #expect(json["openapi"] as? String == "3.1.0")
+        let paths = try #require(json["paths"] as? [String: [String: Any]])
+        let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0.uppercased()) \(path)" } })
+        let routed = Set(PermissionTable.rules.filter { $0.path.hasPrefix("/api/") }.map { "\($0.method.rawValue) \($0.path)" })
+        #expect(documented == routed)
+    }
+}
