@@ -51,6 +51,27 @@ public struct ApiKeys: Sendable {
         }
     }
 
+    /// A user's keys (never the secrets), newest first.
+    public func list(for userID: UserID) async throws -> [ApiKeySummary] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT id, name, scopes, created_at, revoked_at FROM api_keys WHERE user_id = \(bind: userID.rawValue) ORDER BY created_at DESC
+                """).all().map { row in
+                    ApiKeySummary(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                                  scopes: try row.decode(column: "scopes", as: String.self),
+                                  createdAt: try row.decode(column: "created_at", as: Int64.self),
+                                  revokedAt: try row.decode(column: "revoked_at", as: Int64?.self))
+                }
+        }
+    }
+
+    /// The owner of a key, to check who may revoke it.
+    public func owner(of id: String) async throws -> UserID? {
+        try await db.read { sql in
+            try await sql.raw("SELECT user_id FROM api_keys WHERE id = \(bind: id)").first().map { UserID(try $0.decode(column: "user_id", as: String.self)) }
+        }
+    }
+
     public func revoke(id: String, audit: AuditContext) async throws {
         let now = clock.nowMicros()
         let dialect = db.dialect
@@ -60,4 +81,13 @@ public struct ApiKeys: Sendable {
                                                  requestID: audit.requestID, ip: audit.ip), at: now, on: sql, dialect: dialect)
         }
     }
+}
+
+/// What the back office shows of a key.
+public struct ApiKeySummary: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let scopes: String
+    public let createdAt: Int64
+    public let revokedAt: Int64?
 }

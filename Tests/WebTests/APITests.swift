@@ -120,3 +120,33 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct ApiKeyPageTests {
+    @Test(arguments: TestDatabases.kinds)
+    func staffCreateListAndRevokeTheirKeysButNotOthers(kind: String) async throws {
+        let harness = try await WebHarness.make(kind)
+        defer { Task { await harness.db.close() } }
+        let dealer = try #require(try await harness.session(for: .staff(.dealing)))
+        let sales = try #require(try await harness.session(for: .staff(.salesAgent)))
+        try await harness.test { client in
+            let created = try await client.execute(uri: "/admin/api-keys", method: .post, headers: formHeaders(cookie: dealer.cookie),
+                                                   body: form([("_csrf", dealer.csrf), ("name", "reports"), ("scopes", "read")]))
+            #expect(created.status == .ok)
+            let plaintext = try #require(created.text.range(of: "psk_").map { String(created.text[$0.lowerBound...].prefix { $0 != "<" && $0 != " " }) })
+            let me = try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(plaintext)"])
+            #expect(me.status == .ok)
+            let id = String(plaintext.dropFirst(4).prefix { $0 != "_" })
+            let stranger = try await client.execute(uri: "/admin/api-keys/\(id)/revoke", method: .post, headers: formHeaders(cookie: sales.cookie),
+                                                    body: form([("_csrf", sales.csrf)]))
+            #expect(stranger.status == .forbidden)
+            let revoke = try await client.execute(uri: "/admin/api-keys/\(id)/revoke", method: .post, headers: formHeaders(cookie: dealer.cookie),
+                                                  body: form([("_csrf", dealer.csrf)]))
+            #expect(revoke.status == .seeOther)
+            let after = try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(plaintext)"])
+            #expect(after.status == .unauthorized)
+            let page = try await client.execute(uri: "/admin/api-keys", method: .get, headers: [.cookie: dealer.cookie])
+            #expect(page.text.contains("revoked"))
+            #expect(!page.text.contains(plaintext))
+        }
+    }
+}

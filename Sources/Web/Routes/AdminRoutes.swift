@@ -26,7 +26,16 @@ struct AdminRoutes {
             }
             return self.renderer.redirect("/admin/jobs")
         }
-        routes.get("/admin/api-keys") { _, context in self.apiKeysPage(context, created: nil) }
+        routes.get("/admin/api-keys") { _, context in try await self.apiKeysPage(context, created: nil) }
+        routes.post("/admin/api-keys/:id/revoke") { _, context in
+            let id = try context.parameters.require("id")
+            guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
+            guard let owner = try await self.services.apiKeys.owner(of: id) else { throw UserFacingError(.notFound, "no API key \(id)") }
+            // Staff revoke their own keys; administrators any key.
+            guard owner == user.id || user.role == .admin else { throw UserFacingError(.forbidden, "only its owner or an administrator may revoke key \(id)") }
+            try await self.services.apiKeys.revoke(id: id, audit: context.audit)
+            return self.renderer.redirect("/admin/api-keys")
+        }
         routes.post("/admin/api-keys") { _, context in
             guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
             let name = String((context.form["name"] ?? "API key").prefix(100))
@@ -36,7 +45,7 @@ struct AdminRoutes {
                 return scope
             }
             let key = try await self.services.apiKeys.create(for: user, name: name, scopes: scopes, audit: context.audit)
-            return self.apiKeysPage(context, created: key)
+            return try await self.apiKeysPage(context, created: key)
         }
     }
 
@@ -107,14 +116,21 @@ struct AdminRoutes {
                      filters: [["label": "Status", "name": "status", "value": status?.rawValue ?? ""]], intro: intro)
     }
 
-    func apiKeysPage(_ context: AppContext, created: String?) -> Response {
+    func apiKeysPage(_ context: AppContext, created: String?) async throws -> Response {
         let intro = created.map { "New key (shown once, copy it now): \($0)" }
             ?? "Keys act as you, within their scopes (read, ledger:write, admin). Send them as Authorization: Bearer psk_..."
         let form: [String: Any] = ["action": "/admin/api-keys", "submit": "Create key", "fields": [
             ["label": "Name", "name": "name", "value": "integration"],
             ["label": "Scopes", "name": "scopes", "value": "read"],
         ]]
-        return table(text("nav_api_keys", context), context, columns: [], rows: [], intro: intro, form: form)
+        var keys: [ApiKeySummary] = []
+        if let user = context.user { keys = try await services.apiKeys.list(for: user.id) }
+        let rows = keys.map { key -> [String: Any] in
+            var row: [String: Any] = ["cells": ["psk_\(key.id)_…", key.name, key.scopes, Timestamps.iso(key.createdAt), key.revokedAt.map { "revoked \(Timestamps.iso($0))" } ?? "active"]]
+            if key.revokedAt == nil { row["action"] = ["href": "/admin/api-keys/\(key.id)/revoke", "label": "Revoke"] }
+            return row
+        }
+        return table(text("nav_api_keys", context), context, columns: ["Key", "Name", "Scopes", "Created (UTC)", "Status"], rows: rows, intro: intro, form: form)
     }
 }
 

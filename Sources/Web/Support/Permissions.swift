@@ -58,6 +58,7 @@ public enum PermissionTable {
             .init(.post, "/admin/jobs/:id/retry", staff(.admin)),
             .init(.get, "/admin/api-keys", allStaff),
             .init(.post, "/admin/api-keys", allStaff),
+            .init(.post, "/admin/api-keys/:id/revoke", allStaff),
             // Trader's room and partner portal.
             .init(.get, "/portal", [.trader]),
             .init(.get, "/partners", [.partner]),
