@@ -24,7 +24,7 @@ public actor LoginThrottle {
         }
         recent.append(now)
         attempts[address] = recent
-        if attempts.count > 50_000 { attempts = attempts.filter { !$0.value.isEmpty && $0.value.last! > now - windowMicros } }
+        if attempts.count > 50_000 { attempts = attempts.filter { ($0.value.last ?? 0) > now - windowMicros } }
         return true
     }
 }

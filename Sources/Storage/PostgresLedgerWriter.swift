@@ -51,7 +51,9 @@ struct PostgresLedgerWriter: LedgerWriter {
                 guard let seq = inserted[transaction.idempotencyKey] else { continue }
                 lastSeq = max(lastSeq, seq)
                 for (leg, posting) in transaction.postings.enumerated() {
-                    let account = accountIDs[posting.account.code] ?? 0
+                    guard let account = accountIDs[posting.account.code] else {
+                        throw StorageError.notFound("ledger account \(posting.account.code)")
+                    }
                     seqs.append(seq); legs.append(Int64(leg)); accounts.append(account); amounts.append(posting.amount)
                     deltas[account, default: 0] += posting.amount
                 }
