@@ -18,18 +18,21 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
     }
 
     func post(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
-        try await withCheckedThrowingContinuation { continuation in
+        // Fingerprints are computed here, on the caller's task, to keep the single
+        // writer thread for SQLite work.
+        let fingerprints = batch.map(\.fingerprint)
+        return try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try self.postOnQueue(batch) })
+                continuation.resume(with: Result { try self.postOnQueue(batch, fingerprints) })
             }
         }
     }
 
-    private func postOnQueue(_ batch: [LedgerTransaction]) throws -> [PostingOutcome] {
+    private func postOnQueue(_ batch: [LedgerTransaction], _ fingerprints: [Int64]) throws -> [PostingOutcome] {
         try handle.execute("BEGIN IMMEDIATE")
         let cacheBefore = accountIDs
         do {
-            let outcomes = try write(batch)
+            let outcomes = try write(batch, fingerprints)
             try handle.execute("COMMIT")
             return outcomes
         } catch {
@@ -39,20 +42,23 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
         }
     }
 
-    private func write(_ batch: [LedgerTransaction]) throws -> [PostingOutcome] {
+    /// Postings go in through one prepared statement of this many rows at a time.
+    private static let postingsPerStatement = 32
+
+    private func write(_ batch: [LedgerTransaction], _ fingerprints: [Int64]) throws -> [PostingOutcome] {
         let postedAt = clock.nowMicros()
         let insertTransaction = try handle.statement("""
             INSERT INTO ledger_transactions (idempotency_key, fingerprint, kind, memo, occurred_at, posted_at)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING
             """)
-        let insertPosting = try handle.statement("INSERT INTO ledger_postings (id, tx_seq, leg, account_id, amount) VALUES (?1 * 1024 + ?2, ?1, ?2, ?3, ?4)")
+        let postings = PostingInserter(handle: handle, rowsPerStatement: Self.postingsPerStatement)
         let findFingerprint = try handle.statement("SELECT fingerprint FROM ledger_transactions WHERE idempotency_key = ?1")
         var deltas: [Int64: Int64] = [:]
         var lastSeq: Int64 = 0
         var outcomes: [PostingOutcome] = []
         outcomes.reserveCapacity(batch.count)
-        for transaction in batch {
-            let fingerprint = transaction.fingerprint
+        for (index, transaction) in batch.enumerated() {
+            let fingerprint = fingerprints[index]
             insertTransaction.reset()
             insertTransaction.bind(1, transaction.idempotencyKey)
             insertTransaction.bind(2, fingerprint)
@@ -74,16 +80,12 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
             lastSeq = seq
             for (leg, posting) in transaction.postings.enumerated() {
                 let accountID = try accountID(for: posting.account)
-                insertPosting.reset()
-                insertPosting.bind(1, seq)
-                insertPosting.bind(2, Int64(leg))
-                insertPosting.bind(3, accountID)
-                insertPosting.bind(4, posting.amount)
-                try insertPosting.step()
+                try postings.add(seq: seq, leg: Int64(leg), account: accountID, amount: posting.amount)
                 deltas[accountID, default: 0] += posting.amount
             }
             outcomes.append(.posted)
         }
+        try postings.flush()
         let upsertBalance = try handle.statement("""
             INSERT INTO ledger_balances (account_id, balance, last_tx_seq) VALUES (?1, ?2, ?3)
             ON CONFLICT (account_id) DO UPDATE SET balance = balance + excluded.balance, last_tx_seq = excluded.last_tx_seq
@@ -118,5 +120,49 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
         select.reset()
         accountIDs[account] = id
         return id
+    }
+}
+
+/// Buffers posting rows and writes them through a multi-row prepared INSERT, which
+/// costs SQLite one statement execution per `rowsPerStatement` rows.
+private final class PostingInserter {
+    private let handle: SQLiteHandle
+    private let rowsPerStatement: Int
+    private let fullSQL: String
+    private var pending: [(seq: Int64, leg: Int64, account: Int64, amount: Int64)] = []
+
+    init(handle: SQLiteHandle, rowsPerStatement: Int) {
+        self.handle = handle
+        self.rowsPerStatement = rowsPerStatement
+        fullSQL = Self.sql(rows: rowsPerStatement)
+        pending.reserveCapacity(rowsPerStatement)
+    }
+
+    func add(seq: Int64, leg: Int64, account: Int64, amount: Int64) throws {
+        pending.append((seq, leg, account, amount))
+        if pending.count == rowsPerStatement { try write() }
+    }
+
+    func flush() throws {
+        if !pending.isEmpty { try write() }
+    }
+
+    private func write() throws {
+        let statement = try handle.statement(pending.count == rowsPerStatement ? fullSQL : Self.sql(rows: pending.count))
+        for (row, posting) in pending.enumerated() {
+            let base = Int32(row * 5)
+            statement.bind(base + 1, posting.seq * 1_024 + posting.leg)
+            statement.bind(base + 2, posting.seq)
+            statement.bind(base + 3, posting.leg)
+            statement.bind(base + 4, posting.account)
+            statement.bind(base + 5, posting.amount)
+        }
+        try statement.step()
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private static func sql(rows: Int) -> String {
+        "INSERT INTO ledger_postings (id, tx_seq, leg, account_id, amount) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 }
