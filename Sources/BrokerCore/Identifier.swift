@@ -23,20 +23,3 @@ public typealias UserID = Identifier<UserTag>
 public typealias BrandID = Identifier<BrandTag>
 public typealias ApiKeyID = Identifier<ApiKeyTag>
 public typealias JobID = Identifier<JobTag>
-
-/// Generates identifiers: a prefix naming the kind, then time-ordered random text,
-/// so ids sort roughly by creation and indexes stay append-mostly.
-public struct IdentifierFactory: Sendable {
-    private let randomHex: @Sendable (Int) -> String
-    private let nowMicros: @Sendable () -> Int64
-
-    public init(clock: any PipstackClock, random: @escaping @Sendable (Int) -> String) {
-        self.nowMicros = { clock.nowMicros() }
-        self.randomHex = random
-    }
-
-    public func make<Tag>(_ prefix: String) -> Identifier<Tag> {
-        let time = String(UInt64(max(0, nowMicros())), radix: 36)
-        return Identifier("\(prefix)_\(time)\(randomHex(8))")
-    }
-}

@@ -35,13 +35,4 @@ public struct FileMailer: Mailer {
         // Written under the job id: a redelivery overwrites, never duplicates.
         try Data(text.utf8).write(to: folder.appendingPathComponent("\(id).eml"), options: .atomic)
     }
-
-    /// Messages written so far, oldest first.
-    public func messages() throws -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
-        return try files.filter { $0.pathExtension == "eml" }
-            .sorted { (try? $0.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate ?? .distantPast) ?? .distantPast
-                    < (try? $1.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate ?? .distantPast) ?? .distantPast }
-            .map { try String(contentsOf: $0, encoding: .utf8) }
-    }
 }
