@@ -1,6 +1,6 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
-    public static let all: [Migration] = [foundation]
+    public static let all: [Migration] = [foundation, exchangeRates]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -82,5 +82,16 @@ public enum Schema {
             last_error TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
         """,
         "CREATE INDEX jobs_due ON jobs (status, run_at)",
+    ] }
+
+    /// Every rate used for a conversion is stored first and referred to by id, so
+    /// that any converted amount can be recomputed from the stored rate.
+    static let exchangeRates = Migration(version: 2, name: "exchange_rates") { _ in [
+        """
+        CREATE TABLE exchange_rates (
+            id TEXT PRIMARY KEY, base TEXT NOT NULL, quote TEXT NOT NULL, scaled_rate BIGINT NOT NULL,
+            source TEXT NOT NULL, effective_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL)
+        """,
+        "CREATE INDEX exchange_rates_pair ON exchange_rates (base, quote, effective_at)",
     ] }
 }
