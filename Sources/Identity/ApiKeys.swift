@@ -32,9 +32,7 @@ public struct ApiKeys: Sendable {
                 INSERT INTO api_keys (id, key_hash, user_id, name, scopes, created_at)
                 VALUES (\(bind: id), \(bind: Tokens.sha256Hex(plaintext)), \(bind: user.id.rawValue), \(bind: name), \(bind: scopeText), \(bind: now))
                 """).run()
-            try await AuditLog.append(AuditEntry(actor: audit.actor, action: "api_key.create", entityType: "api_key", entityID: id,
-                                                 after: "{\"scopes\":\"\(scopeText)\",\"user\":\"\(user.id.rawValue)\"}",
-                                                 requestID: audit.requestID, ip: audit.ip), at: now, on: sql, dialect: dialect)
+            try await AuditLog.append(audit.entry("api_key.create", entityType: "api_key", entityID: id, after: "{\"scopes\":\"\(scopeText)\",\"user\":\"\(user.id.rawValue)\"}"), at: now, on: sql, dialect: dialect)
         }
         return plaintext
     }
@@ -77,8 +75,7 @@ public struct ApiKeys: Sendable {
         let dialect = db.dialect
         try await db.transaction { sql in
             try await sql.raw("UPDATE api_keys SET revoked_at = \(bind: now) WHERE id = \(bind: id)").run()
-            try await AuditLog.append(AuditEntry(actor: audit.actor, action: "api_key.revoke", entityType: "api_key", entityID: id,
-                                                 requestID: audit.requestID, ip: audit.ip), at: now, on: sql, dialect: dialect)
+            try await AuditLog.append(audit.entry("api_key.revoke", entityType: "api_key", entityID: id), at: now, on: sql, dialect: dialect)
         }
     }
 }

@@ -26,8 +26,7 @@ public struct BrandStore: Sendable {
                         \(bind: brand.defaultLanguage.rawValue), \(bind: brand.languages.map(\.rawValue).joined(separator: ",")),
                         \(bind: legal), \(bind: brand.isDefault ? 1 : 0), \(bind: now))
                 """).run()
-            try await AuditLog.append(AuditEntry(actor: audit.actor, action: "brand.save", entityType: "brand", entityID: brand.id.rawValue,
-                                                 after: theme, requestID: audit.requestID, ip: audit.ip), at: now, on: sql, dialect: dialect)
+            try await AuditLog.append(audit.entry("brand.save", entityType: "brand", entityID: brand.id.rawValue, after: theme), at: now, on: sql, dialect: dialect)
         }
     }
 

@@ -43,9 +43,7 @@ public struct IdentityService: Sendable {
                 VALUES (\(bind: id.rawValue), \(bind: kind.rawValue), \(bind: email), \(bind: brandID.rawValue), \(bind: displayName),
                         \(bind: hash), \(bind: user.role?.rawValue), 'active', \(bind: now), \(bind: now))
                 """).run()
-            try await AuditLog.append(AuditEntry(actor: audit.actor, action: "user.create", entityType: "user", entityID: id.rawValue,
-                                                 after: Self.json(["kind": kind.rawValue, "email": email, "role": user.role?.rawValue ?? ""]),
-                                                 requestID: audit.requestID, ip: audit.ip), at: now, on: sql, dialect: dialect)
+            try await AuditLog.append(audit.entry("user.create", entityType: "user", entityID: id.rawValue, after: Self.json(["kind": kind.rawValue, "email": email, "role": user.role?.rawValue ?? ""])), at: now, on: sql, dialect: dialect)
         }
         return user
     }
@@ -106,8 +104,7 @@ public struct IdentityService: Sendable {
         try await db.transaction { sql in
             try await sql.raw("UPDATE users SET failed_logins = \(bind: newFailures), locked_until = \(bind: lock) WHERE id = \(bind: user.id.rawValue)").run()
             if lock > 0 {
-                try await AuditLog.append(AuditEntry(actor: audit.actor, action: "user.locked", entityType: "user", entityID: user.id.rawValue,
-                                                     after: Self.json(["failed_logins": "\(newFailures)"]), requestID: audit.requestID, ip: audit.ip),
+                try await AuditLog.append(audit.entry("user.locked", entityType: "user", entityID: user.id.rawValue, after: Self.json(["failed_logins": "\(newFailures)"])),
                                           at: now, on: sql, dialect: dialect)
             }
         }
@@ -126,8 +123,7 @@ public struct IdentityService: Sendable {
                 """).run()
             // Every session of the user ends with a password change.
             try await sql.raw("DELETE FROM sessions WHERE user_id = \(bind: userID.rawValue)").run()
-            try await AuditLog.append(AuditEntry(actor: audit.actor, action: "user.password_change", entityType: "user", entityID: userID.rawValue,
-                                                 requestID: audit.requestID, ip: audit.ip), at: now, on: sql, dialect: dialect)
+            try await AuditLog.append(audit.entry("user.password_change", entityType: "user", entityID: userID.rawValue), at: now, on: sql, dialect: dialect)
         }
     }
 
@@ -156,8 +152,7 @@ public struct IdentityService: Sendable {
         let dialect = db.dialect
         try await db.transaction { sql in
             try await sql.raw("UPDATE users SET totp_enabled = 1, updated_at = \(bind: now) WHERE id = \(bind: userID.rawValue)").run()
-            try await AuditLog.append(AuditEntry(actor: audit.actor, action: "user.totp_enabled", entityType: "user", entityID: userID.rawValue,
-                                                 requestID: audit.requestID, ip: audit.ip), at: now, on: sql, dialect: dialect)
+            try await AuditLog.append(audit.entry("user.totp_enabled", entityType: "user", entityID: userID.rawValue), at: now, on: sql, dialect: dialect)
         }
         return true
     }

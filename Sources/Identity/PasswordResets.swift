@@ -29,8 +29,7 @@ public struct PasswordResets: Sendable {
                 """).run()
             try await JobQueue.enqueue(kind: MailMessage.jobKind, payload: payload, queue: "default",
                                        id: "job_\(Tokens.random(bytes: 10))", now: now, on: sql)
-            try await AuditLog.append(AuditEntry(actor: audit.actor, action: "user.password_reset_requested", entityType: "user",
-                                                 entityID: user.id.rawValue, requestID: audit.requestID, ip: audit.ip),
+            try await AuditLog.append(audit.entry("user.password_reset_requested", entityType: "user", entityID: user.id.rawValue),
                                       at: now, on: sql, dialect: dialect)
         }
     }

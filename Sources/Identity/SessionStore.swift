@@ -84,8 +84,7 @@ public struct SessionStore: Sendable {
         let dialect = db.dialect
         try await db.transaction { sql in
             try await sql.raw("DELETE FROM sessions WHERE token_hash = \(bind: session.tokenHash)").run()
-            try await AuditLog.append(AuditEntry(actor: audit.actor, action: "session.logout", entityType: "user", entityID: session.userID.rawValue,
-                                                 requestID: audit.requestID, ip: audit.ip), at: now, on: sql, dialect: dialect)
+            try await AuditLog.append(audit.entry("session.logout", entityType: "user", entityID: session.userID.rawValue), at: now, on: sql, dialect: dialect)
         }
     }
 }

@@ -1,4 +1,5 @@
 import BrokerCore
+import Storage
 
 /// Someone who logs in. Staff carry a role; traders and partners do not.
 public struct User: Sendable, Equatable, Codable {
@@ -35,4 +36,12 @@ public struct AuditContext: Sendable {
         self.ip = ip
     }
     public static let system = AuditContext(actor: "system")
+}
+
+extension AuditContext {
+    /// The audit entry for an action taken in this context.
+    public func entry(_ action: String, entityType: String, entityID: String, before: String = "{}", after: String = "{}") -> AuditEntry {
+        AuditEntry(actor: actor, action: action, entityType: entityType, entityID: entityID,
+                   before: before, after: after, requestID: requestID, ip: ip)
+    }
 }

@@ -19,4 +19,17 @@ actor AsyncSerialLock {
             waiters.removeFirst().resume()
         }
     }
+
+    /// Runs `body` holding the lock, releasing it whether `body` returns or throws.
+    nonisolated func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await body()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
+    }
 }

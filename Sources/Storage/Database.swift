@@ -64,15 +64,7 @@ public final class Database: Sendable {
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case let .sqlite(connection, lock):
-            await lock.acquire()
-            do {
-                let result = try await body(connection.sql())
-                await lock.release()
-                return result
-            } catch {
-                await lock.release()
-                throw error
-            }
+            return try await lock.withLock { try await body(connection.sql()) }
         case let .postgres(client, _):
             return try await client.withConnection { connection in
                 try await body(connection.sql())
@@ -84,23 +76,17 @@ public final class Database: Sendable {
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case let .sqlite(connection, lock):
-            await lock.acquire()
-            let sql = connection.sql()
-            do {
+            return try await lock.withLock {
+                let sql = connection.sql()
                 try await sql.raw("BEGIN IMMEDIATE").run()
-                let result: T
                 do {
-                    result = try await body(sql)
+                    let result = try await body(sql)
+                    try await sql.raw("COMMIT").run()
+                    return result
                 } catch {
                     try? await sql.raw("ROLLBACK").run()
                     throw error
                 }
-                try await sql.raw("COMMIT").run()
-                await lock.release()
-                return result
-            } catch {
-                await lock.release()
-                throw error
             }
         case let .postgres(client, _):
             return try await client.withConnection { connection in

@@ -81,9 +81,8 @@ struct APIRoutes {
         let outcome = try await services.ledger.post(transaction)
         if outcome == .posted {
             try await services.db.transaction { sql in
-                try await AuditLog.append(AuditEntry(actor: context.audit.actor, action: "ledger.post", entityType: "ledger_transaction", entityID: key,
-                                                     after: "{\"kind\":\(JSONText.quote(transaction.kind)),\"postings\":\(postings.count)}",
-                                                     requestID: context.requestID, ip: context.clientIP),
+                try await AuditLog.append(context.audit.entry("ledger.post", entityType: "ledger_transaction", entityID: key,
+                                                              after: "{\"kind\":\(JSONText.quote(transaction.kind)),\"postings\":\(postings.count)}"),
                                           at: self.services.clock.nowMicros(), on: sql, dialect: self.services.db.dialect)
             }
         }

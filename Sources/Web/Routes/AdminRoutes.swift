@@ -20,8 +20,7 @@ struct AdminRoutes {
             let id = try context.parameters.require("id")
             guard try await self.services.jobs.retry(id) else { throw UserFacingError(.notFound, "no dead job \(id)") }
             try await self.services.db.transaction { sql in
-                try await AuditLog.append(AuditEntry(actor: context.audit.actor, action: "job.retry", entityType: "job", entityID: id,
-                                                     requestID: context.requestID, ip: context.clientIP),
+                try await AuditLog.append(context.audit.entry("job.retry", entityType: "job", entityID: id),
                                           at: self.services.clock.nowMicros(), on: sql, dialect: self.services.db.dialect)
             }
             return self.renderer.redirect("/admin/jobs")
@@ -146,7 +145,6 @@ enum LedgerAccountCode {
 /// Microsecond timestamps as ISO 8601 text for pages and APIs.
 enum Timestamps {
     static func iso(_ micros: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000)))
+        Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000)).formatted(.iso8601)
     }
 }
