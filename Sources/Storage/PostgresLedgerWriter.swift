@@ -43,34 +43,42 @@ struct PostgresLedgerWriter: LedgerWriter {
         let logger = logger
         let result: (inserted: [String: Int64], stored: [String: Int64]) = try await client.withTransaction(logger: logger) { connection in
             let accountIDs = try await Self.ensureAccounts(unique, on: connection, at: postedAt, logger: logger)
+            // Account heads are locked before any seq is drawn: a batch that shares an
+            // account with another waits for it, then draws later seqs, so posting ids
+            // increase along every account's chain.
+            var chains = PostingChains(heads: try await Self.lockHeads(Array(Set(accountIDs.values)).sorted(), on: connection, logger: logger))
             let inserted = try await Self.insertTransactions(unique, on: connection, at: postedAt, logger: logger)
-            var seqs: [Int64] = [], legs: [Int64] = [], accounts: [Int64] = [], amounts: [Int64] = []
-            var deltas: [Int64: Int64] = [:]
+            var ids: [Int64] = [], seqs: [Int64] = [], legs: [Int64] = [], accounts: [Int64] = [], amounts: [Int64] = []
+            var balancesAfter: [Int64] = [], previous: [Int64] = []
+            var touched = Set<Int64>()
             var lastSeq: Int64 = 0
-            for transaction in unique {
+            for transaction in unique.sorted(by: { (inserted[$0.idempotencyKey] ?? 0) < (inserted[$1.idempotencyKey] ?? 0) }) {
                 guard let seq = inserted[transaction.idempotencyKey] else { continue }
                 lastSeq = max(lastSeq, seq)
                 for (leg, posting) in transaction.postings.enumerated() {
                     guard let account = accountIDs[posting.account.code] else {
                         throw StorageError.notFound("ledger account \(posting.account.code)")
                     }
-                    seqs.append(seq); legs.append(Int64(leg)); accounts.append(account); amounts.append(posting.amount)
-                    deltas[account, default: 0] += posting.amount
+                    let chained = try chains.append(id: seq * 1_024 + Int64(leg), accountID: account, amount: posting.amount,
+                                                    key: transaction.idempotencyKey)
+                    ids.append(chained.id); seqs.append(seq); legs.append(Int64(leg)); accounts.append(account)
+                    amounts.append(posting.amount); balancesAfter.append(chained.balanceAfter); previous.append(chained.previousID)
+                    touched.insert(account)
                 }
             }
-            if !seqs.isEmpty {
+            if !ids.isEmpty {
                 try await connection.query("""
-                    INSERT INTO ledger_postings (id, tx_seq, leg, account_id, amount)
-                    SELECT s * 1024 + l, s, l, a, m FROM unnest(\(seqs)::bigint[], \(legs)::int[], \(accounts)::bigint[], \(amounts)::bigint[]) AS t(s, l, a, m)
+                    INSERT INTO ledger_postings (id, tx_seq, leg, account_id, amount, balance_after, prev_id)
+                    SELECT * FROM unnest(\(ids)::bigint[], \(seqs)::bigint[], \(legs)::int[], \(accounts)::bigint[],
+                                         \(amounts)::bigint[], \(balancesAfter)::bigint[], \(previous)::bigint[])
                     """, logger: logger)
-                // Rows are locked in account order, so concurrent batches cannot deadlock.
-                let balanceAccounts = deltas.keys.sorted()
-                let balanceDeltas = balanceAccounts.map { deltas[$0] ?? 0 }
+                let balanceAccounts = touched.sorted()
+                let heads = balanceAccounts.map { chains.heads[$0] ?? AccountHead() }
                 try await connection.query("""
-                    INSERT INTO ledger_balances (account_id, balance, last_tx_seq)
-                    SELECT a, d, \(lastSeq) FROM unnest(\(balanceAccounts)::bigint[], \(balanceDeltas)::bigint[]) AS t(a, d)
-                    ON CONFLICT (account_id) DO UPDATE
-                    SET balance = ledger_balances.balance + excluded.balance, last_tx_seq = excluded.last_tx_seq
+                    UPDATE ledger_balances b SET balance = t.balance, last_posting_id = t.last, last_tx_seq = \(lastSeq)
+                    FROM unnest(\(balanceAccounts)::bigint[], \(heads.map(\.balance))::bigint[], \(heads.map(\.lastPostingID))::bigint[])
+                         AS t(account, balance, last)
+                    WHERE b.account_id = t.account
                     """, logger: logger)
             }
             let existing = unique.filter { inserted[$0.idempotencyKey] == nil }
@@ -116,6 +124,24 @@ struct PostgresLedgerWriter: LedgerWriter {
         let rows = try await connection.query("SELECT code, id FROM ledger_accounts WHERE code = ANY(\(codes)::text[])", logger: logger)
         for try await (code, id) in rows.decode((String, Int64).self) { ids[code] = id }
         return ids
+    }
+
+    /// Makes sure every account has a balance row, locks them in account order and
+    /// returns their heads.
+    private static func lockHeads(_ accounts: [Int64], on connection: PostgresConnection, logger: Logger) async throws -> [Int64: AccountHead] {
+        try await connection.query("""
+            INSERT INTO ledger_balances (account_id, balance, last_tx_seq, last_posting_id)
+            SELECT a, 0, 0, 0 FROM unnest(\(accounts)::bigint[]) AS t(a) ORDER BY a ON CONFLICT (account_id) DO NOTHING
+            """, logger: logger)
+        let rows = try await connection.query("""
+            SELECT account_id, balance, last_posting_id FROM ledger_balances WHERE account_id = ANY(\(accounts)::bigint[])
+            ORDER BY account_id FOR UPDATE
+            """, logger: logger)
+        var heads: [Int64: AccountHead] = [:]
+        for try await (account, balance, last) in rows.decode((Int64, Int64, Int64).self) {
+            heads[account] = AccountHead(balance: balance, lastPostingID: last)
+        }
+        return heads
     }
 
     private static func insertTransactions(_ batch: [LedgerTransaction], on connection: PostgresConnection, at time: Int64, logger: Logger) async throws -> [String: Int64] {

@@ -59,7 +59,15 @@ final class SQLiteHandle {
 
         func bind(_ index: Int32, _ value: Int64) { sqlite_nio_sqlite3_bind_int64(raw, index, value) }
         func bind(_ index: Int32, _ value: String) {
-            sqlite_nio_sqlite3_bind_text(raw, index, value, -1, Statement.transient)
+            // Native strings are contiguous UTF-8: bind their bytes without building a C string.
+            let bound = value.utf8.withContiguousStorageIfAvailable { bytes in
+                UnsafeRawPointer(bytes.baseAddress).map {
+                    sqlite_nio_sqlite3_bind_text(raw, index, $0.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Statement.transient)
+                }
+            }
+            if bound == nil || bound == .some(nil) {
+                sqlite_nio_sqlite3_bind_text(raw, index, value, -1, Statement.transient)
+            }
         }
 
         /// Steps once; true when a row is ready.

@@ -1,107 +1,202 @@
 import BrokerCore
 import Dispatch
 import Ledger
+import Synchronization
 
 /// Posts ledger batches to SQLite through its own C-API connection, confined to one
 /// serial queue: one writer per ledger, persistent prepared statements, one
 /// transaction (and one fsync) per batch.
+///
+/// The writer thread is the bottleneck of durable ingest, so everything that can be
+/// done before it is done on the caller's task: fingerprints, and the account ids
+/// already known. Inside, rows go in through multi-row statements.
 final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
-    // `handle` and `accountIDs` are touched only on `queue`.
+    // `handle` is touched only on `queue`.
     private let handle: SQLiteHandle
-    private var accountIDs: [LedgerAccount: Int64] = [:]
     private let queue = DispatchQueue(label: "pipstack.ledger.sqlite-writer")
     private let clock: any PipstackClock
+    private let checkpointer: SQLiteCheckpointer
+    /// Account ids that are committed, so they hold for every later batch. Ids made
+    /// by a batch are published only after its COMMIT.
+    private let committedAccountIDs = Mutex<[LedgerAccount: Int64]>([:])
+    /// Account heads as this writer last committed them (touched only on `queue`).
+    /// They are trusted while the newest transaction is still the one this writer
+    /// saw last; another process posting to the same file makes them stale.
+    private var chains = PostingChains(heads: [:])
+    private var chainsValidAtSeq: Int64 = -1
 
     init(path: String, clock: any PipstackClock) throws {
         handle = try SQLiteHandle(path: path)
+        checkpointer = try SQLiteCheckpointer(path: path)
+        checkpointer.attach(to: handle)
         self.clock = clock
     }
 
     func post(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
-        // Fingerprints are computed here, on the caller's task, to keep the single
-        // writer thread for SQLite work.
-        let fingerprints = batch.map(\.fingerprint)
-        return try await withCheckedThrowingContinuation { continuation in
+        let prepared = PreparedBatch(batch, knownAccounts: committedAccountIDs.withLock { $0 })
+        let created: [LedgerAccount: Int64]
+        let outcomes: [PostingOutcome]
+        (outcomes, created) = try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try self.postOnQueue(batch, fingerprints) })
+                continuation.resume(with: Result { try self.postOnQueue(prepared) })
             }
         }
-    }
-
-    private func postOnQueue(_ batch: [LedgerTransaction], _ fingerprints: [Int64]) throws -> [PostingOutcome] {
-        try handle.execute("BEGIN IMMEDIATE")
-        let cacheBefore = accountIDs
-        do {
-            let outcomes = try write(batch, fingerprints)
-            try handle.execute("COMMIT")
-            return outcomes
-        } catch {
-            try? handle.execute("ROLLBACK")
-            accountIDs = cacheBefore   // ids created in the rolled-back transaction are gone
-            throw error
-        }
-    }
-
-    /// Postings go in through one prepared statement of this many rows at a time.
-    private static let postingsPerStatement = 32
-
-    private func write(_ batch: [LedgerTransaction], _ fingerprints: [Int64]) throws -> [PostingOutcome] {
-        let postedAt = clock.nowMicros()
-        let insertTransaction = try handle.statement("""
-            INSERT INTO ledger_transactions (idempotency_key, fingerprint, kind, memo, occurred_at, posted_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING
-            """)
-        let postings = PostingInserter(handle: handle, rowsPerStatement: Self.postingsPerStatement)
-        let findFingerprint = try handle.statement("SELECT fingerprint FROM ledger_transactions WHERE idempotency_key = ?1")
-        var deltas: [Int64: Int64] = [:]
-        var lastSeq: Int64 = 0
-        var outcomes: [PostingOutcome] = []
-        outcomes.reserveCapacity(batch.count)
-        for (index, transaction) in batch.enumerated() {
-            let fingerprint = fingerprints[index]
-            insertTransaction.reset()
-            insertTransaction.bind(1, transaction.idempotencyKey)
-            insertTransaction.bind(2, fingerprint)
-            insertTransaction.bind(3, transaction.kind)
-            insertTransaction.bind(4, transaction.memo)
-            insertTransaction.bind(5, transaction.occurredAt)
-            insertTransaction.bind(6, postedAt)
-            try insertTransaction.step()
-            guard handle.changes == 1 else {
-                findFingerprint.reset()
-                findFingerprint.bind(1, transaction.idempotencyKey)
-                guard try findFingerprint.step() else { throw StorageError.notFound("ledger transaction \(transaction.idempotencyKey)") }
-                let stored = findFingerprint.int64(0)
-                findFingerprint.reset()
-                outcomes.append(stored == fingerprint ? .duplicate : .keyConflict)
-                continue
-            }
-            let seq = handle.lastInsertRowID
-            lastSeq = seq
-            for (leg, posting) in transaction.postings.enumerated() {
-                let accountID = try accountID(for: posting.account)
-                try postings.add(seq: seq, leg: Int64(leg), account: accountID, amount: posting.amount)
-                deltas[accountID, default: 0] += posting.amount
-            }
-            outcomes.append(.posted)
-        }
-        try postings.flush()
-        let upsertBalance = try handle.statement("""
-            INSERT INTO ledger_balances (account_id, balance, last_tx_seq) VALUES (?1, ?2, ?3)
-            ON CONFLICT (account_id) DO UPDATE SET balance = balance + excluded.balance, last_tx_seq = excluded.last_tx_seq
-            """)
-        for (account, delta) in deltas {
-            upsertBalance.reset()
-            upsertBalance.bind(1, account)
-            upsertBalance.bind(2, delta)
-            upsertBalance.bind(3, lastSeq)
-            try upsertBalance.step()
+        if !created.isEmpty {
+            committedAccountIDs.withLock { $0.merge(created) { old, _ in old } }
         }
         return outcomes
     }
 
-    private func accountID(for account: LedgerAccount) throws -> Int64 {
-        if let id = accountIDs[account] { return id }
+    private func postOnQueue(_ batch: PreparedBatch) throws -> ([PostingOutcome], [LedgerAccount: Int64]) {
+        try handle.execute("BEGIN IMMEDIATE")
+        do {
+            let maxSeq = try handle.statement("SELECT COALESCE(MAX(seq), 0) FROM ledger_transactions")
+            _ = try maxSeq.step()
+            let newestSeq = maxSeq.int64(0)
+            maxSeq.reset()
+            // Heads are updated on a copy that replaces the cache only once committed.
+            var working = newestSeq == chainsValidAtSeq ? chains : PostingChains(heads: [:])
+            var created: [LedgerAccount: Int64] = [:]
+            let (outcomes, lastSeq) = try write(batch, firstSeq: newestSeq + 1, chains: &working, created: &created)
+            try handle.execute("COMMIT")
+            chains = working
+            chainsValidAtSeq = max(newestSeq, lastSeq)
+            return (outcomes, created)
+        } catch {
+            try? handle.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Rows per multi-row INSERT: one statement execution per this many rows.
+    private static let rowsPerStatement = 64
+
+    /// Writes the batch. New transactions get seqs from `firstSeq` up (SQLite's
+    /// rowid, appended without a search); postings are numbered `seq * 1024 + leg`.
+    /// Returns the outcomes and the last seq used (`firstSeq - 1` when none).
+    private func write(_ batch: PreparedBatch, firstSeq: Int64, chains: inout PostingChains,
+                       created: inout [LedgerAccount: Int64]) throws -> ([PostingOutcome], Int64) {
+        let postedAt = clock.nowMicros()
+        var accountIDs = batch.accountIDs
+        for (positions, account) in batch.unknownAccounts {
+            let id = try created[account] ?? resolve(account)
+            created[account] = id
+            for position in positions { accountIDs[position] = id }
+        }
+        try loadHeads(of: accountIDs, into: &chains)
+
+        let transactions = batch.transactions
+        let headers = RowInserter(handle: handle, rowsPerStatement: Self.rowsPerStatement,
+                                  textColumns: [true, false, true, true, false, false], sqlPrefix: """
+            INSERT INTO ledger_transactions (idempotency_key, fingerprint, kind, memo, occurred_at, posted_at) VALUES
+            """, sqlSuffix: " ON CONFLICT (idempotency_key) DO NOTHING")
+        let postings = RowInserter(handle: handle, rowsPerStatement: Self.rowsPerStatement, intColumns: 7, sqlPrefix: """
+            INSERT OR FAIL INTO ledger_postings (id, tx_seq, leg, account_id, amount, balance_after, prev_id) VALUES
+            """)
+        var outcomes = [PostingOutcome](repeating: .posted, count: transactions.count)
+        // An account is touched for the first time in this batch when its previous
+        // posting is older than the batch.
+        var touched: [Int64] = []
+        let firstPostingID = firstSeq * 1_024   // every new seq is at least firstSeq
+        var lastSeq = firstSeq - 1
+        var seqs = [Int64](repeating: 0, count: transactions.count)
+        var chunkStart = 0
+        while chunkStart < transactions.count {
+            let chunk = chunkStart..<min(chunkStart + Self.rowsPerStatement, transactions.count)
+            for index in chunk {
+                let transaction = transactions[index]
+                headers.text(transaction.idempotencyKey)
+                headers.int(batch.fingerprints[index])
+                headers.text(transaction.kind)
+                headers.text(transaction.memo)
+                headers.int(transaction.occurredAt)
+                headers.int(postedAt)
+                try headers.endRow(autoFlush: false)
+            }
+            // SQLite numbers new rows max(seq) + 1, in row order: when every row went
+            // in, their seqs are the run ending at the last one.
+            if try headers.flush() == chunk.count {
+                let first = handle.lastInsertRowID - Int64(chunk.count) + 1
+                for index in chunk { seqs[index] = first + Int64(index - chunk.lowerBound) }
+            } else {
+                // Some keys were there already (replays, or reused keys): find out which.
+                var claimed = Set<Int64>()
+                for index in chunk {
+                    let (seq, fingerprint) = try stored(transactions[index].idempotencyKey)
+                    if seq > lastSeq, claimed.insert(seq).inserted {
+                        seqs[index] = seq
+                    } else {
+                        outcomes[index] = fingerprint == batch.fingerprints[index] ? .duplicate : .keyConflict
+                    }
+                }
+            }
+            for index in chunk where outcomes[index] == .posted {
+                let seq = seqs[index]
+                lastSeq = seq
+                var position = batch.postingOffsets[index]
+                for (leg, posting) in transactions[index].postings.enumerated() {
+                    let account = accountIDs[position]
+                    position += 1
+                    let chained = try chains.append(id: seq * 1_024 + Int64(leg), accountID: account, amount: posting.amount,
+                                                    key: transactions[index].idempotencyKey)
+                    postings.int(chained.id)
+                    postings.int(seq)
+                    postings.int(Int64(leg))
+                    postings.int(account)
+                    postings.int(posting.amount)
+                    postings.int(chained.balanceAfter)
+                    postings.int(chained.previousID)
+                    try postings.endRow()
+                    if chained.previousID < firstPostingID { touched.append(account) }
+                }
+            }
+            chunkStart = chunk.upperBound
+        }
+        try postings.flush()
+        let balances = RowInserter(handle: handle, rowsPerStatement: Self.rowsPerStatement, intColumns: 4, sqlPrefix: """
+            INSERT INTO ledger_balances (account_id, balance, last_tx_seq, last_posting_id) VALUES
+            """, sqlSuffix: """
+             ON CONFLICT (account_id) DO UPDATE SET balance = excluded.balance, last_tx_seq = excluded.last_tx_seq,
+             last_posting_id = excluded.last_posting_id
+            """)
+        for account in touched.sorted() {
+            let head = chains.heads[account] ?? AccountHead()
+            balances.int(account)
+            balances.int(head.balance)
+            balances.int(lastSeq)
+            balances.int(head.lastPostingID)
+            try balances.endRow()
+        }
+        try balances.flush()
+        return (outcomes, lastSeq)
+    }
+
+    /// Reads the heads of accounts this writer has not seen since its cache was valid.
+    private func loadHeads(of accountIDs: [Int64], into chains: inout PostingChains) throws {
+        var missing = Set<Int64>()
+        for id in accountIDs where chains.heads[id] == nil { missing.insert(id) }
+        guard !missing.isEmpty else { return }
+        let select = try handle.statement("SELECT balance, last_posting_id FROM ledger_balances WHERE account_id = ?1")
+        var loaded = chains.heads
+        for id in missing {
+            select.reset()
+            select.bind(1, id)
+            loaded[id] = try select.step() ? AccountHead(balance: select.int64(0), lastPostingID: select.int64(1)) : AccountHead()
+        }
+        select.reset()
+        chains = PostingChains(heads: loaded)
+    }
+
+    /// The seq and fingerprint stored under `key`.
+    private func stored(_ key: String) throws -> (seq: Int64, fingerprint: Int64) {
+        let find = try handle.statement("SELECT seq, fingerprint FROM ledger_transactions WHERE idempotency_key = ?1")
+        find.bind(1, key)
+        guard try find.step() else { throw StorageError.notFound("ledger transaction \(key)") }
+        defer { find.reset() }
+        return (find.int64(0), find.int64(1))
+    }
+
+    private func resolve(_ account: LedgerAccount) throws -> Int64 {
         let code = account.code
         let insert = try handle.statement("""
             INSERT INTO ledger_accounts (code, kind, owner, currency, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -118,51 +213,117 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
         guard try select.step() else { throw StorageError.notFound("ledger account \(code)") }
         let id = select.int64(0)
         select.reset()
-        accountIDs[account] = id
         return id
     }
 }
 
-/// Buffers posting rows and writes them through a multi-row prepared INSERT, which
-/// costs SQLite one statement execution per `rowsPerStatement` rows.
-private final class PostingInserter {
+/// A batch with what the caller's task could work out before the writer thread
+/// sees it: fingerprints, the flat list of posting accounts resolved to ids where
+/// they are known, and the positions of the ones that are not.
+private struct PreparedBatch: Sendable {
+    let transactions: [LedgerTransaction]
+    let fingerprints: [Int64]
+    /// Index of each transaction's first posting in `accountIDs`.
+    let postingOffsets: [Int]
+    /// One id per posting, in order; 0 where `unknownAccounts` fills it in.
+    let accountIDs: [Int64]
+    let unknownAccounts: [(positions: [Int], account: LedgerAccount)]
+
+    init(_ transactions: [LedgerTransaction], knownAccounts: [LedgerAccount: Int64]) {
+        self.transactions = transactions
+        fingerprints = transactions.map(\.fingerprint)
+        var offsets: [Int] = []
+        offsets.reserveCapacity(transactions.count)
+        var ids: [Int64] = []
+        var unknown: [LedgerAccount: [Int]] = [:]
+        for transaction in transactions {
+            offsets.append(ids.count)
+            for posting in transaction.postings {
+                if let id = knownAccounts[posting.account] {
+                    ids.append(id)
+                } else {
+                    unknown[posting.account, default: []].append(ids.count)
+                    ids.append(0)
+                }
+            }
+        }
+        postingOffsets = offsets
+        accountIDs = ids
+        unknownAccounts = unknown.map { ($0.value, $0.key) }
+    }
+}
+
+/// Buffers rows and writes them through a multi-row prepared INSERT, which costs
+/// SQLite one statement execution per `rowsPerStatement` rows. Values are added
+/// column by column (`int`, `text`) and each row closed with `endRow`; integers and
+/// strings sit in separate buffers so the hot integer path copies no references.
+private final class RowInserter {
     private let handle: SQLiteHandle
     private let rowsPerStatement: Int
+    private let textColumns: [Bool]
+    private let sqlPrefix: String
+    private let sqlSuffix: String
     private let fullSQL: String
-    private var pending: [(seq: Int64, leg: Int64, account: Int64, amount: Int64)] = []
+    private var ints: [Int64] = []
+    private var texts: [String] = []
+    private var rows = 0
 
-    init(handle: SQLiteHandle, rowsPerStatement: Int) {
+    /// `columns` lists the row's columns in order, true where the value is text.
+    init(handle: SQLiteHandle, rowsPerStatement: Int, textColumns: [Bool], sqlPrefix: String, sqlSuffix: String = "") {
         self.handle = handle
         self.rowsPerStatement = rowsPerStatement
-        fullSQL = Self.sql(rows: rowsPerStatement)
-        pending.reserveCapacity(rowsPerStatement)
+        self.textColumns = textColumns
+        self.sqlPrefix = sqlPrefix
+        self.sqlSuffix = sqlSuffix
+        fullSQL = Self.sql(prefix: sqlPrefix, suffix: sqlSuffix, columns: textColumns.count, rows: rowsPerStatement)
+        ints.reserveCapacity(rowsPerStatement * textColumns.count)
     }
 
-    func add(seq: Int64, leg: Int64, account: Int64, amount: Int64) throws {
-        pending.append((seq, leg, account, amount))
-        if pending.count == rowsPerStatement { try write() }
+    convenience init(handle: SQLiteHandle, rowsPerStatement: Int, intColumns: Int, sqlPrefix: String, sqlSuffix: String = "") {
+        self.init(handle: handle, rowsPerStatement: rowsPerStatement, textColumns: Array(repeating: false, count: intColumns),
+                  sqlPrefix: sqlPrefix, sqlSuffix: sqlSuffix)
     }
 
-    func flush() throws {
-        if !pending.isEmpty { try write() }
+    func int(_ value: Int64) { ints.append(value) }
+    func text(_ value: String) { texts.append(value) }
+
+    /// Closes a row; writes the statement when it is full unless the caller flushes
+    /// chunks itself.
+    func endRow(autoFlush: Bool = true) throws {
+        rows += 1
+        if autoFlush && rows == rowsPerStatement { try flush() }
     }
 
-    private func write() throws {
-        let statement = try handle.statement(pending.count == rowsPerStatement ? fullSQL : Self.sql(rows: pending.count))
-        for (row, posting) in pending.enumerated() {
-            let base = Int32(row * 5)
-            statement.bind(base + 1, posting.seq * 1_024 + posting.leg)
-            statement.bind(base + 2, posting.seq)
-            statement.bind(base + 3, posting.leg)
-            statement.bind(base + 4, posting.account)
-            statement.bind(base + 5, posting.amount)
+    /// Writes what is pending; returns how many rows the statement changed.
+    @discardableResult
+    func flush() throws -> Int {
+        guard rows > 0 else { return 0 }
+        let statement = try handle.statement(rows == rowsPerStatement ? fullSQL
+            : Self.sql(prefix: sqlPrefix, suffix: sqlSuffix, columns: textColumns.count, rows: rows))
+        var parameter: Int32 = 1
+        var nextInt = 0
+        var nextText = 0
+        for _ in 0..<rows {
+            for isText in textColumns {
+                if isText {
+                    statement.bind(parameter, texts[nextText])
+                    nextText += 1
+                } else {
+                    statement.bind(parameter, ints[nextInt])
+                    nextInt += 1
+                }
+                parameter += 1
+            }
         }
         try statement.step()
-        pending.removeAll(keepingCapacity: true)
+        ints.removeAll(keepingCapacity: true)
+        texts.removeAll(keepingCapacity: true)
+        rows = 0
+        return Int(handle.changes)
     }
 
-    private static func sql(rows: Int) -> String {
-        "INSERT INTO ledger_postings (id, tx_seq, leg, account_id, amount) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    private static func sql(prefix: String, suffix: String, columns: Int, rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return prefix + " " + Array(repeating: row, count: rows).joined(separator: ", ") + suffix
     }
 }

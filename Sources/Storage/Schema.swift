@@ -1,6 +1,6 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
-    public static let all: [Migration] = [foundation, exchangeRates]
+    public static let all: [Migration] = [foundation, exchangeRates, postingChains]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -93,5 +93,29 @@ public enum Schema {
             source TEXT NOT NULL, effective_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL)
         """,
         "CREATE INDEX exchange_rates_pair ON exchange_rates (base, quote, effective_at)",
+    ] }
+
+    /// Account history as a chain instead of an index: each posting links to the
+    /// previous posting on its account and carries the balance after it, and the
+    /// balance row names the newest posting. Appending postings then never touches a
+    /// random page of an (account, posting) index, which cost the SQLite writer more
+    /// than half its throughput; statements read newest first along the chain, with
+    /// running balances. Existing postings are linked here.
+    static let postingChains = Migration(version: 3, name: "posting_chains") { _ in [
+        "ALTER TABLE ledger_postings ADD COLUMN balance_after BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE ledger_postings ADD COLUMN prev_id BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE ledger_balances ADD COLUMN last_posting_id BIGINT NOT NULL DEFAULT 0",
+        """
+        UPDATE ledger_postings SET balance_after = r.running, prev_id = r.previous
+        FROM (SELECT id, CAST(SUM(amount) OVER w AS BIGINT) AS running, LAG(id, 1, 0) OVER w AS previous
+              FROM ledger_postings WINDOW w AS (PARTITION BY account_id ORDER BY id)) AS r
+        WHERE ledger_postings.id = r.id
+        """,
+        """
+        UPDATE ledger_balances SET last_posting_id = m.last
+        FROM (SELECT account_id, MAX(id) AS last FROM ledger_postings GROUP BY account_id) AS m
+        WHERE ledger_balances.account_id = m.account_id
+        """,
+        "DROP INDEX ledger_postings_account",
     ] }
 }

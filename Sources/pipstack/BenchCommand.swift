@@ -25,12 +25,15 @@ struct LedgerBench: AsyncParsableCommand {
         logger.logLevel = .warning
         // A fresh database unless one is named: the benchmark measures an empty ledger.
         let url: DatabaseURL
+        var scratch: URL?
         if storage.databaseURL != nil || ProcessInfo.processInfo.environment["PIPSTACK_DATABASE_URL"] != nil {
             url = try storage.resolvedURL()
         } else {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipstack-bench-\(Tokens.randomSuffix())")
+            scratch = folder
             url = .sqlite(path: folder.appendingPathComponent("ledger.sqlite").path)
         }
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         let db = try await Runtime.openMigrated(url, logger: logger)
         let ledger = try LedgerStore(db: db)
         let fsync = FsyncProbe.measure(in: url)

@@ -62,3 +62,44 @@ import Testing
         }
     }
 }
+
+@Suite struct PostingChainTests {
+    @Test func linksEachPostingToItsAccountsPreviousOneWithTheRunningBalance() throws {
+        var chains = PostingChains(heads: [7: AccountHead(balance: 500, lastPostingID: 3_072)])
+        let first = try chains.append(id: 4_096, accountID: 7, amount: -200, key: "k")
+        #expect(first == ChainedPosting(id: 4_096, accountID: 7, amount: -200, balanceAfter: 300, previousID: 3_072))
+        let other = try chains.append(id: 4_097, accountID: 9, amount: 200, key: "k")
+        #expect(other.previousID == 0 && other.balanceAfter == 200)
+        let second = try chains.append(id: 5_120, accountID: 7, amount: 50, key: "k2")
+        #expect(second.previousID == 4_096 && second.balanceAfter == 350)
+        #expect(chains.heads[7] == AccountHead(balance: 350, lastPostingID: 5_120))
+    }
+
+    @Test func refusesABalanceThatWouldOverflow() throws {
+        var chains = PostingChains(heads: [1: AccountHead(balance: .max - 10, lastPostingID: 1_024)])
+        #expect(throws: LedgerError.overflow(key: "big")) { try chains.append(id: 2_048, accountID: 1, amount: 11, key: "big") }
+        #expect(chains.heads[1] == AccountHead(balance: .max - 10, lastPostingID: 1_024))
+    }
+
+    /// Whatever the amounts, every posting's balance is its predecessor's plus its
+    /// amount, and the head holds the sum.
+    @Test func runningBalancesAreRunningSums() async {
+        await propertyCheck(input: Gen.int64(in: -1_000_000...1_000_000).array(of: 1...200), Gen.int(in: 0...4).array(of: 200)) { amounts, accounts in
+            var chains = PostingChains(heads: [:])
+            var sums: [Int64: Int64] = [:]
+            var last: [Int64: Int64] = [:]
+            for (index, amount) in amounts.enumerated() {
+                let account = Int64(accounts[index])
+                let id = Int64(index + 1) * 1_024
+                guard let posting = try? chains.append(id: id, accountID: account, amount: amount, key: "p") else {
+                    Issue.record("append refused"); return
+                }
+                sums[account, default: 0] += amount
+                #expect(posting.balanceAfter == sums[account])
+                #expect(posting.previousID == (last[account] ?? 0))
+                last[account] = id
+            }
+            for (account, sum) in sums { #expect(chains.heads[account] == AccountHead(balance: sum, lastPostingID: last[account] ?? 0)) }
+        }
+    }
+}

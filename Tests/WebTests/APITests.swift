@@ -41,13 +41,30 @@ import Web
             let accounts = try await client.execute(uri: "/api/v1/ledger/accounts", method: .get, headers: headers(reader))
             #expect(accounts.status == .ok)
             #expect(accounts.text.contains(#""balance":12550"#))
+            // The wallet's statement: newest first, with the balance after each posting.
+            let second = Self.transaction.replacingOccurrences(of: "125.50", with: "20.00")
+            _ = try await client.execute(uri: "/api/v1/ledger/transactions", method: .post, headers: headers(writer, idempotency: "wire-3"), body: ByteBuffer(string: second))
+            let statement = try await client.execute(uri: "/api/v1/ledger/statement?account=client_wallet:c1:USD&limit=1", method: .get, headers: headers(reader))
+            #expect(statement.status == .ok)
+            #expect(statement.text.contains(#""balance":14550"#) && statement.text.contains(#""balance_after":14550"#) && statement.text.contains(#""idempotency_key":"wire-3""#))
+            let older = try await client.execute(uri: "/api/v1/ledger/statement?account=client_wallet:c1:USD&before=\(Self.number(after: "next_before", in: statement.text))",
+                                                 method: .get, headers: headers(reader))
+            #expect(older.text.contains(#""balance_after":12550"#) && !older.text.contains("next_before\":1"))
+            let badAccount = try await client.execute(uri: "/api/v1/ledger/statement?account=nonsense", method: .get, headers: headers(reader))
+            #expect(badAccount.status == .badRequest)
             let me = try await client.execute(uri: "/api/v1/me", method: .get, headers: headers(reader))
             #expect(me.text.contains(finance.email))
             let revoked = try await client.execute(uri: "/api/v1/me", method: .get, headers: headers("psk_nothing_here"))
             #expect(revoked.status == .unauthorized)
         }
         #expect(try await harness.services.ledger.verify().isSound)
-        #expect(try await harness.services.ledger.verify().transactions == 1)
+        #expect(try await harness.services.ledger.verify().transactions == 2)
+    }
+
+    /// The integer after `"key":` in a JSON text, or 0.
+    static func number(after key: String, in text: String) -> Int64 {
+        guard let range = text.range(of: "\"\(key)\":") else { return 0 }
+        return Int64(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
     }
 
     @Test(arguments: TestDatabases.kinds)

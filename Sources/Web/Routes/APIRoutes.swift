@@ -25,6 +25,18 @@ struct APIRoutes {
             try Self.require(.read, context)
             return try Self.json(["accounts": try await self.services.ledger.accounts()])
         }
+        routes.get("/api/v1/ledger/statement") { request, context in
+            try Self.require(.read, context)
+            guard let code = request.uri.queryParameters.get("account") else { throw UserFacingError(.badRequest, "account: a ledger account code is required") }
+            let account: LedgerAccount
+            do { account = try LedgerAccount(code: String(code)) } catch { throw UserFacingError(.badRequest, "account: \(error)") }
+            let before = try request.uri.queryParameters.get("before").map { text -> Int64 in
+                guard let id = Int64(text), id > 0 else { throw UserFacingError(.badRequest, "before must be a posting id") }
+                return id
+            }
+            let limit = request.uri.queryParameters.get("limit") == nil ? 50 : try Self.limit(request)
+            return try Self.json(try await self.services.ledger.statement(of: account, before: before, limit: limit))
+        }
         routes.get("/api/v1/ledger/transactions") { request, context in
             try Self.require(.read, context)
             let limit = try Self.limit(request)

@@ -2,6 +2,7 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import Identity
+import Ledger
 import Money
 import SQLKit
 import Storage
@@ -13,7 +14,11 @@ struct AdminRoutes {
 
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/users") { request, context in try await self.users(request, context) }
-        routes.get("/admin/ledger") { _, context in try await self.ledger(context) }
+        routes.get("/admin/ledger") { _, context in try await self.ledger(context, verification: nil) }
+        routes.post("/admin/ledger/verify") { _, context in
+            try await self.ledger(context, verification: try await self.services.ledger.verify())
+        }
+        routes.get("/admin/ledger/statement") { request, context in try await self.statement(request, context) }
         routes.get("/admin/audit") { request, context in try await self.audit(request, context) }
         routes.get("/admin/jobs") { request, context in try await self.jobs(request, context) }
         routes.post("/admin/jobs/:id/retry") { _, context in
@@ -51,11 +56,12 @@ struct AdminRoutes {
     func text(_ key: String, _ context: AppContext) -> String { services.localization.text(key, context.language) }
 
     func table(_ title: String, _ context: AppContext, columns: [String], rows: [[String: Any]], filters: [[String: String]] = [],
-               intro: String? = nil, form: [String: Any]? = nil) -> Response {
+               intro: String? = nil, form: [String: Any]? = nil, more: (href: String, label: String)? = nil) -> Response {
         var data: [String: Any] = ["columns": columns, "rows": rows, "filters": filters, "hasFilters": !filters.isEmpty,
-                                   "hasActions": rows.contains { $0["action"] != nil }]
+                                   "hasActions": rows.contains { $0["action"] != nil }, "hasLinks": rows.contains { $0["link"] != nil }]
         if let intro { data["intro"] = intro }
         if let form { data["form"] = form }
+        if let more { data["more"] = ["href": more.href, "label": more.label] }
         return renderer.render("table", title: title, surface: .admin, context: context, data: data)
     }
 
@@ -72,15 +78,55 @@ struct AdminRoutes {
                      filters: [["label": "Search", "name": "q", "value": search], ["label": "Kind", "name": "kind", "value": kind?.rawValue ?? ""]])
     }
 
-    func ledger(_ context: AppContext) async throws -> Response {
+    /// Accounts and cached balances, with cheap totals on every view; the full
+    /// recomputation (every posting, every chain link) runs on request.
+    func ledger(_ context: AppContext, verification: LedgerIntegrity?) async throws -> Response {
         let accounts = try await services.ledger.accounts()
-        let integrity = try await services.ledger.verify()
+        let summary = try await services.ledger.summary()
         let rows = accounts.map { account -> [String: Any] in
-            let currency = (try? LedgerAccountCode.currency(of: account.code)) ?? Currency(code: "XXX", exponent: 2)
-            return ["cells": [account.code, Money(minorUnits: account.balance, currency: currency).description]]
+            ["cells": [account.code, Self.money(account.balance, code: account.code)],
+             "link": ["href": "/admin/ledger/statement?account=\(Self.queryEscaped(account.code))", "label": "Statement"]]
         }
-        let intro = "\(integrity.transactions) transactions, \(integrity.postings) postings; " + (integrity.isSound ? "balanced in every currency, cached balances match the postings." : "NOT SOUND: \(integrity)")
-        return table(text("nav_ledger", context), context, columns: ["Account", "Balance"], rows: rows, intro: intro)
+        let totals = summary.cachedTotalsByCurrency.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        var intro = "\(summary.transactions) transactions, \(summary.postings) postings; cached balances sum per currency (minor units): \(totals.isEmpty ? "none" : totals)."
+        if let verification {
+            intro += verification.isSound
+                ? " Full verification: balanced in every currency, cached balances and every posting chain match the postings."
+                : " Full verification FAILED: \(verification)"
+        }
+        let form: [String: Any] = ["action": "/admin/ledger/verify", "submit": "Verify every posting now", "fields": [[String: String]]()]
+        return table(text("nav_ledger", context), context, columns: ["Account", "Balance"], rows: rows, intro: intro, form: form)
+    }
+
+    /// One account's postings, newest first, with running balances, paged along its chain.
+    func statement(_ request: Request, _ context: AppContext) async throws -> Response {
+        let code = request.uri.queryParameters.get("account").map { String($0) } ?? ""
+        let account: LedgerAccount
+        do { account = try LedgerAccount(code: code) } catch { throw UserFacingError(.badRequest, "account: \(error)") }
+        let before = try request.uri.queryParameters.get("before").map { text -> Int64 in
+            guard let id = Int64(text), id > 0 else { throw UserFacingError(.badRequest, "before must be a posting id") }
+            return id
+        }
+        let page = try await services.ledger.statement(of: account, before: before, limit: 100)
+        let rows = page.postings.map { posting -> [String: Any] in
+            ["cells": ["\(posting.id)", Timestamps.iso(posting.occurredAt), posting.idempotencyKey, posting.kind, posting.memo,
+                       Self.money(posting.amount, code: code), Self.money(posting.balanceAfter, code: code)]]
+        }
+        let more = page.nextBefore.map { (href: "/admin/ledger/statement?account=\(Self.queryEscaped(code))&before=\($0)", label: "Older postings") }
+        return table("\(text("nav_ledger", context)): \(code)", context,
+                     columns: ["Posting", "Time (UTC)", "Transaction", "Kind", "Memo", "Amount", "Balance after"], rows: rows,
+                     intro: "Balance \(Self.money(page.balance, code: code)). Newest first.", more: more)
+    }
+
+    static func money(_ minorUnits: Int64, code: String) -> String {
+        let currency = (try? LedgerAccountCode.currency(of: code)) ?? Currency(code: "XXX", exponent: 2)
+        return Money(minorUnits: minorUnits, currency: currency).description
+    }
+
+    static func queryEscaped(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-_.~:")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
     func audit(_ request: Request, _ context: AppContext) async throws -> Response {
