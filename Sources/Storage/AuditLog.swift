@@ -50,10 +50,9 @@ public enum AuditLog {
     public static func append(_ entry: AuditEntry, at time: Int64, on sql: any SQLDatabase, dialect: SQLDialectKind) async throws -> AuditEvent {
         let lock = dialect == .postgres ? " FOR UPDATE" : ""
         let head = try await sql.raw("SELECT seq, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first()
-        let previousSeq = try head?.decode(column: "seq", as: Int64.self) ?? 0
-        let previousHash = try head?.decode(column: "hash", as: String.self) ?? genesisHash
-        let seq = previousSeq + 1
-        let hash = chainHash(seq: seq, occurredAt: time, entry: entry, previousHash: previousHash)
+        let event = chained(entry, at: time, afterSeq: try head?.decode(column: "seq", as: Int64.self) ?? 0,
+                            hash: try head?.decode(column: "hash", as: String.self) ?? genesisHash)
+        let (seq, hash, previousHash) = (event.seq, event.hash, event.previousHash)
         try await sql.raw("""
             INSERT INTO audit_events (seq, occurred_at, actor, action, entity_type, entity_id, before_json, after_json, request_id, ip, prev_hash, hash)
             VALUES (\(bind: seq), \(bind: time), \(bind: entry.actor), \(bind: entry.action), \(bind: entry.entityType), \(bind: entry.entityID),
@@ -64,7 +63,16 @@ public enum AuditLog {
         } else {
             try await sql.raw("UPDATE audit_head SET seq = \(bind: seq), hash = \(bind: hash) WHERE id = 1").run()
         }
-        return AuditEvent(seq: seq, occurredAt: time, entry: entry, previousHash: previousHash, hash: hash)
+        return event
+    }
+
+    /// The event that follows the chain's head (`afterSeq`, `hash`; 0 and the
+    /// genesis hash when empty). Writers other than `append` (the ledger's C-API
+    /// writer) chain their events with it.
+    static func chained(_ entry: AuditEntry, at time: Int64, afterSeq previousSeq: Int64, hash previousHash: String) -> AuditEvent {
+        let seq = previousSeq + 1
+        return AuditEvent(seq: seq, occurredAt: time, entry: entry, previousHash: previousHash,
+                          hash: chainHash(seq: seq, occurredAt: time, entry: entry, previousHash: previousHash))
     }
 
     /// SHA-256 over a length-prefixed encoding of every field, so no two different

@@ -103,13 +103,17 @@ public struct JobQueue: Sendable {
     }
 
     /// Puts a dead job back in the queue with fresh attempts.
-    public func retry(_ id: String) async throws -> Bool {
+    /// Puts a dead job back in the queue; `audit` is appended in the same transaction
+    /// when it was dead. Returns false when there was no such dead job.
+    public func retry(_ id: String, audit: AuditEntry? = nil) async throws -> Bool {
         let now = clock.nowMicros()
+        let dialect = db.dialect
         return try await db.transaction { sql in
             let rows = try await sql.raw("""
                 UPDATE jobs SET status = 'pending', attempts = 0, run_at = \(bind: now), updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND status = 'dead' RETURNING id
                 """).all()
+            if !rows.isEmpty, let audit { try await AuditLog.append(audit, at: now, on: sql, dialect: dialect) }
             return !rows.isEmpty
         }
     }

@@ -12,7 +12,11 @@ public protocol LedgerWriter: Sendable {
     /// Posts `batch` atomically: either every new transaction and its postings and
     /// balance updates are committed, or none. Replayed keys are `duplicate`, reused
     /// keys with other content `keyConflict`; neither changes anything.
-    func post(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome]
+    ///
+    /// `audit` maps idempotency keys to the audit entry of the action that posts
+    /// them: it is appended, in the same database transaction, for each of those
+    /// transactions that is newly posted.
+    func post(_ batch: [LedgerTransaction], audit: [String: AuditEntry]) async throws -> [PostingOutcome]
 }
 
 /// The ledger as the rest of Pipstack sees it.
@@ -34,11 +38,14 @@ public struct LedgerStore: Sendable {
     /// Validates every transaction, then posts them as one batch.
     public func post(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
         let valid = try batch.map { try $0.validated() }
-        return try await writer.post(valid)
+        return try await writer.post(valid, audit: [:])
     }
 
-    public func post(_ transaction: LedgerTransaction) async throws -> PostingOutcome {
-        try await post([transaction])[0]
+    /// Posts one transaction; when it is newly posted, `audit` is appended to the
+    /// audit trail in the same database transaction, so neither exists without the other.
+    public func post(_ transaction: LedgerTransaction, audit: AuditEntry? = nil) async throws -> PostingOutcome {
+        let valid = try transaction.validated()
+        return try await writer.post([valid], audit: audit.map { [transaction.idempotencyKey: $0] } ?? [:])[0]
     }
 
     /// The cached balance of one account (0 when it has never been posted to).

@@ -1,6 +1,7 @@
 import BrokerCore
 import Ledger
 import Logging
+import PostgresKit
 import PostgresNIO
 
 /// Posts ledger batches to PostgreSQL with a fixed number of set-based statements
@@ -10,13 +11,13 @@ struct PostgresLedgerWriter: LedgerWriter {
     let clock: any PipstackClock
     let logger: Logger
 
-    func post(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
+    func post(_ batch: [LedgerTransaction], audit: [String: AuditEntry]) async throws -> [PostingOutcome] {
         // A whole batch is one transaction, so retrying after a deadlock or a
         // serialization failure (which rolled everything back) is safe.
         var attempt = 0
         while true {
             do {
-                return try await postOnce(batch)
+                return try await postOnce(batch, audit: audit)
             } catch let error as PostgresTransactionError where attempt < 5 && Self.isRetryable(error) {
                 attempt += 1
                 logger.notice("ledger batch retried", metadata: ["attempt": "\(attempt)"])
@@ -31,7 +32,7 @@ struct PostgresLedgerWriter: LedgerWriter {
         return state == "40P01" || state == "40001"
     }
 
-    private func postOnce(_ batch: [LedgerTransaction]) async throws -> [PostingOutcome] {
+    private func postOnce(_ batch: [LedgerTransaction], audit: [String: AuditEntry]) async throws -> [PostingOutcome] {
         // Later occurrences of a key inside one batch are judged against the first.
         var firstIndex: [String: Int] = [:]
         var unique: [LedgerTransaction] = []
@@ -80,6 +81,11 @@ struct PostgresLedgerWriter: LedgerWriter {
                          AS t(account, balance, last)
                     WHERE b.account_id = t.account
                     """, logger: logger)
+            }
+            for transaction in unique where inserted[transaction.idempotencyKey] != nil {
+                if let entry = audit[transaction.idempotencyKey] {
+                    try await AuditLog.append(entry, at: postedAt, on: connection.sql(), dialect: .postgres)
+                }
             }
             let existing = unique.filter { inserted[$0.idempotencyKey] == nil }
             var stored: [String: Int64] = [:]

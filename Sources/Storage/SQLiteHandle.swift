@@ -82,6 +82,9 @@ final class SQLiteHandle {
         }
 
         func int64(_ column: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(raw, column) }
+        func text(_ column: Int32) -> String {
+            sqlite_nio_sqlite3_column_text(raw, column).map { String(cString: $0) } ?? ""
+        }
 
         func reset() {
             sqlite_nio_sqlite3_reset(raw)

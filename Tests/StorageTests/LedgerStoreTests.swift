@@ -43,6 +43,31 @@ import Testing
         #expect(integrity.postings == 6)
     }
 
+    /// An audited post writes its audit event in the same transaction, chained with
+    /// events written elsewhere; a replay writes none.
+    @Test(arguments: TestDatabases.kinds)
+    func auditedPostsChainTheirEventOnce(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let ledger = try LedgerStore(db: db)
+        let dialect = db.dialect
+        try await db.transaction { sql in
+            try await AuditLog.append(AuditEntry(actor: "staff:a", action: "user.create", entityType: "user", entityID: "u1"), at: 1, on: sql, dialect: dialect)
+        }
+        let entry = AuditEntry(actor: "staff:f", action: "ledger.post", entityType: "ledger_transaction", entityID: "d1", requestID: "r1", ip: "10.0.0.1")
+        #expect(try await ledger.post(deposit("d1", "c1", 500), audit: entry) == .posted)
+        #expect(try await ledger.post(deposit("d1", "c1", 500), audit: entry) == .duplicate)
+        #expect(try await ledger.post(deposit("d1", "c1", 501), audit: entry) == .keyConflict)
+        try await db.transaction { sql in
+            try await AuditLog.append(AuditEntry(actor: "staff:a", action: "user.create", entityType: "user", entityID: "u2"), at: 3, on: sql, dialect: dialect)
+        }
+        let events = try await db.read { sql in try await AuditLog.recent(on: sql, limit: 10, entityType: nil, entityID: nil) }
+        #expect(events.map(\.entry.action) == ["user.create", "ledger.post", "user.create"])
+        #expect(events[1].entry == entry)
+        let verification = try await db.read { sql in try await AuditLog.verify(on: sql) }
+        guard case .intact(3) = verification else { Issue.record("audit chain: \(verification)"); return }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func invalidTransactionsAreRefusedBeforeAnythingIsWritten(kind: String) async throws {
         let db = try await TestDatabases.make(kind)

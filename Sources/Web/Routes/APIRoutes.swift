@@ -90,14 +90,9 @@ struct APIRoutes {
         }
         let transaction = LedgerTransaction(idempotencyKey: key, kind: String(input.kind.prefix(64)), memo: String((input.memo ?? "").prefix(500)),
                                             occurredAt: input.occurredAt ?? services.clock.nowMicros(), postings: postings)
-        let outcome = try await services.ledger.post(transaction)
-        if outcome == .posted {
-            try await services.db.transaction { sql in
-                try await AuditLog.append(context.audit.entry("ledger.post", entityType: "ledger_transaction", entityID: key,
-                                                              after: "{\"kind\":\(JSONText.quote(transaction.kind)),\"postings\":\(postings.count)}"),
-                                          at: self.services.clock.nowMicros(), on: sql, dialect: self.services.db.dialect)
-            }
-        }
+        let audit = context.audit.entry("ledger.post", entityType: "ledger_transaction", entityID: key,
+                                        after: "{\"kind\":\(JSONText.quote(transaction.kind)),\"postings\":\(postings.count)}")
+        let outcome = try await services.ledger.post(transaction, audit: audit)
         if outcome == .keyConflict {
             throw UserFacingError(.conflict, "idempotency key \(key) was already used for a different transaction")
         }

@@ -23,10 +23,8 @@ struct AdminRoutes {
         routes.get("/admin/jobs") { request, context in try await self.jobs(request, context) }
         routes.post("/admin/jobs/:id/retry") { _, context in
             let id = try context.parameters.require("id")
-            guard try await self.services.jobs.retry(id) else { throw UserFacingError(.notFound, "no dead job \(id)") }
-            try await self.services.db.transaction { sql in
-                try await AuditLog.append(context.audit.entry("job.retry", entityType: "job", entityID: id),
-                                          at: self.services.clock.nowMicros(), on: sql, dialect: self.services.db.dialect)
+            guard try await self.services.jobs.retry(id, audit: context.audit.entry("job.retry", entityType: "job", entityID: id)) else {
+                throw UserFacingError(.notFound, "no dead job \(id)")
             }
             return self.renderer.redirect("/admin/jobs")
         }
