@@ -12,13 +12,21 @@ public struct BrandStore: Sendable {
         try await db.read { sql in try await sql.raw("SELECT * FROM brands ORDER BY name").all().map(Self.decode) }
     }
 
-    public func save(_ brand: Brand, now: Int64, audit: AuditContext) async throws {
+    /// Saves `brand`; with `replacingDefault` every other brand stops being the
+    /// default, in the same transaction.
+    public func save(_ brand: Brand, replacingDefault: Bool = false, now: Int64, audit: AuditContext) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let theme = String(decoding: try encoder.encode(brand.theme), as: UTF8.self)
         let legal = String(decoding: try encoder.encode(brand.legal), as: UTF8.self)
         let dialect = db.dialect
+        let before = try await all().first { $0.id == brand.id }
+        let beforeJSON = try before.map { String(decoding: try encoder.encode($0), as: UTF8.self) } ?? "{}"
+        let afterJSON = String(decoding: try encoder.encode(brand), as: UTF8.self)
         try await db.transaction { sql in
+            if replacingDefault {
+                try await sql.raw("UPDATE brands SET is_default = 0 WHERE id <> \(bind: brand.id.rawValue)").run()
+            }
             try await sql.raw("DELETE FROM brands WHERE id = \(bind: brand.id.rawValue)").run()
             try await sql.raw("""
                 INSERT INTO brands (id, name, domains, theme_json, default_language, languages, legal_json, is_default, created_at)
@@ -26,7 +34,8 @@ public struct BrandStore: Sendable {
                         \(bind: brand.defaultLanguage.rawValue), \(bind: brand.languages.map(\.rawValue).joined(separator: ",")),
                         \(bind: legal), \(bind: brand.isDefault ? 1 : 0), \(bind: now))
                 """).run()
-            try await AuditLog.append(audit.entry("brand.save", entityType: "brand", entityID: brand.id.rawValue, after: theme), at: now, on: sql, dialect: dialect)
+            try await AuditLog.append(audit.entry("brand.save", entityType: "brand", entityID: brand.id.rawValue, before: beforeJSON, after: afterJSON),
+                                      at: now, on: sql, dialect: dialect)
         }
     }
 

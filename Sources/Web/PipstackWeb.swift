@@ -15,7 +15,9 @@ public enum PipstackWeb {
         HealthRoutes(services: services).register(routes)
         AuthRoutes(services: services, renderer: renderer).register(routes)
         HomeRoutes(services: services, renderer: renderer).register(routes)
-        AdminRoutes(services: services, renderer: renderer).register(routes)
+        let admin = AdminRoutes(services: services, renderer: renderer)
+        admin.register(routes)
+        BrandRoutes(services: services, renderer: renderer, admin: admin).register(routes)
         APIRoutes(services: services).register(routes)
         return (router, routes.registered)
     }

@@ -26,6 +26,7 @@ struct WebHarness {
         let settings = WebSettings(secureCookies: secureCookies, twoFactorRoles: twoFactorRoles, demo: false, publicURL: "https://office.test", bcryptCost: 4)
         let services = try AppServices(db: db, clock: SystemClock(), secretKey: "test-secret-key-of-at-least-32-characters", brands: [brand],
                                        settings: settings, logger: TestDatabases.logger)
+        try await services.brandStore.save(brand, now: 0, audit: .system)
         var harness = WebHarness(db: db, services: services, registered: PipstackWeb.router(services: services).registered)
         for principal in Principal.all where principal != .anonymous {
             let (kind, role): (PrincipalKind, StaffRole?) = switch principal {

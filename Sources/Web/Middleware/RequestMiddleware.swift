@@ -29,7 +29,7 @@ struct RequestMiddleware: RouterMiddleware {
         context.requestID = incoming.count <= 64 && !incoming.isEmpty && incoming.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
             ? incoming : Tokens.random(bytes: 8)
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
-        context.brand = services.brands.brand(forHost: request.head.authority)
+        context.brand = await services.brands.directory().brand(forHost: request.head.authority)
         context.language = Self.language(request, brand: context.brand)
         if let requested = request.uri.queryParameters.get("lang"), context.brand?.language(for: requested).rawValue == requested {
             context.languageCookie = requested

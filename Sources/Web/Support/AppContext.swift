@@ -24,7 +24,7 @@ public struct AppContext: RequestContext {
     /// A new pre-session CSRF cookie to set on the response.
     public var newCSRFCookie: String?
     /// The form fields of a POST, parsed once after its CSRF token was checked.
-    public var form: [String: String] = [:]
+    public var form = FormFields()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

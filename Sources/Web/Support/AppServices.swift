@@ -16,7 +16,8 @@ public struct AppServices: Sendable {
     public let apiKeys: ApiKeys
     public let ledger: LedgerStore
     public let jobs: JobQueue
-    public let brands: BrandDirectory
+    public let brands: BrandCatalog
+    public let brandStore: BrandStore
     public let localization: Localization
     public let templates: Templates
     public let throttle: LoginThrottle
@@ -35,7 +36,8 @@ public struct AppServices: Sendable {
         apiKeys = ApiKeys(db: db, clock: clock)
         ledger = try LedgerStore(db: db, clock: clock)
         jobs = JobQueue(db: db, clock: clock)
-        self.brands = BrandDirectory(brands: brands)
+        brandStore = BrandStore(db: db)
+        self.brands = BrandCatalog(brands: brands, store: brandStore, clock: clock)
         localization = try Localization(folder: WebResources.strings)
         templates = try Templates(shippedFolder: WebResources.templates, overridesFolder: templatesOverride)
         throttle = LoginThrottle(clock: clock)

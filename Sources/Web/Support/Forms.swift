@@ -6,15 +6,14 @@ import Hummingbird
 public enum FormBody {
     public static let limit = 64 * 1024
 
-    public static func parse(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
+    public static func parse(_ text: String) -> FormFields {
+        var fields: [String: [String]] = [:]
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = decode(parts[0])
-            let value = parts.count > 1 ? decode(parts[1]) : ""
-            if fields[key] == nil { fields[key] = value }
+            fields[key, default: []].append(parts.count > 1 ? decode(parts[1]) : "")
         }
-        return fields
+        return FormFields(values: fields)
     }
 
     private static func decode(_ part: Substring) -> String {
@@ -28,6 +27,15 @@ public enum FormBody {
         return fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
             .joined(separator: "&")
     }
+}
+
+/// A form's fields. A name sent more than once (checkboxes) keeps every value;
+/// the subscript gives the first.
+public struct FormFields: Sendable, Equatable {
+    var values: [String: [String]] = [:]
+
+    public subscript(_ name: String) -> String? { values[name]?.first }
+    public func all(_ name: String) -> [String] { values[name] ?? [] }
 }
 
 /// An error shown to the user with a status and a message they can act on.

@@ -52,7 +52,8 @@ public struct PageRenderer: Sendable {
         guard surface == .admin else { return [] }
         let items: [(String, String)] = [
             ("/admin", "nav_home"), ("/admin/users", "nav_users"), ("/admin/ledger", "nav_ledger"),
-            ("/admin/audit", "nav_audit"), ("/admin/jobs", "nav_jobs"), ("/admin/api-keys", "nav_api_keys"),
+            ("/admin/audit", "nav_audit"), ("/admin/jobs", "nav_jobs"), ("/admin/brands", "nav_brands"),
+            ("/admin/api-keys", "nav_api_keys"),
         ]
         return items.filter { PermissionTable.allows(user.principal, .get, $0.0) }.map { ["href": $0.0, "label": t[$0.1] ?? $0.1] }
     }
