@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -42,6 +44,16 @@ let package = Package(
         .target(name: "Ledger", dependencies: ["Money", "BrokerCore"], swiftSettings: strict),
 
         // MARK: I/O edges.
+        .target(
+            name: "SelfSignedTLS",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Storage",
             dependencies: [
@@ -106,7 +118,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Storage",
+                "Storage", "SelfSignedTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -139,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "ProcessTests",
             dependencies: [
-                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "TestSupport",
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "SelfSignedTLS", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -4,24 +4,49 @@ import NIOExtras
 import NIOPosix
 import NIOSSL
 
-/// Where and how to send mail: `smtp://user:pass@host:587` (plain, for a local or
-/// trusted relay) or `smtps://user:pass@host:465` (TLS from the first byte).
+/// Where and how to send mail:
+/// - `smtp://user:pass@host:587`: STARTTLS, required (the submission port's norm);
+/// - `smtps://user:pass@host:465`: TLS from the first byte;
+/// - `smtp://host:25?tls=none`: no encryption, for a relay on the same host or network.
+///
+/// `?ca=/path/ca.pem` adds a trusted root, for relays with a private certificate.
 public struct SMTPSettings: Sendable, Equatable {
+    public enum Security: String, Sendable {
+        case implicitTLS = "tls", startTLS = "starttls", none
+    }
+
     public var host: String
     public var port: Int
-    public var useTLS: Bool
+    public var security: Security
+    public var trustRootsFile: String?
     public var username: String?
     public var password: String?
     public var from: String
     public var heloName: String
 
+    /// The name sent in SNI and checked against the certificate; nil for an IP
+    /// address, which NIOSSL then checks against the certificate's IP entries.
+    var serverName: String? {
+        host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : host
+    }
+
     public init(url text: String, from: String, heloName: String = "pipstack.local") throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
               let host = components.host, !host.isEmpty
         else { throw MailError.configuration("PIPSTACK_SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465") }
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+        if let unknown = query.keys.first(where: { !["tls", "ca"].contains($0) }) {
+            throw MailError.configuration("PIPSTACK_SMTP_URL: unknown option \(unknown); use tls=none or ca=/path/ca.pem")
+        }
         self.host = host
-        self.useTLS = scheme == "smtps"
-        self.port = components.port ?? (useTLS ? 465 : 25)
+        switch (scheme, query["tls"]) {
+        case ("smtps", nil): security = .implicitTLS
+        case ("smtp", nil): security = .startTLS
+        case ("smtp", "none"): security = .none
+        default: throw MailError.configuration("PIPSTACK_SMTP_URL: tls=none is the only tls option, and only with smtp://")
+        }
+        trustRootsFile = query["ca"].flatMap { $0.isEmpty ? nil : $0 }
+        self.port = components.port ?? (security == .implicitTLS ? 465 : security == .startTLS ? 587 : 25)
         self.username = components.user?.removingPercentEncoding
         self.password = components.password?.removingPercentEncoding
         self.from = from
@@ -33,12 +58,14 @@ public enum MailError: Error, Equatable, CustomStringConvertible {
     case configuration(String)
     case rejected(command: String, code: Int, reply: String)
     case connectionClosed(String)
+    case startTLSUnavailable(host: String)
 
     public var description: String {
         switch self {
         case let .configuration(message): message
         case let .rejected(command, code, reply): "SMTP server refused \(command): \(code) \(reply)"
         case let .connectionClosed(stage): "SMTP connection closed during \(stage)"
+        case let .startTLSUnavailable(host): "SMTP server \(host) does not offer STARTTLS; use smtps:// or, for a local relay, ?tls=none"
         }
     }
 }
@@ -53,13 +80,13 @@ public struct SMTPMailer: Mailer {
 
     public func send(_ message: MailMessage, id: String) async throws {
         let settings = settings
+        let tls = try Self.tlsContext(settings)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .connect(host: settings.host, port: settings.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if settings.useTLS {
-                        let context = try NIOSSLContext(configuration: .makeClientConfiguration())
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: settings.host))
+                    if settings.security == .implicitTLS {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: settings.serverName))
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -67,22 +94,38 @@ public struct SMTPMailer: Mailer {
             }
         try await channel.executeThenClose { inbound, outbound in
             var lines = inbound.makeAsyncIterator()
-            func reply(_ stage: String, expect codes: Set<Int>) async throws {
+            /// Reads one (possibly multi-line) reply; returns its lines.
+            func reply(_ stage: String, expect codes: Set<Int>) async throws -> [String] {
+                var received: [String] = []
                 while true {
                     guard let buffer = try await lines.next() else { throw MailError.connectionClosed(stage) }
                     let line = String(buffer: buffer)
                     guard line.count >= 3, let code = Int(line.prefix(3)) else { throw MailError.rejected(command: stage, code: 0, reply: line) }
+                    received.append(line)
                     if line.count > 3, line[line.index(line.startIndex, offsetBy: 3)] == "-" { continue }   // multi-line reply
                     guard codes.contains(code) else { throw MailError.rejected(command: stage, code: code, reply: line) }
-                    return
+                    return received
                 }
             }
-            func command(_ text: String, expect codes: Set<Int>) async throws {
+            @discardableResult
+            func command(_ text: String, expect codes: Set<Int>) async throws -> [String] {
                 try await outbound.write(ByteBuffer(string: text + "\r\n"))
-                try await reply(String(text.prefix(while: { $0 != " " })), expect: codes)
+                return try await reply(String(text.prefix(while: { $0 != " " })), expect: codes)
             }
-            try await reply("greeting", expect: [220])
-            try await command("EHLO \(settings.heloName)", expect: [250])
+            _ = try await reply("greeting", expect: [220])
+            let capabilities = try await command("EHLO \(settings.heloName)", expect: [250])
+            if settings.security == .startTLS {
+                guard capabilities.contains(where: { $0.dropFirst(4).uppercased().hasPrefix("STARTTLS") }) else {
+                    throw MailError.startTLSUnavailable(host: settings.host)
+                }
+                try await command("STARTTLS", expect: [220])
+                // TLS goes in front of the line decoder; the session restarts with a new EHLO (RFC 3207).
+                try await channel.channel.eventLoop.submit {
+                    try channel.channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: settings.serverName),
+                                                                            position: .first)
+                }.get()
+                try await command("EHLO \(settings.heloName)", expect: [250])
+            }
             if let user = settings.username, let password = settings.password {
                 let token = Data("\0\(user)\0\(password)".utf8).base64EncodedString()
                 try await command("AUTH PLAIN \(token)", expect: [235])
@@ -91,9 +134,16 @@ public struct SMTPMailer: Mailer {
             try await command("RCPT TO:<\(message.to)>", expect: [250, 251])
             try await command("DATA", expect: [354])
             try await outbound.write(ByteBuffer(string: MailFormat.render(message, from: settings.from, id: id) + "\r\n.\r\n"))
-            try await reply("message", expect: [250])
+            _ = try await reply("message", expect: [250])
             try? await outbound.write(ByteBuffer(string: "QUIT\r\n"))
         }
+    }
+
+    /// Certificates are always verified, against the system's roots plus `ca=`.
+    static func tlsContext(_ settings: SMTPSettings) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let file = settings.trustRootsFile { configuration.additionalTrustRoots = [.file(file)] }
+        return try NIOSSLContext(configuration: configuration)
     }
 }
 
