@@ -1,10 +1,13 @@
-/// A FIFO lock for async code: SQLite has one connection, and a transaction must
-/// own it from BEGIN to COMMIT without other tasks' statements slipping in.
-actor AsyncSerialLock {
+/// A FIFO lock for async code, for resources that one task must own across
+/// suspension points: SQLite's one connection from BEGIN to COMMIT, a trade
+/// server's one authenticated connection from request to answer.
+public actor AsyncSerialLock {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func acquire() async {
+    public init() {}
+
+    public func acquire() async {
         if !busy {
             busy = true
             return
@@ -12,7 +15,7 @@ actor AsyncSerialLock {
         await withCheckedContinuation { waiters.append($0) }
     }
 
-    func release() {
+    public func release() {
         if waiters.isEmpty {
             busy = false
         } else {
@@ -21,7 +24,7 @@ actor AsyncSerialLock {
     }
 
     /// Runs `body` holding the lock, releasing it whether `body` returns or throws.
-    nonisolated func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    public nonisolated func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await acquire()
         do {
             let result = try await body()
