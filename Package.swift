@@ -132,8 +132,9 @@ let package = Package(
         .executableTarget(
             name: "pipstack",
             dependencies: [
-                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "Web",
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "Web", "TradingPlatforms", "MT5Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

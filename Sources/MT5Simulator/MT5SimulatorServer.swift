@@ -118,6 +118,18 @@ public final class MT5SimulatorServer: Sendable {
 
     public var dealCount: Int { book.dealCount }
 
+    /// Creates `count` accounts in `real\standard` with 10,000 USD each, so the
+    /// simulated traders have something to trade with; returns their logins.
+    public func createFundedAccounts(_ count: Int, group: String = "real\\standard") throws -> [UInt64] {
+        try (0..<count).map { index in
+            let account = try book.addUser(.init(login: 0, group: group, name: "Simulated trader \(index + 1)", email: "",
+                                                 country: "", leverage: 100, mainPassword: "Sim#Pass\(index % 10)a",
+                                                 investorPassword: "Sim#Inv\(index % 10)b", comment: "simulated"))
+            _ = try book.balance(login: account.login, type: 2, amount: 1_000_000_000_000, comment: "simulated funding", checkMargin: false)
+            return account.login
+        }
+    }
+
     /// The simulator's own record of an account's deals, for tests that check
     /// exactly-once against the server's truth.
     public func deals(login: TradingLogin) -> [TradeDeal] {

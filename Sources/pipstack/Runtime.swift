@@ -4,11 +4,17 @@ import Hummingbird
 import Identity
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import Storage
 import Web
 
 /// Opening storage and running the web app with its workers, shared by `serve` and `demo`.
 enum Runtime {
+    /// Returns when the process is asked to stop (SIGTERM or SIGINT).
+    static func waitForTermination() async {
+        for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { return }
+    }
+
     static func logger(_ label: String = "pipstack") -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = ProcessInfo.processInfo.environment["PIPSTACK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -58,4 +64,5 @@ enum DefaultBrand {
         try await store.save(make(name: name, domains: ["localhost", "127.0.0.1"]), now: clock.nowMicros(), audit: .system)
         return try await store.all()
     }
+
 }

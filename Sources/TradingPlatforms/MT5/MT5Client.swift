@@ -23,7 +23,7 @@ public final class MT5Client: TradingPlatform {
         public var idleBeforePing: Duration
 
         public init(endpoint: MT5Endpoint, managerLogin: UInt64, password: String, agent: String = "Pipstack", build: Int = 4_000,
-                    requestTimeout: TimeAmount = .seconds(30), connectTimeout: TimeAmount = .seconds(10), attempts: Int = 4,
+                    requestTimeout: TimeAmount = .seconds(30), connectTimeout: TimeAmount = .seconds(10), attempts: Int = 6,
                     idleBeforePing: Duration = .seconds(15)) {
             self.endpoint = endpoint
             self.managerLogin = managerLogin
