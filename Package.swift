@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "TradingPlatforms",
             dependencies: [
-                "Money", "BrokerCore",
+                "Money", "BrokerCore", "Storage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "TradingPlatformTests",
             dependencies: [
-                "Money", "BrokerCore", "TradingPlatforms", "MT5Simulator", "TestSupport",
+                "Money", "BrokerCore", "Storage", "TradingPlatforms", "MT5Simulator", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict

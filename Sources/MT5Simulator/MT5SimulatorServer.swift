@@ -19,12 +19,16 @@ public struct SimulatorFaults: Sendable, Equatable, Codable {
     public var errorRate: Double
     /// Sessions expire this long after login (the next call gets 403).
     public var sessionTTLMilliseconds: Int?
+    /// Share of answers (0...1) replaced by a body that is not valid JSON.
+    public var corruptRate: Double
 
-    public init(latencyMilliseconds: Int = 0, dropRate: Double = 0, errorRate: Double = 0, sessionTTLMilliseconds: Int? = nil) {
+    public init(latencyMilliseconds: Int = 0, dropRate: Double = 0, errorRate: Double = 0, sessionTTLMilliseconds: Int? = nil,
+                corruptRate: Double = 0) {
         self.latencyMilliseconds = latencyMilliseconds
         self.dropRate = dropRate
         self.errorRate = errorRate
         self.sessionTTLMilliseconds = sessionTTLMilliseconds
+        self.corruptRate = corruptRate
     }
 
     public static let none = SimulatorFaults()
@@ -168,9 +172,10 @@ public final class MT5SimulatorServer: Sendable {
             let drop = faults.dropRate > 0 && Double.random(in: 0..<1, using: &random) < faults.dropRate
             let error = !drop && faults.errorRate > 0 && Double.random(in: 0..<1, using: &random) < faults.errorRate
             let after = Bool.random(using: &random)
+            let corrupt = faults.corruptRate > 0 && Double.random(in: 0..<1, using: &random) < faults.corruptRate
             state.1 = random
             return RequestFate(delay: faults.latencyMilliseconds, drop: drop, error: error, afterEffect: after,
-                               ttl: faults.sessionTTLMilliseconds.map { .milliseconds($0) })
+                               ttl: faults.sessionTTLMilliseconds.map { .milliseconds($0) }, corrupt: corrupt)
         }
     }
 }
@@ -183,6 +188,8 @@ struct RequestFate {
     /// The request takes effect before the drop or the error.
     var afterEffect = false
     var ttl: Duration?
+    /// The answer's body is replaced by one that is not JSON.
+    var corrupt = false
 }
 
 /// Lets connection handlers reach the server (and its faults) once it exists.
@@ -251,7 +258,7 @@ final class SimulatorHTTPHandler: ChannelInboundHandler {
         } else {
             let resolved = answer ?? SimulatorAPI.Answer(body: SimulatorWire.answer(2, "Error"))
             status = HTTPResponseStatus(statusCode: resolved.status)
-            payload = resolved.body
+            payload = fate.corrupt && !isAuth ? Data("{\"retcode\":\"0 Done\",\"answer\":[{\"Deal\":".utf8) : resolved.body
         }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")

@@ -1,6 +1,6 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
-    public static let all: [Migration] = [foundation, exchangeRates, postingChains]
+    public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -117,5 +117,38 @@ public enum Schema {
         WHERE ledger_balances.account_id = m.account_id
         """,
         "DROP INDEX ledger_postings_account",
+    ] }
+
+    /// Trade servers, the deals synced from them, and the deal feed. A deal is keyed
+    /// by (server, ticket); `feed_seq` orders deals as they were stored, with no
+    /// commit ever landing behind a number a consumer has passed (the head row is
+    /// locked while a batch draws numbers), so consumers follow the feed by cursor.
+    static let trading = Migration(version: 4, name: "trading") { d in [
+        """
+        CREATE TABLE trade_servers (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, platform TEXT NOT NULL, environment TEXT NOT NULL,
+            host TEXT NOT NULL, port INTEGER NOT NULL, use_tls INTEGER NOT NULL, allow_self_signed INTEGER NOT NULL,
+            certificate_pem TEXT NOT NULL, manager_login BIGINT NOT NULL, password_sealed TEXT NOT NULL,
+            group_mask TEXT NOT NULL, enabled INTEGER NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+        """,
+        """
+        CREATE TABLE trade_deals (
+            server_id TEXT NOT NULL, ticket BIGINT NOT NULL, login BIGINT NOT NULL, action INTEGER NOT NULL, entry INTEGER NOT NULL,
+            reason INTEGER NOT NULL, order_ticket BIGINT NOT NULL, position_id BIGINT NOT NULL, symbol TEXT NOT NULL,
+            time_us BIGINT NOT NULL, price_points BIGINT NOT NULL, digits INTEGER NOT NULL, volume BIGINT NOT NULL,
+            contract_size BIGINT NOT NULL, profit BIGINT NOT NULL, commission BIGINT NOT NULL, swap BIGINT NOT NULL,
+            fee BIGINT NOT NULL, comment TEXT NOT NULL, external_id TEXT NOT NULL, feed_seq BIGINT NOT NULL,
+            synced_at BIGINT NOT NULL, PRIMARY KEY (server_id, ticket))\(d.withoutRowID)
+        """,
+        "CREATE INDEX trade_deals_account ON trade_deals (server_id, login, time_us)",
+        "CREATE UNIQUE INDEX trade_deals_feed ON trade_deals (feed_seq)",
+        "CREATE TABLE deal_feed_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL)",
+        "INSERT INTO deal_feed_head (id, seq) VALUES (1, 0)",
+        """
+        CREATE TABLE deal_sync_state (
+            server_id TEXT PRIMARY KEY, cursor_time BIGINT NOT NULL, deals_stored BIGINT NOT NULL,
+            last_synced_at BIGINT NOT NULL, last_error TEXT NOT NULL, updated_at BIGINT NOT NULL)
+        """,
+        "CREATE TABLE deal_feed_consumers (consumer TEXT PRIMARY KEY, seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
     ] }
 }

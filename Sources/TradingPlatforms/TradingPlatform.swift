@@ -59,6 +59,8 @@ public enum TradingPlatformError: Error, Equatable, Sendable, CustomStringConver
     case unavailable(String)
     /// The answer could not be understood; nothing from it was used.
     case malformedAnswer(String)
+    /// The answer held more records than a client accepts in one answer: ask for less.
+    case tooManyRecords(Int)
     /// Refused locally, before anything was sent.
     case invalidRequest(String)
 
@@ -74,6 +76,7 @@ public enum TradingPlatformError: Error, Equatable, Sendable, CustomStringConver
         case let .server(code, text): "trade server error \(code) \(text)"
         case let .unavailable(text): "trade server unavailable: \(text)"
         case let .malformedAnswer(text): "malformed answer from the trade server: \(text)"
+        case let .tooManyRecords(count): "the trade server answered with \(count) records, more than one answer may carry"
         case let .invalidRequest(text): "invalid request: \(text)"
         }
     }

@@ -34,9 +34,10 @@ struct SimulateMT5: AsyncParsableCommand {
     @Option(name: .customLong("drop-rate"), help: "Share of requests (0-1) whose connection is dropped.") var dropRate = 0.0
     @Option(name: .customLong("error-rate"), help: "Share of requests (0-1) answered 500.") var errorRate = 0.0
     @Option(name: .customLong("session-ttl-ms"), help: "Sessions expire this long after login.") var sessionTTLMs: Int?
+    @Option(name: .customLong("corrupt-rate"), help: "Share of answers (0-1) replaced by invalid JSON.") var corruptRate = 0.0
 
     func validate() throws {
-        guard (0...1).contains(dropRate), (0...1).contains(errorRate) else { throw ValidationError("rates are between 0 and 1") }
+        guard (0...1).contains(dropRate), (0...1).contains(errorRate), (0...1).contains(corruptRate) else { throw ValidationError("rates are between 0 and 1") }
         guard dealsPerSecond >= 0, latencyMs >= 0, accounts >= 0 else { throw ValidationError("negative values make no sense here") }
     }
 
@@ -44,7 +45,8 @@ struct SimulateMT5: AsyncParsableCommand {
         let server = try await MT5SimulatorServer.start(.init(
             host: host, port: port, managerLogin: manager, password: password, seed: seed, tls: tls,
             dealsPerSecond: dealsPerSecond, clockSkewSeconds: clockSkewSeconds,
-            faults: SimulatorFaults(latencyMilliseconds: latencyMs, dropRate: dropRate, errorRate: errorRate, sessionTTLMilliseconds: sessionTTLMs)))
+            faults: SimulatorFaults(latencyMilliseconds: latencyMs, dropRate: dropRate, errorRate: errorRate, sessionTTLMilliseconds: sessionTTLMs,
+                                     corruptRate: corruptRate)))
         let logins = try server.createFundedAccounts(accounts)
         if let certificate = server.certificatePEM, let certificateOut {
             try certificate.write(toFile: certificateOut, atomically: true, encoding: .utf8)

@@ -12,11 +12,14 @@ struct MT5Harness {
     let client: MT5Client
 
     static func start(seed: UInt64 = 7, tls: Bool = false, dealsPerSecond: Double = 0, faults: SimulatorFaults = .none,
-                      requestTimeout: TimeAmount = .seconds(5), password: String = password) async throws -> MT5Harness {
+                      requestTimeout: TimeAmount = .seconds(5), password: String = password, clockSkewSeconds: Int64 = 0,
+                      maxRecordsPerAnswer: Int = 200_000) async throws -> MT5Harness {
         let server = try await MT5SimulatorServer.start(.init(port: 0, managerLogin: manager, password: Self.password, seed: seed,
-                                                               tls: tls, dealsPerSecond: dealsPerSecond, faults: faults))
+                                                               tls: tls, dealsPerSecond: dealsPerSecond, clockSkewSeconds: clockSkewSeconds,
+                                                               faults: faults))
         let endpoint = MT5Endpoint(host: "127.0.0.1", port: server.port, useTLS: tls, trustedCertificatePEM: server.certificatePEM)
-        let client = MT5Client(configuration: .init(endpoint: endpoint, managerLogin: manager, password: password, requestTimeout: requestTimeout))
+        let client = MT5Client(configuration: .init(endpoint: endpoint, managerLogin: manager, password: password, requestTimeout: requestTimeout,
+                                                    maxRecordsPerAnswer: maxRecordsPerAnswer))
         return MT5Harness(server: server, client: client)
     }
 

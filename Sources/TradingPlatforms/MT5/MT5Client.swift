@@ -21,10 +21,12 @@ public final class MT5Client: TradingPlatform {
         public var attempts: Int
         /// An idle connection is pinged before a call that must not be repeated blindly.
         public var idleBeforePing: Duration
+        /// Most records one answer may carry before it is refused as oversized.
+        public var maxRecordsPerAnswer: Int
 
         public init(endpoint: MT5Endpoint, managerLogin: UInt64, password: String, agent: String = "Pipstack", build: Int = 4_000,
                     requestTimeout: TimeAmount = .seconds(30), connectTimeout: TimeAmount = .seconds(10), attempts: Int = 6,
-                    idleBeforePing: Duration = .seconds(15)) {
+                    idleBeforePing: Duration = .seconds(15), maxRecordsPerAnswer: Int = 200_000) {
             self.endpoint = endpoint
             self.managerLogin = managerLogin
             self.password = password
@@ -34,6 +36,7 @@ public final class MT5Client: TradingPlatform {
             self.connectTimeout = connectTimeout
             self.attempts = attempts
             self.idleBeforePing = idleBeforePing
+            self.maxRecordsPerAnswer = maxRecordsPerAnswer
         }
     }
 
@@ -42,8 +45,6 @@ public final class MT5Client: TradingPlatform {
     private let lock = AsyncSerialLock()
     /// The authenticated connection and when it was last used; touched only under `lock`.
     private let session = Mutex<(connection: MT5HTTPConnection?, lastUsed: ContinuousClock.Instant)>((nil, .now))
-    /// Most deals one answer may carry before it is refused as oversized.
-    public static let maxRecordsPerAnswer = 200_000
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "pipstack.mt5")) {
         self.configuration = configuration
@@ -172,13 +173,13 @@ public final class MT5Client: TradingPlatform {
         }
         parameters += [("from", String(query.from)), ("to", String(query.to))]
         let (_, answer, _) = try await call(.GET, "/api/deal/get_batch", parameters, retry: .safe)
-        return try MT5Wire.array(answer, what: "deal/get_batch", max: Self.maxRecordsPerAnswer).map(MT5Wire.deal)
+        return try MT5Wire.array(answer, what: "deal/get_batch", max: configuration.maxRecordsPerAnswer).map(MT5Wire.deal)
     }
 
     public func positions(logins: [TradingLogin]) async throws -> [OpenPosition] {
         guard !logins.isEmpty else { return [] }
         let (_, answer, _) = try await call(.GET, "/api/position/get_batch", [("login", logins.map { String($0.value) }.joined(separator: ","))], retry: .safe)
-        return try MT5Wire.array(answer, what: "position/get_batch", max: Self.maxRecordsPerAnswer).map(MT5Wire.position)
+        return try MT5Wire.array(answer, what: "position/get_batch", max: configuration.maxRecordsPerAnswer).map(MT5Wire.position)
     }
 
     public func serverTime() async throws -> Int64 {

@@ -104,7 +104,7 @@ enum MT5Wire {
     static func array(_ value: Any?, what: String, max: Int) throws -> [MT5Record] {
         if value == nil { return [] }
         guard let items = value as? [Any] else { throw TradingPlatformError.malformedAnswer("\(what): answer is not an array") }
-        guard items.count <= max else { throw TradingPlatformError.malformedAnswer("\(what): \(items.count) records, more than \(max)") }
+        guard items.count <= max else { throw TradingPlatformError.tooManyRecords(items.count) }
         return try items.enumerated().map { index, item in try object(item, what: "\(what)[\(index)]") }
     }
 

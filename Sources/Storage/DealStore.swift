@@ -1,0 +1,159 @@
+import BrokerCore
+import Money
+import SQLKit
+
+/// A window of deals read from one trade server, stored together with the sync
+/// cursor it advances: after a crash, the cursor never claims deals that were not
+/// stored, and stored deals are never stored twice.
+public struct DealSyncBatch: Sendable {
+    public let serverID: String
+    public let deals: [TradeDeal]
+    /// Server time (seconds) up to which every deal has been read. The stored
+    /// cursor only moves forward; a re-sync of an old range passes the current one.
+    public let cursorTime: Int64
+
+    public init(serverID: String, deals: [TradeDeal], cursorTime: Int64) {
+        self.serverID = serverID
+        self.deals = deals
+        self.cursorTime = cursorTime
+    }
+}
+
+/// Writes deal batches with set-based statements (the SQLite C API or PostgreSQL
+/// `unnest`), one transaction per batch. Returns how many deals were new.
+public protocol DealWriter: Sendable {
+    func store(_ batch: DealSyncBatch, at time: Int64) async throws -> Int
+}
+
+/// Where a server's sync stands.
+public struct DealSyncState: Sendable, Equatable, Codable {
+    public let serverID: String
+    public let cursorTime: Int64
+    public let dealsStored: Int64
+    public let lastSyncedAt: Int64
+    public let lastError: String
+}
+
+/// A deal as the feed delivers it: its place in the feed and its server.
+public struct FeedDeal: Sendable, Equatable {
+    public let seq: Int64
+    public let serverID: String
+    public let deal: TradeDeal
+}
+
+/// Deals synced from trade servers: stored once per (server, ticket), readable per
+/// account, and published in storage order through the deal feed.
+public struct DealStore: Sendable {
+    public let db: Database
+    public let writer: any DealWriter
+    private let clock: any PipstackClock
+
+    public init(db: Database, clock: any PipstackClock = SystemClock()) throws {
+        self.db = db
+        self.clock = clock
+        if let path = db.sqlitePath {
+            writer = try SQLiteDealWriter(path: path)
+        } else if let client = db.postgresClient {
+            writer = PostgresDealWriter(client: client, logger: db.logger)
+        } else {
+            throw StorageError.conflict("no deal writer for \(db.url)")
+        }
+    }
+
+    /// Stores new deals, skips known ones, and advances the cursor, atomically.
+    @discardableResult
+    public func store(_ batch: DealSyncBatch) async throws -> Int {
+        try await writer.store(batch, at: clock.nowMicros())
+    }
+
+    public func syncState(of serverID: String) async throws -> DealSyncState? {
+        try await db.read { sql in
+            try await sql.raw("SELECT * FROM deal_sync_state WHERE server_id = \(bind: serverID)").first().map { row in
+                DealSyncState(serverID: serverID, cursorTime: try row.decode(column: "cursor_time", as: Int64.self),
+                              dealsStored: try row.decode(column: "deals_stored", as: Int64.self),
+                              lastSyncedAt: try row.decode(column: "last_synced_at", as: Int64.self),
+                              lastError: try row.decode(column: "last_error", as: String.self))
+            }
+        }
+    }
+
+    /// Records why the last sync attempt failed, for the back office; the cursor stays.
+    public func recordSyncError(_ serverID: String, _ message: String) async throws {
+        let now = clock.nowMicros()
+        let text = String(message.prefix(1_000))
+        try await db.transaction { sql in
+            try await sql.raw("""
+                INSERT INTO deal_sync_state (server_id, cursor_time, deals_stored, last_synced_at, last_error, updated_at)
+                VALUES (\(bind: serverID), 0, 0, 0, \(bind: text), \(bind: now))
+                ON CONFLICT (server_id) DO UPDATE SET last_error = excluded.last_error, updated_at = excluded.updated_at
+                """).run()
+        }
+    }
+
+    /// One account's deals, newest first.
+    public func deals(serverID: String, login: TradingLogin, limit: Int = 100) async throws -> [TradeDeal] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT * FROM trade_deals WHERE server_id = \(bind: serverID) AND login = \(bind: Int64(bitPattern: login.value))
+                ORDER BY time_us DESC, ticket DESC LIMIT \(bind: limit)
+                """).all().map(Self.decode)
+        }
+    }
+
+    public func count(serverID: String) async throws -> Int64 {
+        try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM trade_deals WHERE server_id = \(bind: serverID)").first()?
+                .decode(column: "n", as: Int64.self) ?? 0
+        }
+    }
+
+    /// Deals stored after feed position `seq`, in feed order.
+    public func feed(after seq: Int64, limit: Int = 1_000) async throws -> [FeedDeal] {
+        try await db.read { sql in
+            try await sql.raw("SELECT * FROM trade_deals WHERE feed_seq > \(bind: seq) ORDER BY feed_seq LIMIT \(bind: limit)").all().map { row in
+                FeedDeal(seq: try row.decode(column: "feed_seq", as: Int64.self), serverID: try row.decode(column: "server_id", as: String.self),
+                         deal: try Self.decode(row))
+            }
+        }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> TradeDeal {
+        func int(_ column: String) throws -> Int64 { try row.decode(column: column, as: Int64.self) }
+        guard let action = DealAction(rawValue: Int(try int("action"))), let entry = DealEntry(rawValue: Int(try int("entry"))) else {
+            throw StorageError.conflict("stored deal with an unknown action or entry")
+        }
+        return TradeDeal(
+            ticket: UInt64(bitPattern: try int("ticket")), login: TradingLogin(UInt64(bitPattern: try int("login"))),
+            order: UInt64(bitPattern: try int("order_ticket")), positionID: UInt64(bitPattern: try int("position_id")),
+            action: action, entry: entry, reason: Int(try int("reason")), symbol: try row.decode(column: "symbol", as: String.self),
+            time: try int("time_us"), price: Price(points: try int("price_points"), digits: Int(try int("digits"))),
+            volume: Volume(units: try int("volume")), contractSize: try int("contract_size"),
+            profit: PlatformAmount(units: try int("profit")), commission: PlatformAmount(units: try int("commission")),
+            swap: PlatformAmount(units: try int("swap")), fee: PlatformAmount(units: try int("fee")),
+            comment: try row.decode(column: "comment", as: String.self), externalID: try row.decode(column: "external_id", as: String.self))
+    }
+}
+
+/// A named reader of the deal feed and how far it has read. A consumer that writes
+/// its own results should move its cursor in the same transaction as them.
+public struct DealFeedCursor: Sendable {
+    public let db: Database
+
+    public init(db: Database) { self.db = db }
+
+    public func position(of consumer: String) async throws -> Int64 {
+        try await db.read { sql in
+            try await sql.raw("SELECT seq FROM deal_feed_consumers WHERE consumer = \(bind: consumer)").first()?
+                .decode(column: "seq", as: Int64.self) ?? 0
+        }
+    }
+
+    /// Moves the cursor forward (never back) inside the caller's transaction.
+    public static func advance(_ consumer: String, to seq: Int64, at time: Int64, on sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            INSERT INTO deal_feed_consumers (consumer, seq, updated_at) VALUES (\(bind: consumer), \(bind: seq), \(bind: time))
+            ON CONFLICT (consumer) DO UPDATE SET seq = CASE WHEN excluded.seq > deal_feed_consumers.seq
+                THEN excluded.seq ELSE deal_feed_consumers.seq END, updated_at = excluded.updated_at
+            """).run()
+    }
+}

@@ -1,0 +1,76 @@
+/// Buffers rows and writes them through a multi-row prepared INSERT, which costs
+/// SQLite one statement execution per `rowsPerStatement` rows. Values are added
+/// column by column (`int`, `text`) and each row closed with `endRow`; integers and
+/// strings sit in separate buffers so the hot integer path copies no references.
+final class RowInserter {
+    private let handle: SQLiteHandle
+    private let rowsPerStatement: Int
+    private let textColumns: [Bool]
+    private let sqlPrefix: String
+    private let sqlSuffix: String
+    private let fullSQL: String
+    private var ints: [Int64] = []
+    private var texts: [String] = []
+    private var rows = 0
+
+    /// `columns` lists the row's columns in order, true where the value is text.
+    init(handle: SQLiteHandle, rowsPerStatement: Int, textColumns: [Bool], sqlPrefix: String, sqlSuffix: String = "") {
+        self.handle = handle
+        self.rowsPerStatement = rowsPerStatement
+        self.textColumns = textColumns
+        self.sqlPrefix = sqlPrefix
+        self.sqlSuffix = sqlSuffix
+        fullSQL = Self.sql(prefix: sqlPrefix, suffix: sqlSuffix, columns: textColumns.count, rows: rowsPerStatement)
+        ints.reserveCapacity(rowsPerStatement * textColumns.count)
+    }
+
+    convenience init(handle: SQLiteHandle, rowsPerStatement: Int, intColumns: Int, sqlPrefix: String, sqlSuffix: String = "") {
+        self.init(handle: handle, rowsPerStatement: rowsPerStatement, textColumns: Array(repeating: false, count: intColumns),
+                  sqlPrefix: sqlPrefix, sqlSuffix: sqlSuffix)
+    }
+
+    func int(_ value: Int64) { ints.append(value) }
+    func text(_ value: String) { texts.append(value) }
+
+    /// Closes a row; writes the statement when it is full unless the caller flushes
+    /// chunks itself.
+    var isFull: Bool { rows == rowsPerStatement }
+
+    func endRow(autoFlush: Bool = true) throws {
+        rows += 1
+        if autoFlush && rows == rowsPerStatement { try flush() }
+    }
+
+    /// Writes what is pending; returns how many rows the statement changed.
+    @discardableResult
+    func flush() throws -> Int {
+        guard rows > 0 else { return 0 }
+        let statement = try handle.statement(rows == rowsPerStatement ? fullSQL
+            : Self.sql(prefix: sqlPrefix, suffix: sqlSuffix, columns: textColumns.count, rows: rows))
+        var parameter: Int32 = 1
+        var nextInt = 0
+        var nextText = 0
+        for _ in 0..<rows {
+            for isText in textColumns {
+                if isText {
+                    statement.bind(parameter, texts[nextText])
+                    nextText += 1
+                } else {
+                    statement.bind(parameter, ints[nextInt])
+                    nextInt += 1
+                }
+                parameter += 1
+            }
+        }
+        try statement.step()
+        ints.removeAll(keepingCapacity: true)
+        texts.removeAll(keepingCapacity: true)
+        rows = 0
+        return Int(handle.changes)
+    }
+
+    private static func sql(prefix: String, suffix: String, columns: Int, rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return prefix + " " + Array(repeating: row, count: rows).joined(separator: ", ") + suffix
+    }
+}
