@@ -122,14 +122,15 @@ public final class MT5SimulatorServer: Sendable {
 
     public var dealCount: Int { book.dealCount }
 
-    /// Creates `count` accounts in `real\standard` with 10,000 USD each, so the
-    /// simulated traders have something to trade with; returns their logins.
-    public func createFundedAccounts(_ count: Int, group: String = "real\\standard") throws -> [UInt64] {
+    /// Creates `count` accounts in `group`, each funded with `balance` (whole units
+    /// of the group currency), so the simulated traders have something to trade
+    /// with; returns their logins.
+    public func createFundedAccounts(_ count: Int, group: String = "real\\standard", balance: Int64 = 10_000) throws -> [UInt64] {
         try (0..<count).map { index in
             let account = try book.addUser(.init(login: 0, group: group, name: "Simulated trader \(index + 1)", email: "",
                                                  country: "", leverage: 100, mainPassword: "Sim#Pass\(index % 10)a",
                                                  investorPassword: "Sim#Inv\(index % 10)b", comment: "simulated"))
-            _ = try book.balance(login: account.login, type: 2, amount: 1_000_000_000_000, comment: "simulated funding", checkMargin: false)
+            _ = try book.balance(login: account.login, type: 2, amount: balance * 100_000_000, comment: "simulated funding", checkMargin: false)
             return account.login
         }
     }
@@ -156,8 +157,8 @@ public final class MT5SimulatorServer: Sendable {
                 if count > 0 {
                     owed -= Double(count)
                     book.trade(count: count)
-                } else {
-                    book.trade(count: 0)   // prices still move
+                } else if perSecond > 0 {
+                    book.trade(count: 0)   // prices move between trades; a still market stays still (and replayable)
                 }
             }
         }

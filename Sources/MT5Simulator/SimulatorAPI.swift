@@ -160,7 +160,7 @@ struct SimulatorAPI: Sendable {
         case "/api/deal/get_page":
             let deals = book.deals(logins: [try login()], groupMask: nil, from: try int("from"), to: try int("to"))
             let offset = Int(max(0, try int("offset"))), total = Int(min(Int64(Self.pageSize), max(0, try int("total"))))
-            return SimulatorWire.answer(0, "Done", Array(deals.dropFirst(offset).prefix(total)).map(SimulatorWire.deal))
+            return SimulatorWire.answer(deals: Array(deals.dropFirst(offset).prefix(total)))
         case "/api/deal/get_batch":
             let deals: [TradeDeal]
             if let tickets = fields["ticket"] {
@@ -170,7 +170,7 @@ struct SimulatorAPI: Sendable {
             } else {
                 deals = book.deals(logins: nil, groupMask: fields["group"] ?? "*", from: try int("from"), to: try int("to"))
             }
-            return SimulatorWire.answer(0, "Done", deals.map(SimulatorWire.deal))
+            return SimulatorWire.answer(deals: deals)
         case "/api/position/get_total":
             return SimulatorWire.answer(0, "Done", ["Total": String(book.positions(logins: [try login()]).count)])
         case "/api/position/get_page", "/api/position/get_batch", "/api/position/get":

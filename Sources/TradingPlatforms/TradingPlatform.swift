@@ -61,6 +61,8 @@ public enum TradingPlatformError: Error, Equatable, Sendable, CustomStringConver
     case malformedAnswer(String)
     /// The answer held more records than a client accepts in one answer: ask for less.
     case tooManyRecords(Int)
+    /// The answer was larger than a client accepts: ask for less.
+    case answerTooLarge(bytes: Int)
     /// Refused locally, before anything was sent.
     case invalidRequest(String)
 
@@ -77,6 +79,7 @@ public enum TradingPlatformError: Error, Equatable, Sendable, CustomStringConver
         case let .unavailable(text): "trade server unavailable: \(text)"
         case let .malformedAnswer(text): "malformed answer from the trade server: \(text)"
         case let .tooManyRecords(count): "the trade server answered with \(count) records, more than one answer may carry"
+        case let .answerTooLarge(bytes): "the trade server's answer exceeded \(bytes) bytes"
         case let .invalidRequest(text): "invalid request: \(text)"
         }
     }

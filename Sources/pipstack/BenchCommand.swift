@@ -7,7 +7,7 @@ import Identity
 import Storage
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self, SyncBench.self])
 }
 
 /// Durable, batched ledger posting.

@@ -254,7 +254,7 @@ public final class MT5Client: TradingPlatform {
     /// needed, re-authenticates once when the session was lost, and retries calls
     /// that are safe to repeat after drops, timeouts and 5xx answers.
     func call(_ method: HTTPMethod, _ path: String, _ query: [(String, String)], body: [String: String]? = nil,
-              retry: RetryPolicy) async throws -> (code: Int, answer: Any?, top: MT5Record) {
+              retry: RetryPolicy) async throws -> (code: Int, answer: MT5JSONValue?, top: MT5Record) {
         let uri = path + (query.isEmpty ? "" : "?" + query.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&"))
         let payload: ByteBuffer? = try body.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) }
         let response: MT5HTTPResponse = try await lock.withLock {
@@ -282,6 +282,7 @@ public final class MT5Client: TradingPlatform {
                     }
                     return response
                 } catch let error as TradingPlatformError {
+                    if case .answerTooLarge = error { await self.dropConnection() }
                     guard case .unavailable = error else { throw error }
                     await self.dropConnection()
                     guard retry == .safe, attempt < self.configuration.attempts else { throw error }

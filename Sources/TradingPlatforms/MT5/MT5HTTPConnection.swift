@@ -142,7 +142,7 @@ final class MT5HTTPHandler: ChannelDuplexHandler {
             closeAfterResponse = !head.isKeepAlive
         case var .body(chunk):
             guard body.readableBytes + chunk.readableBytes <= maxBodyBytes else {
-                fail(TradingPlatformError.malformedAnswer("answer larger than \(maxBodyBytes) bytes"), context: context)
+                fail(TradingPlatformError.answerTooLarge(bytes: maxBodyBytes), context: context)
                 return
             }
             body.writeBuffer(&chunk)

@@ -9,12 +9,12 @@ import NIOFoundationCompat
 /// enum value or a value out of range is a malformed answer naming the field, and
 /// nothing from that answer is used.
 struct MT5Record {
-    let fields: [String: Any]
+    let fields: [String: MT5JSONValue]
     let what: String
 
     func string(_ key: String) throws -> String {
         guard let value = fields[key] else { throw TradingPlatformError.malformedAnswer("\(what): \(key) is missing") }
-        guard let text = value as? String else { throw TradingPlatformError.malformedAnswer("\(what): \(key) is not a string") }
+        guard case let .string(text) = value else { throw TradingPlatformError.malformedAnswer("\(what): \(key) is not a string") }
         return text
     }
 
@@ -84,26 +84,26 @@ enum MT5Wire {
     static func isSuccess(_ code: Int) -> Bool { code == 0 || code == 1 || code == 10009 }
 
     /// Parses an answer body; throws the typed error for a failing retcode.
-    static func envelope(_ body: ByteBuffer, context: String) throws -> (code: Int, answer: Any?, top: MT5Record) {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: Data(buffer: body), options: []) } catch {
-            throw TradingPlatformError.malformedAnswer("\(context): not JSON")
+    static func envelope(_ body: ByteBuffer, context: String) throws -> (code: Int, answer: MT5JSONValue?, top: MT5Record) {
+        let parsed: MT5JSONValue
+        do { parsed = try MT5JSONReader.parse(Array(body.readableBytesView)) } catch {
+            throw TradingPlatformError.malformedAnswer("\(context): not JSON (\(error))")
         }
-        guard let top = object as? [String: Any] else { throw TradingPlatformError.malformedAnswer("\(context): not a JSON object") }
+        guard case let .object(top) = parsed else { throw TradingPlatformError.malformedAnswer("\(context): not a JSON object") }
         let record = MT5Record(fields: top, what: context)
         let (code, text) = try retcode(try record.string("retcode"))
         guard isSuccess(code) else { throw error(code: code, text: text, context: context) }
         return (code, top["answer"], record)
     }
 
-    static func object(_ value: Any?, what: String) throws -> MT5Record {
-        guard let fields = value as? [String: Any] else { throw TradingPlatformError.malformedAnswer("\(what): answer is not an object") }
+    static func object(_ value: MT5JSONValue?, what: String) throws -> MT5Record {
+        guard case let .object(fields) = value else { throw TradingPlatformError.malformedAnswer("\(what): answer is not an object") }
         return MT5Record(fields: fields, what: what)
     }
 
-    static func array(_ value: Any?, what: String, max: Int) throws -> [MT5Record] {
-        if value == nil { return [] }
-        guard let items = value as? [Any] else { throw TradingPlatformError.malformedAnswer("\(what): answer is not an array") }
+    static func array(_ value: MT5JSONValue?, what: String, max: Int) throws -> [MT5Record] {
+        if value == nil || value == .null { return [] }
+        guard case let .array(items) = value else { throw TradingPlatformError.malformedAnswer("\(what): answer is not an array") }
         guard items.count <= max else { throw TradingPlatformError.tooManyRecords(items.count) }
         return try items.enumerated().map { index, item in try object(item, what: "\(what)[\(index)]") }
     }

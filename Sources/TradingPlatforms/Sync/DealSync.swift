@@ -20,9 +20,14 @@ public final class DealSync: Sendable {
         public var pollInterval: Duration
         public var sweepInterval: Duration
         public var sweepOverlapSeconds: Int64
+        /// Deals one request should bring, about: windows shrink and grow to match
+        /// the density of the history.
+        public var targetDealsPerRequest: Int
 
-        public init(groupMask: String = "*", initialLookbackSeconds: Int64 = 7 * 86_400, maxWindowSeconds: Int64 = 3_600,
-                    pollInterval: Duration = .milliseconds(200), sweepInterval: Duration = .seconds(10), sweepOverlapSeconds: Int64 = 60) {
+        public init(groupMask: String = "*", initialLookbackSeconds: Int64 = 7 * 86_400, maxWindowSeconds: Int64 = 10,
+                    pollInterval: Duration = .milliseconds(200), sweepInterval: Duration = .seconds(10), sweepOverlapSeconds: Int64 = 60,
+                    targetDealsPerRequest: Int = 10_000) {
+            self.targetDealsPerRequest = targetDealsPerRequest
             self.groupMask = groupMask
             self.initialLookbackSeconds = initialLookbackSeconds
             self.maxWindowSeconds = maxWindowSeconds
@@ -37,14 +42,17 @@ public final class DealSync: Sendable {
 
     public let serverID: String
     let platform: any TradingPlatform
+    /// Sweeps read over their own connection, so a long one never delays new deals.
+    let sweepPlatform: any TradingPlatform
     let store: DealStore
     public let settings: Settings
     let logger: Logger
 
-    public init(serverID: String, platform: any TradingPlatform, store: DealStore, settings: Settings = Settings(),
-                logger: Logger = Logger(label: "pipstack.deal-sync")) {
+    public init(serverID: String, platform: any TradingPlatform, sweepPlatform: (any TradingPlatform)? = nil, store: DealStore,
+                settings: Settings = Settings(), logger: Logger = Logger(label: "pipstack.deal-sync")) {
         self.serverID = serverID
         self.platform = platform
+        self.sweepPlatform = sweepPlatform ?? platform
         self.store = store
         self.settings = settings
         self.logger = logger
@@ -57,52 +65,78 @@ public final class DealSync: Sendable {
         let state = try await store.syncState(of: serverID)
         let cursor = state.flatMap { $0.cursorTime > 0 ? $0.cursorTime : nil } ?? max(0, now - settings.initialLookbackSeconds)
         let from = sweep ? max(0, cursor - settings.sweepOverlapSeconds) : cursor
-        return try await read(from: from, to: max(now, cursor), advancing: true)
+        return try await read(from: from, to: max(now, cursor), advancing: true, over: platform, window: settings.maxWindowSeconds)
     }
 
     /// Re-reads a range of server time (seconds) and stores whatever is missing; the
     /// cursor does not move back.
     @discardableResult
     public func resync(from: Int64, to: Int64) async throws -> Int {
-        try await read(from: from, to: to, advancing: false)
+        try await read(from: from, to: to, advancing: false, over: sweepPlatform, window: settings.maxWindowSeconds)
     }
 
-    private func read(from start: Int64, to end: Int64, advancing: Bool) async throws -> Int {
+    private func read(from start: Int64, to end: Int64, advancing: Bool, over source: any TradingPlatform, window first: Int64) async throws -> Int {
         var from = start
-        var window = settings.maxWindowSeconds
+        var window = first
         var stored = 0
         while from <= end {
-            let to = min(end, from + window - 1)
-            let deals: [TradeDeal]
-            do {
-                deals = try await platform.deals(DealQuery(scope: .groups(settings.groupMask), from: from, to: to))
-            } catch TradingPlatformError.tooManyRecords(let count) where to > from {
-                window = max(1, (to - from + 1) / 2)
-                logger.info("deal answer too large; halving the window", metadata: ["records": "\(count)", "window": "\(window)"])
-                continue
-            }
-            let cursor = advancing ? to : 0
-            stored += try await store.store(DealSyncBatch(serverID: serverID, deals: deals, cursorTime: cursor))
-            from = to + 1
-            // Quiet stretches (a long re-sync, a new server) are crossed in growing steps.
-            window = deals.isEmpty ? min(window * 4, Self.longestWindowSeconds) : min(max(window, 1) * 2, settings.maxWindowSeconds)
+            let step = try await readWindow(from: from, to: end, window: window, advancing: advancing, over: source)
+            stored += step.stored
+            (from, window) = (step.next, step.window)
         }
         return stored
     }
 
-    /// Syncs until cancelled. Failures are recorded for the back office and retried
-    /// with backoff; they never stop other servers' syncs, which run on their own.
+    /// Reads one window starting at `from` (narrowed until the answer fits), stores
+    /// it, and says where the next starts and how wide it should be.
+    private func readWindow(from: Int64, to end: Int64, window start: Int64, advancing: Bool,
+                            over source: any TradingPlatform) async throws -> (stored: Int, next: Int64, window: Int64) {
+        var window = start
+        while true {
+            let to = min(end, from + window - 1)
+            let deals: [TradeDeal]
+            do {
+                deals = try await source.deals(DealQuery(scope: .groups(settings.groupMask), from: from, to: to))
+            } catch let error as TradingPlatformError where to > from && error.asksForLess {
+                window = max(1, (to - from + 1) / 8)
+                logger.info("deal answer too large; narrowing the window", metadata: ["error": "\(error)", "window": "\(window)"])
+                continue
+            }
+            let stored = try await store.store(DealSyncBatch(serverID: serverID, deals: deals, cursorTime: advancing ? to : 0))
+            // Aim the next request at about `targetDealsPerRequest`, judging by this one's density;
+            // quiet stretches (a long re-sync, a new server) are crossed in long steps.
+            let span = to - from + 1
+            let aimed = deals.isEmpty ? window * 4 : max(1, Int64(settings.targetDealsPerRequest) * span / Int64(deals.count))
+            let next = min(max(1, aimed), deals.isEmpty ? Self.longestWindowSeconds : max(settings.maxWindowSeconds, aimed))
+            return (stored, to + 1, next)
+        }
+    }
+
+    /// Syncs until cancelled: incremental passes every `pollInterval`, and sweeps for
+    /// late deals every `sweepInterval` alongside, over the sweep connection.
+    /// Failures are recorded for the back office and retried with backoff; they
+    /// never stop other servers' syncs, which run on their own.
     public func run() async {
-        let clock = ContinuousClock()
-        var lastSweep = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.repeatedly(every: self.settings.pollInterval) { try await self.syncOnce() } }
+            group.addTask {
+                await self.repeatedly(every: self.settings.sweepInterval, startingAfterPause: true) {
+                    guard let cursor = try await self.store.syncState(of: self.serverID)?.cursorTime, cursor > 0 else { return }
+                    _ = try await self.read(from: max(0, cursor - self.settings.sweepOverlapSeconds), to: cursor, advancing: false,
+                                            over: self.sweepPlatform, window: 1)
+                }
+            }
+        }
+    }
+
+    private func repeatedly(every pause: Duration, startingAfterPause: Bool = false, _ body: @Sendable () async throws -> Void) async {
         var failures = 0
+        if startingAfterPause { try? await Task.sleep(for: pause) }
         while !Task.isCancelled {
             do {
-                let sweep = clock.now - lastSweep >= settings.sweepInterval
-                if sweep { lastSweep = clock.now }
-                try await syncOnce(sweep: sweep)
+                try await body()
                 failures = 0
-                try? await Task.sleep(for: settings.pollInterval)
+                try? await Task.sleep(for: pause)
             } catch is CancellationError {
                 return
             } catch {
@@ -111,6 +145,16 @@ public final class DealSync: Sendable {
                 try? await store.recordSyncError(serverID, "\(error)")
                 try? await Task.sleep(for: .milliseconds(min(30_000, 250 * (1 << min(failures, 7)))))
             }
+        }
+    }
+}
+
+extension TradingPlatformError {
+    /// The server had more to say than one answer may carry.
+    var asksForLess: Bool {
+        switch self {
+        case .tooManyRecords, .answerTooLarge: true
+        default: false
         }
     }
 }
