@@ -47,6 +47,8 @@ public struct WebDriver: Sendable {
             throw Failure.protocolError("no session: \(created)")
         }
         let webDriver = WebDriver(client: client, session: session)
+        // Element lookups wait (up to 10 s) for the page a click or a submit led to.
+        _ = try await call(client, .post, "/session/\(session)/timeouts", ["implicit": 10_000, "pageLoad": 30_000])
         do {
             let result = try await body(webDriver)
             _ = try? await call(client, .delete, "/session/\(session)", nil)
@@ -87,6 +89,18 @@ public struct WebDriver: Sendable {
     public func css(_ property: String, of css: String) async throws -> String {
         let element = try await find(css)
         return (try await command(.get, "element/\(element)/css/\(property)", nil)["value"] as? String) ?? ""
+    }
+
+    /// The current URL once it ends with `suffix` (navigation after a click may
+    /// still be under way), or whatever it is after `timeout`.
+    public func waitForURL(endingWith suffix: String, timeout: Duration = .seconds(10)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var url = try await currentURL()
+        while !url.hasSuffix(suffix), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            url = try await currentURL()
+        }
+        return url
     }
 
     public func currentURL() async throws -> String {

@@ -30,7 +30,7 @@ struct BrowserTests {
                     try await browser.click("#login-submit")
                     let welcome = try await browser.text(of: "#welcome")
                     #expect(welcome.contains(name), "\(base): \(welcome)")
-                    #expect(try await browser.currentURL().hasSuffix(base))
+                    #expect(try await browser.waitForURL(endingWith: base).hasSuffix(base))
                     #expect(try await browser.css("direction", of: "main") == "ltr")
 
                     try await browser.click("a[lang=ar]")
@@ -39,7 +39,7 @@ struct BrowserTests {
                     try await browser.screenshot(to: FileManager.default.temporaryDirectory.appendingPathComponent("pipstack\(base.replacingOccurrences(of: "/", with: "-"))-ar.png"))
                     try await browser.click("a[lang=en]")
                     try await browser.click(".logout button")
-                    #expect(try await browser.currentURL().hasSuffix("\(base)/login"))
+                    #expect(try await browser.waitForURL(endingWith: "\(base)/login").hasSuffix("\(base)/login"))
                 }
             }
         }
