@@ -88,7 +88,9 @@ let package = Package(
         .target(
             name: "TradingPlatforms",
             dependencies: [
-                "Money", "BrokerCore", "Storage",
+                "Money", "BrokerCore", "Storage", "Identity",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

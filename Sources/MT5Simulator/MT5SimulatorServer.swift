@@ -51,9 +51,14 @@ public final class MT5SimulatorServer: Sendable {
         /// The server clock's offset from the host's.
         public var clockSkewSeconds: Int64
         public var faults: SimulatorFaults
+        /// The first deal ticket; by default derived from the seed. A simulator that
+        /// restarts (it keeps nothing) must start above the tickets it issued before.
+        public var firstTicket: UInt64?
 
         public init(host: String = "127.0.0.1", port: Int = 0, managerLogin: UInt64 = 1_000, password: String, seed: UInt64 = 1,
-                    tls: Bool = false, dealsPerSecond: Double = 2, clockSkewSeconds: Int64 = 0, faults: SimulatorFaults = .none) {
+                    tls: Bool = false, dealsPerSecond: Double = 2, clockSkewSeconds: Int64 = 0, faults: SimulatorFaults = .none,
+                    firstTicket: UInt64? = nil) {
+            self.firstTicket = firstTicket
             self.host = host
             self.port = port
             self.managerLogin = managerLogin
@@ -86,7 +91,7 @@ public final class MT5SimulatorServer: Sendable {
     }
 
     public static func start(_ options: Options) async throws -> MT5SimulatorServer {
-        let book = TradeServerBook(seed: options.seed, clockSkewSeconds: options.clockSkewSeconds)
+        let book = TradeServerBook(seed: options.seed, clockSkewSeconds: options.clockSkewSeconds, firstTicket: options.firstTicket)
         let api = SimulatorAPI(book: book, managerLogin: options.managerLogin, password: options.password)
         let certificate = options.tls ? try SelfSignedCertificate.make(hosts: ["localhost", options.host]) : nil
         let tls = try certificate.map { try NIOSSLContext(configuration: try $0.serverConfiguration()) }

@@ -66,10 +66,11 @@ final class TradeServerBook: Sendable {
     let state: Mutex<State>
     let clockSkewMicros: Int64
 
-    init(seed: UInt64, clockSkewSeconds: Int64 = 0) {
+    init(seed: UInt64, clockSkewSeconds: Int64 = 0, firstTicket: UInt64? = nil) {
+        let ticket = firstTicket ?? 1_000_000 + seed % 1_000 * 1_000
         state = Mutex(State(market: SimulatedMarket(seed: seed),
                             groups: Dictionary(uniqueKeysWithValues: SimulatedGroup.defaults.map { ($0.name.lowercased(), $0) }),
-                            nextLogin: 5_000_000, nextTicket: 1_000_000 + seed % 1_000 * 1_000, nextOrder: 2_000_000,
+                            nextLogin: 5_000_000, nextTicket: ticket, nextOrder: ticket * 2,
                             random: SeededRandom(seed: seed)))
         clockSkewMicros = clockSkewSeconds * 1_000_000
     }

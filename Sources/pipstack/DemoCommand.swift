@@ -1,6 +1,8 @@
 import ArgumentParser
 import BrokerCore
 import Foundation
+import MT5Simulator
+import TradingPlatforms
 import Identity
 import Ledger
 import Money
@@ -30,6 +32,8 @@ struct DemoCommand: AsyncParsableCommand {
         let services = try AppServices(db: db, clock: clock, secretKey: secret, brands: brands, settings: settings,
                                        templatesOverride: folder.appendingPathComponent("templates"), logger: logger)
         try await DemoSeed.seed(services: services, brand: brands[0].id, password: Self.password)
+        // A simulated MT5 server with trading accounts already at work, and Pipstack syncing its deals.
+        let simulator = try await DemoTradeServer.start(db: db, secretKey: secret, clock: clock)
         let base = "http://\(host):\(port)"
         print("""
 
@@ -38,6 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
           Trader's room:  \(base)/portal
           Partner portal: \(base)/partners
           API:            \(base)/api/v1/openapi.json
+          MT5 simulator:  http://127.0.0.1:\(simulator.port) (manager \(DemoTradeServer.manager), Web API; deals synced into Pipstack)
         Logins (password \(Self.password)):
           admin@pipstack.demo, compliance@pipstack.demo, finance@pipstack.demo  -> back office
           trader@pipstack.demo  -> trader's room
@@ -47,7 +52,8 @@ struct DemoCommand: AsyncParsableCommand {
         """)
         fflush(nil)   // all streams: the banner must show before the server logs
         let mailer = FileMailer(folder: folder.appendingPathComponent("mail"), from: "no-reply@pipstack.demo")
-        try await Runtime.run(services: services, mailer: mailer, host: host, port: port, logger: logger)
+        try await Runtime.run(services: services, mailer: mailer, host: host, port: port, secretKey: secret, logger: logger)
+        await simulator.stop()
         await db.close()
     }
 
@@ -92,5 +98,29 @@ enum DemoSeed {
                                   to: LedgerAccount(kind: .ibCommissionPayable, owner: partner.id.rawValue, currency: usd),
                                   amount: 4_270, at: now),
         ])
+    }
+}
+
+/// The demo's trade server: an MT5 simulator in the same process (same seed every
+/// run), registered as Pipstack's "MT5 Demo (simulated)" server.
+enum DemoTradeServer {
+    static let manager: UInt64 = 1_000
+    static let password = "Demo#Mt5Pass1"
+    static let preferredPort = 18_443
+
+    static func start(db: Database, secretKey: String, clock: any PipstackClock) async throws -> MT5SimulatorServer {
+        let options = { (port: Int) in
+            // Tickets start at the clock in milliseconds: each run issues tickets above the last run's.
+            MT5SimulatorServer.Options(port: port, managerLogin: manager, password: password, seed: 2026, dealsPerSecond: 2,
+                                       firstTicket: UInt64(Date().timeIntervalSince1970 * 1_000))
+        }
+        let server: MT5SimulatorServer
+        do { server = try await MT5SimulatorServer.start(options(preferredPort)) } catch { server = try await MT5SimulatorServer.start(options(0)) }
+        _ = try server.createFundedAccounts(5)
+        let store = TradeServerStore(db: db, secretBox: SecretBox(secretKey: secretKey), clock: clock)
+        try await store.save(TradeServerConfig(id: "mt5_demo", name: "MT5 Demo (simulated)", environment: .demo,
+                                               endpoint: MT5Endpoint(host: "127.0.0.1", port: server.port, useTLS: false),
+                                               managerLogin: manager, password: password), audit: .system)
+        return server
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import Storage
+import TradingPlatforms
 import Web
 
 /// Opening storage and running the web app with its workers, shared by `serve` and `demo`.
@@ -33,8 +34,9 @@ enum Runtime {
         return db
     }
 
-    /// Runs the HTTP server and the job worker until SIGTERM/SIGINT.
-    static func run(services: AppServices, mailer: any Mailer, host: String, port: Int, logger: Logger) async throws {
+    /// Runs the HTTP server, the job worker and the deal sync of every configured
+    /// trade server until SIGTERM/SIGINT.
+    static func run(services: AppServices, mailer: any Mailer, host: String, port: Int, secretKey: String, logger: Logger) async throws {
         let app = PipstackWeb.application(services: services, host: host, port: port, logger: logger)
         let worker = JobWorker(queue: services.jobs, handlers: [
             MailMessage.jobKind: { job in
@@ -42,7 +44,9 @@ enum Runtime {
                 try await mailer.send(message, id: job.id)
             },
         ], logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let sync = TradingSyncService(servers: TradeServerStore(db: services.db, secretBox: SecretBox(secretKey: secretKey), clock: services.clock),
+                                      deals: try DealStore(db: services.db, clock: services.clock), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app, worker, sync], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

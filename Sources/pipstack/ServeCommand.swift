@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             mailer = FileMailer(folder: folder, from: from)
         }
         logger.info("serving", metadata: ["database": "\(db.url)", "port": "\(port)"])
-        try await Runtime.run(services: services, mailer: mailer, host: listen.resolvedHost(default: "0.0.0.0"), port: port, logger: logger)
+        try await Runtime.run(services: services, mailer: mailer, host: listen.resolvedHost(default: "0.0.0.0"), port: port, secretKey: secret, logger: logger)
         await db.close()
     }
 
