@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "ProcessTests",
             dependencies: [
-                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "SelfSignedTLS", "TestSupport",
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "SelfSignedTLS", "TradingPlatforms", "MT5Simulator", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
