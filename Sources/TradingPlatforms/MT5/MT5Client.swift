@@ -67,24 +67,28 @@ public final class MT5Client: TradingPlatform {
             "Email": account.email, "Country": account.country, "Leverage": String(account.leverage),
             "PassMain": account.mainPassword, "PassInvestor": account.investorPassword, "Comment": account.requestID,
         ]
-        do {
-            let (_, answer, _) = try await call(.POST, "/api/user/add", query, body: body, retry: .never)
-            let user = try MT5Wire.object(answer, what: "user/add")
-            return try MT5Wire.account(user: user, money: nil)
-        } catch let error as TradingPlatformError {
-            // With a chosen login, "exists" or an unknown outcome is settled by reading the account back.
-            guard let login = account.login else { throw error }
-            switch error {
-            case .server(code: 3004, text: _), .unavailable:
-                let existing: TradingAccountState
-                do { existing = try await self.account(login) } catch TradingPlatformError.notFound {
-                    if case .unavailable = error { return try await createAccount(account) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let (_, answer, _) = try await call(.POST, "/api/user/add", query, body: body, retry: .never)
+                return try MT5Wire.account(user: try MT5Wire.object(answer, what: "user/add"), money: nil)
+            } catch let error as TradingPlatformError {
+                // With a chosen login, "exists" or an unknown outcome is settled by reading the account back.
+                guard let login = account.login else { throw error }
+                switch error {
+                case .server(code: 3004, text: _), .unavailable:
+                    do {
+                        let existing = try await self.account(login)
+                        guard existing.requestID == account.requestID else { throw TradingPlatformError.accountExists(login) }
+                        return existing
+                    } catch TradingPlatformError.notFound(_) {
+                        // Not created: send it again, a bounded number of times.
+                        guard case .unavailable = error, attempt < configuration.attempts else { throw error }
+                    }
+                default:
                     throw error
                 }
-                guard existing.requestID == account.requestID else { throw TradingPlatformError.accountExists(login) }
-                return existing
-            default:
-                throw error
             }
         }
     }
