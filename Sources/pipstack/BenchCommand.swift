@@ -24,16 +24,8 @@ struct LedgerBench: AsyncParsableCommand {
         var logger = Runtime.logger()
         logger.logLevel = .warning
         // A fresh database unless one is named: the benchmark measures an empty ledger.
-        let url: DatabaseURL
-        var scratch: URL?
-        if storage.databaseURL != nil || ProcessInfo.processInfo.environment["PIPSTACK_DATABASE_URL"] != nil {
-            url = try storage.resolvedURL()
-        } else {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipstack-bench-\(Tokens.randomSuffix())")
-            scratch = folder
-            url = .sqlite(path: folder.appendingPathComponent("ledger.sqlite").path)
-        }
-        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
+        let (url, scratch) = try BenchDatabase.resolve(storage, file: "ledger.sqlite")
+        defer { BenchDatabase.remove(scratch) }
         let db = try await Runtime.openMigrated(url, logger: logger)
         let ledger = try LedgerStore(db: db)
         let fsync = FsyncProbe.measure(in: url)
@@ -88,6 +80,22 @@ struct LedgerBench: AsyncParsableCommand {
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Where a benchmark writes: the named database, or a throwaway SQLite file in a
+/// scratch folder that the benchmark removes when it ends.
+enum BenchDatabase {
+    static func resolve(_ storage: StorageOptions, file: String) throws -> (url: DatabaseURL, scratch: URL?) {
+        if storage.databaseURL != nil || ProcessInfo.processInfo.environment["PIPSTACK_DATABASE_URL"] != nil {
+            return (try storage.resolvedURL(), nil)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipstack-bench-\(Tokens.randomSuffix())")
+        return (.sqlite(path: folder.appendingPathComponent(file).path), folder)
+    }
+
+    static func remove(_ scratch: URL?) {
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
 }
 

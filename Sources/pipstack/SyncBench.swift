@@ -1,7 +1,6 @@
 import ArgumentParser
 import BrokerCore
 import Foundation
-import Identity
 import Logging
 import MT5Simulator
 import SQLKit
@@ -24,16 +23,8 @@ struct SyncBench: AsyncParsableCommand {
     func run() async throws {
         var logger = Runtime.logger()
         logger.logLevel = .warning
-        var scratch: URL?
-        let url: DatabaseURL
-        if storage.databaseURL != nil || ProcessInfo.processInfo.environment["PIPSTACK_DATABASE_URL"] != nil {
-            url = try storage.resolvedURL()
-        } else {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipstack-bench-\(Tokens.randomSuffix())")
-            scratch = folder
-            url = .sqlite(path: folder.appendingPathComponent("deals.sqlite").path)
-        }
-        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
+        let (url, scratch) = try BenchDatabase.resolve(storage, file: "deals.sqlite")
+        defer { BenchDatabase.remove(scratch) }
         let db = try await Runtime.openMigrated(url, logger: logger)
         let password = "Bench#Pass1"
         let server = try await MT5SimulatorServer.start(.init(port: 0, managerLogin: 1_000, password: password, seed: 42, dealsPerSecond: 0))
