@@ -1,4 +1,5 @@
 import BrokerCore
+import Money
 
 /// An instrument the simulated server quotes, with realistic digits, contract
 /// sizes and spreads for its class.
@@ -102,17 +103,12 @@ struct SimulatedMarket: Sendable {
     func usdRate(of currency: String) -> (numerator: Int64, denominator: Int64)? {
         if currency == "USD" { return (1, 1) }
         if let direct = symbols.firstIndex(where: { $0.name == "USD" + currency }) {
-            return (bids[direct], pow10(symbols[direct].digits))            // USDJPY: 1 USD = bid JPY
+            return (bids[direct], Power10.of(symbols[direct].digits))            // USDJPY: 1 USD = bid JPY
         }
         if let inverse = symbols.firstIndex(where: { $0.name == currency + "USD" }) {
-            return (pow10(symbols[inverse].digits), bids[inverse])          // EURUSD: 1 USD = 1/bid EUR
+            return (Power10.of(symbols[inverse].digits), bids[inverse])          // EURUSD: 1 USD = 1/bid EUR
         }
         return nil
     }
 }
 
-func pow10(_ exponent: Int) -> Int64 {
-    var value: Int64 = 1
-    for _ in 0..<exponent { value *= 10 }
-    return value
-}

@@ -31,7 +31,7 @@ extension TradeServerBook {
                     let profit = Self.profit(position, closePoints: close, group: group, market: state.market)
                     let commission = -Self.commission(position.volume, group)
                     // Swap for positions that (in simulated time) were held overnight.
-                    let swapPerLot = -Int64.random(in: 1...120, using: &state.random) * pow10(8 - group.currencyDigits)
+                    let swapPerLot = -Int64.random(in: 1...120, using: &state.random) * Power10.of(8 - group.currencyDigits)
                     let swap: Int64 = group.swapFree || Int.random(in: 0..<10, using: &state.random) > 0
                         ? 0 : Self.perLot(swapPerLot, volume: position.volume, group)
                     account.balance += profit + commission + swap
@@ -72,7 +72,7 @@ extension TradeServerBook {
 
     /// A per-lot amount times the volume, rounded half-even to the currency's digits.
     static func perLot(_ amount: Int64, volume: Int64, _ group: SimulatedGroup) -> Int64 {
-        let step = pow10(8 - group.currencyDigits)
+        let step = Power10.of(8 - group.currencyDigits)
         let rounded = Rounding.divide(Int128(volume) * Int128(amount), by: Int128(100_000_000) * Int128(step)).quotient
         return Int64(clamping: rounded) * step
     }

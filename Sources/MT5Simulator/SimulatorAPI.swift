@@ -109,6 +109,11 @@ struct SimulatorAPI: Sendable {
             guard let text = fields["login"], let value = UInt64(text), value > 0 else { throw .invalid("login") }
             return value
         }
+        /// `offset` and `total` (at most `pageSize`) applied to a list, as the get_page calls do.
+        func page<T>(_ items: [T]) throws(SimulatorRefusal) -> [T] {
+            let offset = Int(max(0, try int("offset"))), total = Int(min(Int64(Self.pageSize), max(0, try int("total"))))
+            return Array(items.dropFirst(offset).prefix(total))
+        }
         func logins() throws(SimulatorRefusal) -> [UInt64] {
             let values = (fields["login"] ?? "").split(separator: ",").compactMap { UInt64($0) }
             guard !values.isEmpty else { throw .invalid("login") }
@@ -159,8 +164,7 @@ struct SimulatorAPI: Sendable {
             return SimulatorWire.answer(0, "Done", ["Total": String(deals.count)])
         case "/api/deal/get_page":
             let deals = book.deals(logins: [try login()], groupMask: nil, from: try int("from"), to: try int("to"))
-            let offset = Int(max(0, try int("offset"))), total = Int(min(Int64(Self.pageSize), max(0, try int("total"))))
-            return SimulatorWire.answer(deals: Array(deals.dropFirst(offset).prefix(total)))
+            return SimulatorWire.answer(deals: try page(deals))
         case "/api/deal/get_batch":
             let deals: [TradeDeal]
             if let tickets = fields["ticket"] {
@@ -177,7 +181,7 @@ struct SimulatorAPI: Sendable {
             var positions = book.positions(logins: try logins())
             if let symbol = fields["symbol"] { positions = positions.filter { $0.symbol.name == symbol } }
             if path == "/api/position/get_page" {
-                positions = Array(positions.dropFirst(Int(max(0, try int("offset")))).prefix(Int(min(Int64(Self.pageSize), max(0, try int("total"))))))
+                positions = try page(positions)
             }
             return SimulatorWire.answer(0, "Done", positions.map { item in
                 [
@@ -195,7 +199,7 @@ struct SimulatorAPI: Sendable {
             var orders = book.deals(logins: try logins(), groupMask: nil, from: try int("from"), to: try int("to")).filter(\.action.isTrade)
             if path == "/api/history/get_total" { return SimulatorWire.answer(0, "Done", ["Total": String(orders.count)]) }
             if path == "/api/history/get_page" {
-                orders = Array(orders.dropFirst(Int(max(0, try int("offset")))).prefix(Int(min(Int64(Self.pageSize), max(0, try int("total"))))))
+                orders = try page(orders)
             }
             return SimulatorWire.answer(0, "Done", orders.map { deal in
                 [

@@ -193,7 +193,7 @@ final class TradeServerBook: Sendable {
         return try state.withLock { (state: inout State) throws(SimulatorRefusal) -> UInt64 in
             let now = Self.monotonic(clock, state)
             guard var account = state.accounts[login], let group = state.groups[account.group.lowercased()] else { throw .notFound }
-            let step = pow10(8 - group.currencyDigits)
+            let step = Power10.of(8 - group.currencyDigits)
             guard amount % step == 0 else { throw .invalid("amount has more than \(group.currencyDigits) decimals") }
             if type == 3 {
                 guard account.credit + amount >= 0 else { throw .noMoney }
@@ -283,19 +283,19 @@ final class TradeServerBook: Sendable {
         let symbol = market.symbols[position.symbol]
         let move = Int128(position.buy ? closePoints - position.openPoints : position.openPoints - closePoints)
         // Quote-currency profit in 10^-8 units: move x volume/1e8 x contract/1e8 x 10^(8 - digits).
-        let quote = move * Int128(position.volume) * Int128(symbol.contractSize) * Int128(pow10(8 - symbol.digits))
+        let quote = move * Int128(position.volume) * Int128(symbol.contractSize) * Int128(Power10.of(8 - symbol.digits))
         guard let rate = market.usdRate(of: symbol.profitCurrency) else { return 0 }
         // To USD, then to the group currency; one rounding, to the currency's digits.
         let numerator = quote * Int128(rate.denominator) * Int128(group.unitsPerUSD)
-        let denominator = Int128(100_000_000) * Int128(100_000_000) * Int128(rate.numerator) * Int128(pow10(8 - group.currencyDigits))
+        let denominator = Int128(100_000_000) * Int128(100_000_000) * Int128(rate.numerator) * Int128(Power10.of(8 - group.currencyDigits))
         let rounded = Rounding.divide(numerator, by: denominator).quotient
-        return Int64(clamping: rounded) * pow10(8 - group.currencyDigits)
+        return Int64(clamping: rounded) * Power10.of(8 - group.currencyDigits)
     }
 
     static func requiredMargin(_ position: Position, group: SimulatedGroup, leverage: Int, market: SimulatedMarket) -> Int64 {
         let symbol = market.symbols[position.symbol]
         // Notional in the profit currency, then USD, then the group currency, over leverage.
-        let notional = Int128(position.volume) * Int128(symbol.contractSize) * Int128(position.openPoints) * Int128(pow10(8 - symbol.digits))
+        let notional = Int128(position.volume) * Int128(symbol.contractSize) * Int128(position.openPoints) * Int128(Power10.of(8 - symbol.digits))
         guard let rate = market.usdRate(of: symbol.profitCurrency) else { return 0 }
         let numerator = notional * Int128(rate.denominator) * Int128(group.unitsPerUSD)
         let denominator = Int128(100_000_000) * Int128(100_000_000) * Int128(rate.numerator) * Int128(max(leverage, 1))

@@ -193,11 +193,7 @@ public final class MT5Client: TradingPlatform {
 
     /// Closes the connection; the next call opens and authenticates a new one.
     public func disconnect() async {
-        let connection = session.withLock { state -> MT5HTTPConnection? in
-            defer { state.connection = nil }
-            return state.connection
-        }
-        await connection?.close()
+        await dropConnection()
     }
 
     // MARK: Exactly-once support

@@ -52,6 +52,13 @@ struct MT5Record {
         fields[key] == nil ? .zero : try amount(key)
     }
 
+    /// `VolumeExt` (10^-8 lot) where the server sends it, else `Volume` (10^-4 lot).
+    func volume() throws -> Volume {
+        fields["VolumeExt"] != nil
+            ? Volume(units: try int("VolumeExt", in: 0...1_000_000_000_000_000))
+            : Volume(mt5Volume: try int("Volume", in: 0...100_000_000_000_000))
+    }
+
     func login(_ key: String = "Login") throws -> TradingLogin {
         let value = try uint(key)
         guard value > 0 else { throw TradingPlatformError.malformedAnswer("\(what): \(key) is 0") }
@@ -126,12 +133,7 @@ enum MT5Wire {
         } else {
             time = try named.int("Time", in: 0...4_102_444_800) * 1_000_000
         }
-        let volume: Volume
-        if named.fields["VolumeExt"] != nil {
-            volume = Volume(units: try named.int("VolumeExt", in: 0...1_000_000_000_000_000))
-        } else {
-            volume = Volume(mt5Volume: try named.int("Volume", in: 0...100_000_000_000_000))
-        }
+        let volume = try named.volume()
         return TradeDeal(
             ticket: ticket, login: try named.login(), order: try named.uint("Order"), positionID: try named.uint("PositionID"),
             action: action, entry: entry, reason: Int(try named.int("Reason", in: 0...1_000)), symbol: try named.string("Symbol"),
@@ -147,9 +149,7 @@ enum MT5Wire {
         let named = MT5Record(fields: record.fields, what: "position \(id)")
         let actionValue = try named.int("Action", in: 0...1)
         let digits = Int(try named.int("Digits", in: 0...10))
-        let volume = named.fields["VolumeExt"] != nil
-            ? Volume(units: try named.int("VolumeExt", in: 0...1_000_000_000_000_000))
-            : Volume(mt5Volume: try named.int("Volume", in: 0...100_000_000_000_000))
+        let volume = try named.volume()
         return OpenPosition(
             positionID: id, login: try named.login(), symbol: try named.string("Symbol"),
             action: actionValue == 0 ? .buy : .sell, volume: volume,
