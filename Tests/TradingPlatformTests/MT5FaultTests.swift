@@ -68,10 +68,17 @@ import TradingPlatforms
         await #expect(throws: TradingPlatformError.self) { try await client.account(login) }
         mt5.server.setFaults(SimulatorFaults(latencyMilliseconds: 50))
         #expect(try await client.account(login).login == login)
-        // A deposit whose answer came too late is found on the server, not sent twice.
-        mt5.server.setFaults(SimulatorFaults(latencyMilliseconds: 400))
+        // A deposit whose answer came too late is found on the server, not sent twice. A
+        // second client with a 1 s timeout (ample for the request to leave, however busy
+        // the machine) and one attempt gives up as a crashed caller would.
+        let impatient = MT5Client(configuration: .init(endpoint: MT5Endpoint(host: "127.0.0.1", port: mt5.server.port, useTLS: false),
+                                                       managerLogin: MT5Harness.manager, password: MT5Harness.password,
+                                                       requestTimeout: .seconds(1), attempts: 1))
+        _ = try await impatient.serverTime()
+        mt5.server.setFaults(SimulatorFaults(latencyMilliseconds: 1_500))
         let operation = BalanceOperation(operationID: "late", login: login, kind: .deposit, amount: MT5Harness.usd("25"))
-        _ = try? await client.balanceOperation(operation)
+        _ = try? await impatient.balanceOperation(operation)
+        await impatient.disconnect()
         mt5.server.setFaults(.none)
         var retried = operation
         retried.possiblySentSince = 0
