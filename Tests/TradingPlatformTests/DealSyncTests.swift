@@ -117,7 +117,7 @@ import TradingPlatforms
         let syncs = [DealSync(serverID: "healthy", platform: healthy.client, store: store, settings: settings),
                      DealSync(serverID: "broken", platform: broken.client, store: store, settings: settings)]
         let tasks = syncs.map { sync in Task { await sync.run() } }
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             if try await store.count(serverID: "healthy") == Int64(healthy.server.dealCount),
                let state = try await store.syncState(of: "broken"), !state.lastError.isEmpty { break }
             try await Task.sleep(for: .milliseconds(50))

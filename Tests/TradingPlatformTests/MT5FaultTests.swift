@@ -60,11 +60,17 @@ import TradingPlatforms
     }
 
     @Test func slowAnswersTimeOutCleanlyAndTheClientRecovers() async throws {
-        let mt5 = try await MT5Harness.start(requestTimeout: .milliseconds(150))
+        let mt5 = try await MT5Harness.start()
         defer { Task { await mt5.stop() } }
-        let client = mt5.client
-        let login = try await client.createAccount(MT5Harness.newAccount("slow")).login
-        mt5.server.setFaults(SimulatorFaults(latencyMilliseconds: 400))
+        let login = try await mt5.client.createAccount(MT5Harness.newAccount("slow")).login
+        // Timeouts of a second against latencies well above or below it, so that a
+        // loaded machine cannot blur which side of the timeout an answer falls.
+        let client = MT5Client(configuration: .init(endpoint: MT5Endpoint(host: "127.0.0.1", port: mt5.server.port, useTLS: false),
+                                                    managerLogin: MT5Harness.manager, password: MT5Harness.password,
+                                                    requestTimeout: .seconds(1), attempts: 2))
+        defer { Task { await client.disconnect() } }
+        _ = try await client.serverTime()
+        mt5.server.setFaults(SimulatorFaults(latencyMilliseconds: 1_500))
         await #expect(throws: TradingPlatformError.self) { try await client.account(login) }
         mt5.server.setFaults(SimulatorFaults(latencyMilliseconds: 50))
         #expect(try await client.account(login).login == login)

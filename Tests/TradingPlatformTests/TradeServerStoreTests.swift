@@ -30,7 +30,7 @@ import TradingPlatforms
         let deals = try DealStore(db: db)
         let service = TradingSyncService(servers: store, deals: deals, logger: TestDatabases.logger)
         let running = Task { try await service.run() }
-        for _ in 0..<100 where try await deals.count(serverID: "mt5_live") < Int64(mt5.server.dealCount) {
+        for _ in 0..<300 where try await deals.count(serverID: "mt5_live") < Int64(mt5.server.dealCount) {
             try await Task.sleep(for: .milliseconds(50))
         }
         running.cancel()
