@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Money", "BrokerCore", "Ledger", "Storage", "Identity",
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "TradingPlatforms",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -181,7 +181,8 @@ let package = Package(
         .testTarget(
             name: "TradingPlatformTests",
             dependencies: [
-                "Money", "BrokerCore", "Storage", "TradingPlatforms", "MT5Simulator", "TestSupport",
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "TradingPlatforms", "MT5Simulator", "TestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -200,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "Web", "TestSupport",
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "Web", "TradingPlatforms", "MT5Simulator", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -19,6 +19,9 @@ public enum LedgerAccountKind: String, Sendable, Codable, CaseIterable {
     case suspense
     /// The broker's own funds, the counterpart of money the broker injects.
     case brokerEquity = "broker_equity"
+    /// One leg of a conversion between currencies (or a currency and its cent
+    /// units); the two legs of one conversion share the owner.
+    case currencyConversion = "fx_conversion"
 }
 
 /// A ledger account, addressed by a stable code `kind:owner:CCY`.

@@ -140,6 +140,13 @@ public final class MT5SimulatorServer: Sendable {
         }
     }
 
+    /// Recreates an account a previous run held (the simulator keeps no state
+    /// across restarts), with the same login, group and request id, unfunded.
+    public func restoreAccount(login: UInt64, group: String, leverage: Int, name: String, requestID: String) throws {
+        _ = try book.addUser(.init(login: login, group: group, name: name, email: "", country: "", leverage: leverage,
+                                   mainPassword: "Restored#1a", investorPassword: "Restored#2b", comment: requestID))
+    }
+
     /// The simulator's own record of an account's deals, for tests that check
     /// exactly-once against the server's truth.
     public func deals(login: TradingLogin) -> [TradeDeal] {

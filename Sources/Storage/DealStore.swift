@@ -100,6 +100,15 @@ public struct DealStore: Sendable {
         }
     }
 
+    /// The tickets of one account's stored deals.
+    public func tickets(serverID: String, login: TradingLogin) async throws -> Set<UInt64> {
+        try await db.read { sql in
+            Set(try await sql.raw("""
+                SELECT ticket FROM trade_deals WHERE server_id = \(bind: serverID) AND login = \(bind: Int64(bitPattern: login.value))
+                """).all().map { UInt64(bitPattern: try $0.decode(column: "ticket", as: Int64.self)) })
+        }
+    }
+
     public func count(serverID: String) async throws -> Int64 {
         try await db.read { sql in
             try await sql.raw("SELECT COUNT(*) AS n FROM trade_deals WHERE server_id = \(bind: serverID)").first()?

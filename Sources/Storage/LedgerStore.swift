@@ -48,6 +48,13 @@ public struct LedgerStore: Sendable {
         return try await writer.post([valid], audit: audit.map { [transaction.idempotencyKey: $0] } ?? [:])[0]
     }
 
+    /// Whether a transaction with this idempotency key has been posted.
+    public func isPosted(_ key: String) async throws -> Bool {
+        try await db.read { sql in
+            try await sql.raw("SELECT seq FROM ledger_transactions WHERE idempotency_key = \(bind: key)").first() != nil
+        }
+    }
+
     /// The cached balance of one account (0 when it has never been posted to).
     public func balance(of account: LedgerAccount) async throws -> Int64 {
         try await db.read { sql in

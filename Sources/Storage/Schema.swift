@@ -1,6 +1,6 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
-    public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading]
+    public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -150,5 +150,51 @@ public enum Schema {
             last_synced_at BIGINT NOT NULL, last_error TEXT NOT NULL, updated_at BIGINT NOT NULL)
         """,
         "CREATE TABLE deal_feed_consumers (consumer TEXT PRIMARY KEY, seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+    ] }
+
+    /// Account types (a server's group as the broker sells it), the trading accounts
+    /// Pipstack opened, the balance-operation outbox, and reconciliation runs.
+    /// Logins are drawn from a per-server range so that a retried creation asks
+    /// the server for the same login.
+    static let tradingAccounts = Migration(version: 5, name: "trading_accounts") { d in [
+        "ALTER TABLE trade_servers ADD COLUMN login_next BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE trade_servers ADD COLUMN login_last BIGINT NOT NULL DEFAULT 0",
+        """
+        CREATE TABLE account_types (
+            id TEXT PRIMARY KEY, server_id TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, mt_group TEXT NOT NULL,
+            currency TEXT NOT NULL, leverage_options TEXT NOT NULL, enabled INTEGER NOT NULL,
+            created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (server_id, mt_group))
+        """,
+        """
+        CREATE TABLE trading_accounts (
+            server_id TEXT NOT NULL, login BIGINT NOT NULL, user_id TEXT NOT NULL, account_type_id TEXT NOT NULL,
+            mt_group TEXT NOT NULL, currency TEXT NOT NULL, leverage INTEGER NOT NULL, status TEXT NOT NULL,
+            trading_enabled INTEGER NOT NULL, request_id TEXT NOT NULL UNIQUE, last_error TEXT NOT NULL,
+            created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (server_id, login))
+        """,
+        "CREATE INDEX trading_accounts_user ON trading_accounts (user_id)",
+        """
+        CREATE TABLE balance_operations (
+            id TEXT PRIMARY KEY, server_id TEXT NOT NULL, login BIGINT NOT NULL, kind TEXT NOT NULL, amount BIGINT NOT NULL,
+            currency TEXT NOT NULL, wallet_owner TEXT NOT NULL, wallet_amount BIGINT NOT NULL, wallet_currency TEXT NOT NULL,
+            comment TEXT NOT NULL, status TEXT NOT NULL, deal_ticket BIGINT NOT NULL, attempts INTEGER NOT NULL,
+            first_sent_at BIGINT NOT NULL, lease_until BIGINT NOT NULL, last_error TEXT NOT NULL, requested_by TEXT NOT NULL,
+            created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+        """,
+        "CREATE INDEX balance_operations_status ON balance_operations (status, lease_until)",
+        "CREATE INDEX balance_operations_account ON balance_operations (server_id, login)",
+        """
+        CREATE TABLE reconciliation_runs (
+            id \(d.sequenceKey), started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL, accounts INTEGER NOT NULL,
+            differences INTEGER NOT NULL, error TEXT NOT NULL)
+        """,
+        """
+        CREATE TABLE reconciliation_items (
+            id \(d.sequenceKey), run_id BIGINT NOT NULL, server_id TEXT NOT NULL, login BIGINT NOT NULL, check_kind TEXT NOT NULL,
+            reference TEXT NOT NULL, currency TEXT NOT NULL, pipstack_amount BIGINT NOT NULL, server_amount BIGINT NOT NULL,
+            detail TEXT NOT NULL, status TEXT NOT NULL, resolution TEXT NOT NULL, resolved_by TEXT NOT NULL, resolved_at BIGINT NOT NULL)
+        """,
+        "CREATE INDEX reconciliation_items_run ON reconciliation_items (run_id, status)",
+        "CREATE INDEX reconciliation_items_account ON reconciliation_items (server_id, login)",
     ] }
 }

@@ -19,9 +19,12 @@ public struct TradeServerConfig: Sendable, Equatable {
     public var password: String
     public var groupMask: String
     public var enabled: Bool
+    /// Logins Pipstack numbers new accounts from, first to last. A retried creation
+    /// asks for the same login, which is what makes it safe to retry.
+    public var logins: ClosedRange<UInt64>
 
     public init(id: String, name: String, environment: Environment, endpoint: MT5Endpoint, managerLogin: UInt64, password: String,
-                groupMask: String = "*", enabled: Bool = true) {
+                groupMask: String = "*", enabled: Bool = true, logins: ClosedRange<UInt64> = 1_000_000...1_999_999) {
         self.id = id
         self.name = name
         self.environment = environment
@@ -30,6 +33,24 @@ public struct TradeServerConfig: Sendable, Equatable {
         self.password = password
         self.groupMask = groupMask
         self.enabled = enabled
+        self.logins = logins
+    }
+
+    /// Checks what a person types; errors name the field.
+    public func validated() throws(TradeServerValidationError) -> TradeServerConfig {
+        guard (1...64).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw .init(field: "id", message: "1 to 64 of a-z, 0-9, _ and -")
+        }
+        guard !name.allSatisfy(\.isWhitespace), name.count <= 100 else { throw .init(field: "name", message: "1 to 100 characters") }
+        guard (1...253).contains(endpoint.host.count), endpoint.host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":") }) else {
+            throw .init(field: "host", message: "a host name or IP address")
+        }
+        guard (1...65_535).contains(endpoint.port) else { throw .init(field: "port", message: "1 to 65535") }
+        guard managerLogin > 0 else { throw .init(field: "manager_login", message: "the manager account's login, a positive number") }
+        guard !password.isEmpty, password.count <= 64 else { throw .init(field: "password", message: "the manager password is required") }
+        guard !groupMask.isEmpty, groupMask.count <= 200 else { throw .init(field: "group_mask", message: "a group mask such as real\\*") }
+        guard logins.lowerBound > 0, logins.upperBound < UInt64(Int64.max) else { throw .init(field: "login_first", message: "logins from 1 up") }
+        return self
     }
 
     public func client(logger: Logger) -> MT5Client {
@@ -50,25 +71,28 @@ public struct TradeServerStore: Sendable {
     }
 
     public func save(_ server: TradeServerConfig, audit: AuditContext) async throws {
+        let server = try server.validated()
         let sealed = try secretBox.seal(server.password)
         let now = clock.nowMicros()
         let dialect = db.dialect
         try await db.transaction { sql in
             try await sql.raw("""
                 INSERT INTO trade_servers (id, name, platform, environment, host, port, use_tls, allow_self_signed, certificate_pem,
-                    manager_login, password_sealed, group_mask, enabled, created_at, updated_at)
+                    manager_login, password_sealed, group_mask, enabled, login_next, login_last, created_at, updated_at)
                 VALUES (\(bind: server.id), \(bind: server.name), 'mt5', \(bind: server.environment.rawValue), \(bind: server.endpoint.host),
                     \(bind: server.endpoint.port), \(bind: server.endpoint.useTLS ? 1 : 0), \(bind: server.endpoint.allowSelfSigned ? 1 : 0),
                     \(bind: server.endpoint.trustedCertificatePEM ?? ""), \(bind: Int64(bitPattern: server.managerLogin)), \(bind: sealed),
-                    \(bind: server.groupMask), \(bind: server.enabled ? 1 : 0), \(bind: now), \(bind: now))
+                    \(bind: server.groupMask), \(bind: server.enabled ? 1 : 0), \(bind: Int64(server.logins.lowerBound)),
+                    \(bind: Int64(server.logins.upperBound)), \(bind: now), \(bind: now))
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, environment = excluded.environment, host = excluded.host,
                     port = excluded.port, use_tls = excluded.use_tls, allow_self_signed = excluded.allow_self_signed,
                     certificate_pem = excluded.certificate_pem, manager_login = excluded.manager_login,
                     password_sealed = excluded.password_sealed, group_mask = excluded.group_mask, enabled = excluded.enabled,
-                    updated_at = excluded.updated_at
+                    login_next = CASE WHEN trade_servers.login_next > excluded.login_next THEN trade_servers.login_next ELSE excluded.login_next END,
+                    login_last = excluded.login_last, updated_at = excluded.updated_at
                 """).run()
             try await AuditLog.append(audit.entry("trade_server.save", entityType: "trade_server", entityID: server.id,
-                                                  after: "{\"host\":\"\(server.endpoint.host)\",\"port\":\(server.endpoint.port),\"enabled\":\(server.enabled)}"),
+                                                  after: AuditJSON.text(AuditedServer(server))),
                                       at: now, on: sql, dialect: dialect)
         }
     }
@@ -86,8 +110,49 @@ public struct TradeServerStore: Sendable {
                                       trustedCertificatePEM: pem.isEmpty ? nil : pem),
                 managerLogin: UInt64(bitPattern: try row.decode(column: "manager_login", as: Int64.self)),
                 password: try secretBox.open(try row.decode(column: "password_sealed", as: String.self)),
-                groupMask: try row.decode(column: "group_mask", as: String.self), enabled: try row.decode(column: "enabled", as: Int.self) == 1)
+                groupMask: try row.decode(column: "group_mask", as: String.self), enabled: try row.decode(column: "enabled", as: Int.self) == 1,
+                logins: Self.range(try row.decode(column: "login_next", as: Int64.self), try row.decode(column: "login_last", as: Int64.self)))
         }
+    }
+
+    public func server(_ id: String) async throws -> TradeServerConfig? {
+        try await all().first { $0.id == id }
+    }
+
+    /// The logins not yet handed out (an empty range reads as first = last + 1).
+    static func range(_ next: Int64, _ last: Int64) -> ClosedRange<UInt64> {
+        let lower = UInt64(max(1, next))
+        return lower...max(lower, UInt64(max(1, last)))
+    }
+}
+
+/// A trade server setting that cannot be saved, naming the field.
+public struct TradeServerValidationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { "\(field): \(message)" }
+}
+
+/// What the audit trail records of a server's settings: never the password.
+struct AuditedServer: Encodable {
+    let name: String, environment: String, host: String, port: Int, tls: Bool, selfSigned: Bool, manager: UInt64, groupMask: String,
+        enabled: Bool, loginFirst: UInt64, loginLast: UInt64
+    init(_ server: TradeServerConfig) {
+        name = server.name
+        environment = server.environment.rawValue
+        host = server.endpoint.host
+        port = server.endpoint.port
+        tls = server.endpoint.useTLS
+        selfSigned = server.endpoint.allowSelfSigned
+        manager = server.managerLogin
+        groupMask = server.groupMask
+        enabled = server.enabled
+        loginFirst = server.logins.lowerBound
+        loginLast = server.logins.upperBound
     }
 }
 

@@ -18,6 +18,10 @@ public enum PipstackWeb {
         let admin = AdminRoutes(services: services, renderer: renderer)
         admin.register(routes)
         BrandRoutes(services: services, renderer: renderer, admin: admin).register(routes)
+        TradeServerRoutes(services: services, renderer: renderer).register(routes)
+        TradingAccountAdminRoutes(services: services, renderer: renderer).register(routes)
+        ReconciliationRoutes(services: services, renderer: renderer).register(routes)
+        PortalAccountRoutes(services: services, renderer: renderer).register(routes)
         APIRoutes(services: services).register(routes)
         return (router, routes.registered)
     }

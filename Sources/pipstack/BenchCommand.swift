@@ -108,7 +108,7 @@ enum FsyncProbe {
     static func measure(in url: DatabaseURL) -> Int {
         guard case let .sqlite(path) = url else { return -1 }
         let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("fsync-probe")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: file) }
         guard let handle = try? FileHandle(forWritingTo: file) else { return -1 }
         defer { try? handle.close() }

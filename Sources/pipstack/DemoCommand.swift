@@ -33,7 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
                                        templatesOverride: folder.appendingPathComponent("templates"), logger: logger)
         try await DemoSeed.seed(services: services, brand: brands[0].id, password: Self.password)
         // A simulated MT5 server with trading accounts already at work, and Pipstack syncing its deals.
-        let simulator = try await DemoTradeServer.start(db: db, secretKey: secret, clock: clock)
+        let simulator = try await DemoTradeServer.start(trading: services.trading)
         let base = "http://\(host):\(port)"
         print("""
 
@@ -42,7 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
           Trader's room:  \(base)/portal
           Partner portal: \(base)/partners
           API:            \(base)/api/v1/openapi.json
-          MT5 simulator:  http://127.0.0.1:\(simulator.port) (manager \(DemoTradeServer.manager), Web API; deals synced into Pipstack)
+          MT5 simulator:  http://127.0.0.1:\(simulator.port) (manager \(DemoTradeServer.manager), Web API; its live and demo groups are Pipstack's \"MT5 Live\" and \"MT5 Demo\" servers)
         Logins (password \(Self.password)):
           admin@pipstack.demo, compliance@pipstack.demo, finance@pipstack.demo  -> back office
           trader@pipstack.demo  -> trader's room
@@ -108,7 +108,7 @@ enum DemoTradeServer {
     static let password = "Demo#Mt5Pass1"
     static let preferredPort = 18_443
 
-    static func start(db: Database, secretKey: String, clock: any PipstackClock) async throws -> MT5SimulatorServer {
+    static func start(trading: TradingServices) async throws -> MT5SimulatorServer {
         let options = { (port: Int) in
             // Tickets start at the clock in milliseconds: each run issues tickets above the last run's.
             MT5SimulatorServer.Options(port: port, managerLogin: manager, password: password, seed: 2026, dealsPerSecond: 2,
@@ -117,10 +117,30 @@ enum DemoTradeServer {
         let server: MT5SimulatorServer
         do { server = try await MT5SimulatorServer.start(options(preferredPort)) } catch { server = try await MT5SimulatorServer.start(options(0)) }
         _ = try server.createFundedAccounts(5)
-        let store = TradeServerStore(db: db, secretBox: SecretBox(secretKey: secretKey), clock: clock)
-        try await store.save(TradeServerConfig(id: "mt5_demo", name: "MT5 Demo (simulated)", environment: .demo,
-                                               endpoint: MT5Endpoint(host: "127.0.0.1", port: server.port, useTLS: false),
-                                               managerLogin: manager, password: password), audit: .system)
+        let endpoint = MT5Endpoint(host: "127.0.0.1", port: server.port, useTLS: false)
+        // One simulator serves both: live groups (real\*) and demo groups (demo\*), each with its own login range.
+        try await trading.servers.save(TradeServerConfig(id: "mt5_live", name: "MT5 Live (simulated)", environment: .live, endpoint: endpoint,
+                                                         managerLogin: manager, password: password, groupMask: "real\\*",
+                                                         logins: 2_000_000...2_999_999), audit: .system)
+        try await trading.servers.save(TradeServerConfig(id: "mt5_demo", name: "MT5 Demo (simulated)", environment: .demo, endpoint: endpoint,
+                                                         managerLogin: manager, password: password, groupMask: "demo\\*",
+                                                         logins: 3_000_000...3_999_999), audit: .system)
+        let leverages = [1, 10, 30, 50, 100, 200, 500]
+        for type in [
+            AccountType(id: "live-standard", serverID: "mt5_live", name: "Standard", kind: .standard, group: "real\\standard", currency: .usd, leverageOptions: leverages),
+            AccountType(id: "live-ecn", serverID: "mt5_live", name: "ECN Raw", kind: .ecn, group: "real\\ecn", currency: .usd, leverageOptions: leverages),
+            AccountType(id: "live-cent", serverID: "mt5_live", name: "Cent", kind: .cent, group: "real\\cent", currency: .usc, leverageOptions: leverages + [1_000]),
+            AccountType(id: "live-islamic", serverID: "mt5_live", name: "Islamic", kind: .islamic, group: "real\\islamic", currency: .usd, leverageOptions: leverages),
+            AccountType(id: "demo-standard", serverID: "mt5_demo", name: "Demo Standard", kind: .standard, group: "demo\\standard", currency: .usd,
+                        leverageOptions: leverages + [1_000]),
+        ] where try await trading.types.type(type.id) == nil {
+            try await trading.types.save(type, audit: .system)
+        }
+        // Accounts opened in earlier runs exist again on this run's simulator (without their money).
+        for record in try await trading.accounts.list(status: .active, limit: 10_000) where ["mt5_live", "mt5_demo"].contains(record.serverID) {
+            try? server.restoreAccount(login: record.login.value, group: record.group, leverage: record.leverage, name: "Restored account",
+                                       requestID: record.requestID)
+        }
         return server
     }
 }

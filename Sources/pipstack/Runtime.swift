@@ -43,10 +43,10 @@ enum Runtime {
                 let message = try JSONDecoder().decode(MailMessage.self, from: Data(job.payload.utf8))
                 try await mailer.send(message, id: job.id)
             },
+            Reconciler.jobKind: { _ in try await services.trading.reconciler.run() },
         ], logger: logger)
-        let sync = TradingSyncService(servers: TradeServerStore(db: services.db, secretBox: SecretBox(secretKey: secretKey), clock: services.clock),
-                                      deals: try DealStore(db: services.db, clock: services.clock), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app, worker, sync], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let trading = services.trading.backgroundServices(db: services.db, clock: services.clock, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app, worker] + trading, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -43,3 +43,19 @@ public struct Price: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var description: String { FixedPoint.format(points, scale: digits) }
 }
+
+extension PlatformAmount {
+    /// The same amount in a currency's minor units (8 ≥ exponent), exactly.
+    public init(_ money: Money) throws(MoneyError) {
+        let (units, overflow) = money.minorUnits.multipliedReportingOverflow(by: Power10.of(Self.scale - money.currency.exponent))
+        if overflow { throw .overflow("\(money) in platform units") }
+        self.init(units: units)
+    }
+
+    /// The amount in `currency`'s minor units, or nil when it has finer digits.
+    public func money(in currency: Currency) -> Money? {
+        let factor = Power10.of(Self.scale - currency.exponent)
+        guard units % factor == 0 else { return nil }
+        return Money(minorUnits: units / factor, currency: currency)
+    }
+}

@@ -4,6 +4,7 @@ import Identity
 import Logging
 import Prometheus
 import Storage
+import TradingPlatforms
 
 /// Everything the web layer calls into. Built once by the CLI (or a test) and
 /// shared by every request.
@@ -17,6 +18,7 @@ public struct AppServices: Sendable {
     public let ledger: LedgerStore
     public let jobs: JobQueue
     public let brands: BrandCatalog
+    public let trading: TradingServices
     public let brandStore: BrandStore
     public let localization: Localization
     public let templates: Templates
@@ -36,6 +38,7 @@ public struct AppServices: Sendable {
         apiKeys = ApiKeys(db: db, clock: clock)
         ledger = try LedgerStore(db: db, clock: clock)
         jobs = JobQueue(db: db, clock: clock)
+        trading = try TradingServices(db: db, ledger: ledger, secretKey: secretKey, clock: clock, logger: logger)
         brandStore = BrandStore(db: db)
         self.brands = BrandCatalog(brands: brands, store: brandStore, clock: clock)
         localization = try Localization(folder: WebResources.strings)

@@ -47,14 +47,23 @@ public struct PageRenderer: Sendable {
                         body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// The back office's menu shows only what the role may open.
+    /// Each surface's menu shows only what the principal may open.
     private func navigation(for user: User, surface: Surface?, t: [String: String]) -> [[String: String]] {
-        guard surface == .admin else { return [] }
-        let items: [(String, String)] = [
-            ("/admin", "nav_home"), ("/admin/users", "nav_users"), ("/admin/ledger", "nav_ledger"),
-            ("/admin/audit", "nav_audit"), ("/admin/jobs", "nav_jobs"), ("/admin/brands", "nav_brands"),
-            ("/admin/api-keys", "nav_api_keys"),
-        ]
+        let items: [(String, String)]
+        switch surface {
+        case .admin:
+            items = [
+                ("/admin", "nav_home"), ("/admin/users", "nav_users"), ("/admin/trading-accounts", "nav_trading_accounts"),
+                ("/admin/balance-operations", "nav_balance_operations"), ("/admin/reconciliation", "nav_reconciliation"),
+                ("/admin/ledger", "nav_ledger"), ("/admin/audit", "nav_audit"), ("/admin/jobs", "nav_jobs"),
+                ("/admin/trade-servers", "nav_trade_servers"), ("/admin/account-types", "nav_account_types"), ("/admin/brands", "nav_brands"),
+                ("/admin/api-keys", "nav_api_keys"),
+            ]
+        case .portal:
+            items = [("/portal", "nav_home"), ("/portal/accounts", "nav_accounts")]
+        default:
+            return []
+        }
         return items.filter { PermissionTable.allows(user.principal, .get, $0.0) }.map { ["href": $0.0, "label": t[$0.1] ?? $0.1] }
     }
 
