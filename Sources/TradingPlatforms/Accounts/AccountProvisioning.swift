@@ -199,7 +199,7 @@ public enum TradingPasswords {
     static let lower = Array("abcdefghijkmnopqrstuvwxyz")
     static let upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ")
     static let digits = Array("23456789")
-    static let symbols = Array("#@$%&*+=?!")
+    static let symbols = Array("#@$%*+=?!")
 
     public static func generate(length: Int = 12) -> String {
         var generator = SystemRandomNumberGenerator()
