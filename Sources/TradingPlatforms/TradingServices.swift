@@ -17,13 +17,14 @@ public struct TradingServices: Sendable {
     public var types: AccountTypeStore { provisioning.types }
     public var accounts: TradingAccountStore { provisioning.accounts }
 
-    public init(db: Database, ledger: LedgerStore, secretKey: String, clock: any PipstackClock, logger: Logger) throws {
+    public init(db: Database, ledger: LedgerStore, secretKey: String, clock: any PipstackClock, leaseSeconds: Int64 = 30, logger: Logger) throws {
         servers = TradeServerStore(db: db, secretBox: SecretBox(secretKey: secretKey), clock: clock)
         platforms = PlatformDirectory(servers: servers, logger: logger)
         provisioning = AccountProvisioning(db: db, servers: servers, platforms: platforms, clock: clock, logger: logger)
         deals = try DealStore(db: db, clock: clock)
         operations = BalanceOperationStore(db: db, clock: clock)
-        dispatcher = BalanceOperationDispatcher(store: operations, ledger: ledger, platforms: platforms, clock: clock, logger: logger)
+        dispatcher = BalanceOperationDispatcher(store: operations, ledger: ledger, platforms: platforms, clock: clock, logger: logger,
+                                                leaseSeconds: leaseSeconds)
         reconciler = Reconciler(db: db, accounts: provisioning.accounts, operations: operations, ledger: ledger, deals: deals,
                                 platforms: platforms, servers: servers, clock: clock, logger: logger)
     }
@@ -42,8 +43,13 @@ struct InterruptedCreationSettler: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(60))
+            if Task.isCancelled { return }
             do { try await provisioning.settleInterrupted() } catch {
                 logger.warning("settling interrupted account creations failed", metadata: ["error": "\(error)"])
             }
@@ -59,7 +65,11 @@ struct ReconciliationSchedule: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        while !Task.isCancelled {
             let now = clock.nowMicros()
             let day = now / 86_400_000_000
             do {

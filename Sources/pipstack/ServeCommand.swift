@@ -34,8 +34,11 @@ struct ServeCommand: AsyncParsableCommand {
         let port = try listen.resolvedPort()
         let settings = WebSettings(secureCookies: !insecureCookies, twoFactorRoles: roles, demo: false,
                                    publicURL: publicURL ?? env["PIPSTACK_PUBLIC_URL"] ?? "http://localhost:\(port)")
+        // How long a claimed balance operation stays with one process before another may finish it.
+        let lease = env["PIPSTACK_BALANCE_OPERATION_LEASE_SECONDS"].flatMap { Int64($0) }.map { max(1, $0) } ?? 30
         let services = try AppServices(db: db, clock: clock, secretKey: secret, brands: brands, settings: settings,
-                                       templatesOverride: storage.dataFolder.appendingPathComponent("templates"), logger: logger)
+                                       templatesOverride: storage.dataFolder.appendingPathComponent("templates"),
+                                       balanceOperationLeaseSeconds: lease, logger: logger)
         let from = env["PIPSTACK_MAIL_FROM"] ?? "no-reply@localhost"
         let mailer: any Mailer
         if let smtp = env["PIPSTACK_SMTP_URL"], !smtp.isEmpty {

@@ -84,7 +84,7 @@ import TradingPlatforms
         let reservation = TradingPostingRules.transaction(key: "bop:crash-1", operationID: "crash-1", kind: .deposit, mirror: h.mirror(account),
                                                           counterpart: h.wallet, amount: 20_000, counterAmount: 20_000, at: operation.createdAt)
         _ = try await h.ledger.post(reservation)
-        _ = try await h.trading.operations.markSending("crash-1")
+        _ = try await h.trading.operations.markSending("crash-1", leaseSeconds: 0)
         _ = try await h.mt5.client.balanceOperation(BalanceOperation(operationID: "crash-1", login: account.login, kind: .deposit,
                                                                      amount: MT5Harness.usd("200")))
         // The lease ran out (0 s); the next claim finishes it without a second deal or posting.

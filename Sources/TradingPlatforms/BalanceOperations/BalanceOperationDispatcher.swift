@@ -47,7 +47,7 @@ public struct BalanceOperationDispatcher: Service {
 
     /// Claims and processes one round of operations; returns how many it claimed.
     @discardableResult
-    public func runOnce(limit: Int = 50) async throws -> Int {
+    public func runOnce(limit: Int = 10) async throws -> Int {
         let claimed = try await store.claim(limit: limit, leaseSeconds: leaseSeconds)
         for operation in claimed { try await process(operation) }
         return claimed.count
@@ -79,7 +79,7 @@ public struct BalanceOperationDispatcher: Service {
                 }
             }
         }
-        let firstSentAt = try await store.markSending(operation.id)
+        let firstSentAt = try await store.markSending(operation.id, leaseSeconds: leaseSeconds)
         do {
             let platform = try await platforms.platform(for: operation.serverID)
             let amount = try PlatformAmount(Money(minorUnits: operation.amount, currency: currency))

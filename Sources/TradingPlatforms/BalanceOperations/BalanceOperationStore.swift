@@ -151,12 +151,13 @@ public struct BalanceOperationStore: Sendable {
         }
     }
 
-    /// Marks an operation as possibly on the server, before its request leaves.
-    public func markSending(_ id: String) async throws -> Int64 {
+    /// Marks an operation as possibly on the server, before its request leaves,
+    /// and renews the lease for the call.
+    public func markSending(_ id: String, leaseSeconds: Int64) async throws -> Int64 {
         let now = clock.nowMicros()
         return try await db.transaction { sql in
             try await sql.raw("""
-                UPDATE balance_operations SET status = 'sending',
+                UPDATE balance_operations SET status = 'sending', lease_until = \(bind: now + leaseSeconds * 1_000_000),
                     first_sent_at = CASE WHEN first_sent_at = 0 THEN \(bind: now) ELSE first_sent_at END, updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND status IN ('pending', 'sending') RETURNING first_sent_at
                 """).first()?.decode(column: "first_sent_at", as: Int64.self) ?? now

@@ -28,7 +28,8 @@ public struct AppServices: Sendable {
     public let logger: Logger
 
     public init(db: Database, clock: any PipstackClock, secretKey: String, brands: [Brand], settings: WebSettings,
-                templatesOverride: URL? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger) throws {
+                templatesOverride: URL? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                balanceOperationLeaseSeconds: Int64 = 30, logger: Logger) throws {
         self.db = db
         self.clock = clock
         identity = IdentityService(db: db, clock: clock, secretBox: SecretBox(secretKey: secretKey), bcryptCost: settings.bcryptCost,
@@ -38,7 +39,7 @@ public struct AppServices: Sendable {
         apiKeys = ApiKeys(db: db, clock: clock)
         ledger = try LedgerStore(db: db, clock: clock)
         jobs = JobQueue(db: db, clock: clock)
-        trading = try TradingServices(db: db, ledger: ledger, secretKey: secretKey, clock: clock, logger: logger)
+        trading = try TradingServices(db: db, ledger: ledger, secretKey: secretKey, clock: clock, leaseSeconds: balanceOperationLeaseSeconds, logger: logger)
         brandStore = BrandStore(db: db)
         self.brands = BrandCatalog(brands: brands, store: brandStore, clock: clock)
         localization = try Localization(folder: WebResources.strings)
