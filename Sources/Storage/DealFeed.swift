@@ -1,0 +1,66 @@
+import SQLKit
+
+/// Deals in the order they were stored, for one consumer.
+public struct DealFeedBatch: Sendable, Equatable {
+    public let deals: [FeedDeal]
+    /// Feed position of the last deal: what the consumer records as consumed.
+    public var lastSeq: Int64 { deals.last?.seq ?? 0 }
+}
+
+/// The one published interface through which synced deals reach their consumers
+/// (the commission engine first). A consumer's stream starts after the position it
+/// last recorded with `DealFeedCursor.advance`, which it does in the same
+/// transaction as the results it derives from a batch; so after a crash the stream
+/// resumes exactly where the committed results end, and nothing is missed or
+/// consumed twice.
+public struct DealFeed: Sendable {
+    let store: DealStore
+    let cursor: DealFeedCursor
+
+    public init(store: DealStore) {
+        self.store = store
+        cursor = DealFeedCursor(db: store.db)
+    }
+
+    /// Batches of up to `batchSize` deals, waiting `pollInterval` whenever the feed
+    /// is drained. Ends only when the consuming task is cancelled.
+    public func batches(for consumer: String, batchSize: Int = 1_000,
+                        pollInterval: Duration = .milliseconds(50)) -> AsyncThrowingStream<DealFeedBatch, any Error> {
+        let reader = Reader(store: store, cursor: cursor, consumer: consumer, batchSize: batchSize, pollInterval: pollInterval)
+        return AsyncThrowingStream(unfolding: { try await reader.next() })
+    }
+
+    /// Reads ahead of the stored cursor: a batch is handed out once per stream.
+    actor Reader {
+        let store: DealStore
+        let cursor: DealFeedCursor
+        let consumer: String
+        let batchSize: Int
+        let pollInterval: Duration
+        var position: Int64?
+
+        init(store: DealStore, cursor: DealFeedCursor, consumer: String, batchSize: Int, pollInterval: Duration) {
+            self.store = store
+            self.cursor = cursor
+            self.consumer = consumer
+            self.batchSize = batchSize
+            self.pollInterval = pollInterval
+        }
+
+        func next() async throws -> DealFeedBatch? {
+            var after: Int64
+            if let position { after = position } else { after = try await cursor.position(of: consumer) }
+            while !Task.isCancelled {
+                let deals = try await store.feed(after: after, limit: batchSize)
+                if let last = deals.last {
+                    position = last.seq
+                    return DealFeedBatch(deals: deals)
+                }
+                position = after
+                try await Task.sleep(for: pollInterval)
+                after = position ?? after
+            }
+            return nil
+        }
+    }
+}
