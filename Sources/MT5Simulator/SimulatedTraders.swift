@@ -47,8 +47,15 @@ extension TradeServerBook {
                     let buy = Bool.random(using: &state.random)
                     // 0.01 to 2.00 lots; cent accounts trade ten times more.
                     let lots = Int64.random(in: 1...200, using: &state.random) * (group.unitsPerUSD == 100 ? 10 : 1)
-                    let volume = lots * 1_000_000
                     let price = buy ? state.market.ask(index) : state.market.bid(index)
+                    // Like a careful trader, never commit more than half the free margin: the size shrinks to fit,
+                    // and an account that cannot afford 0.01 lots does not open.
+                    let free = Self.money(account, group, state.market).freeMargin / 2
+                    let wanted = Position(id: state.nextOrder, symbol: index, buy: buy, volume: lots * 1_000_000, openPoints: price, openedAt: now)
+                    let margin = Self.requiredMargin(wanted, group: group, leverage: account.leverage, market: state.market)
+                    let affordable = margin <= free ? lots : (margin > 0 && free > 0 ? Int64(Int128(lots) * Int128(free) / Int128(margin)) : 0)
+                    guard affordable >= 1 else { continue }
+                    let volume = affordable * 1_000_000
                     let commission = -Self.commission(volume, group)
                     let position = Position(id: state.nextOrder, symbol: index, buy: buy, volume: volume, openPoints: price, openedAt: now)
                     account.positions.append(position)

@@ -295,10 +295,12 @@ final class TradeServerBook: Sendable {
     static func requiredMargin(_ position: Position, group: SimulatedGroup, leverage: Int, market: SimulatedMarket) -> Int64 {
         let symbol = market.symbols[position.symbol]
         // Notional in the profit currency, then USD, then the group currency, over leverage.
+        // In 10^-8 units of the profit currency; dividing out the lot scale first keeps every product inside Int128.
         let notional = Int128(position.volume) * Int128(symbol.contractSize) * Int128(position.openPoints) * Int128(Power10.of(8 - symbol.digits))
+            / Int128(100_000_000)
         guard let rate = market.usdRate(of: symbol.profitCurrency) else { return 0 }
         let numerator = notional * Int128(rate.denominator) * Int128(group.unitsPerUSD)
-        let denominator = Int128(100_000_000) * Int128(100_000_000) * Int128(rate.numerator) * Int128(max(leverage, 1))
+        let denominator = Int128(100_000_000) * Int128(rate.numerator) * Int128(max(leverage, 1))
         return Int64(clamping: Rounding.divide(numerator, by: denominator).quotient)
     }
 }
