@@ -78,7 +78,7 @@ struct PortalAccountRoutes {
         do {
             let opened = try await trading.provisioning.open(for: user, typeID: context.form["account_type"] ?? "", leverage: leverage, audit: context.audit)
             let server = try await trading.servers.server(opened.record.serverID)
-            let section = PageSection(id: "credentials", heading: t("account_opened"), secrets: (note: t("passwords_once"), items: [
+            let section = PageSection(id: "credentials", secrets: (note: t("passwords_once"), items: [
                 (t("account_login"), "\(opened.record.login)", "login"),
                 (t("account_server"), server?.name ?? opened.record.serverID, "server"),
                 (t("main_password"), opened.mainPassword, "main_password"),
