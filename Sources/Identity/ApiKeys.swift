@@ -6,6 +6,8 @@ import Storage
 public enum ApiScope: String, Sendable, Codable, CaseIterable {
     case read = "read"
     case ledgerWrite = "ledger:write"
+    /// Balance operations on trading accounts.
+    case tradingWrite = "trading:write"
     case admin = "admin"
 }
 

@@ -23,6 +23,7 @@ public enum PipstackWeb {
         ReconciliationRoutes(services: services, renderer: renderer).register(routes)
         PortalAccountRoutes(services: services, renderer: renderer).register(routes)
         APIRoutes(services: services).register(routes)
+        TradingAPIRoutes(services: services).register(routes)
         return (router, routes.registered)
     }
 

@@ -95,6 +95,10 @@ public enum PermissionTable {
             .init(.get, "/api/v1/ledger/transactions", staff(.admin, .finance)),
             .init(.get, "/api/v1/audit/events", staff(.admin, .compliance)),
             .init(.get, "/api/v1/jobs", staff(.admin)),
+            .init(.get, "/api/v1/trading/accounts", staff(.admin, .finance, .compliance, .dealing)),
+            .init(.get, "/api/v1/trading/accounts/:server/:login/deals", staff(.admin, .finance, .compliance, .dealing)),
+            .init(.post, "/api/v1/trading/balance-operations", staff(.admin, .finance)),
+            .init(.get, "/api/v1/trading/balance-operations/:id", staff(.admin, .finance)),
         ]
         return rules
     }()
