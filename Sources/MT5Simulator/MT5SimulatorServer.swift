@@ -21,14 +21,18 @@ public struct SimulatorFaults: Sendable, Equatable, Codable {
     public var sessionTTLMilliseconds: Int?
     /// Share of answers (0...1) replaced by a body that is not valid JSON.
     public var corruptRate: Double
+    /// Plays an impostor that does not know the manager password: it accepts any
+    /// handshake answer and answers the client's challenge with random bytes.
+    public var impostor: Bool
 
     public init(latencyMilliseconds: Int = 0, dropRate: Double = 0, errorRate: Double = 0, sessionTTLMilliseconds: Int? = nil,
-                corruptRate: Double = 0) {
+                corruptRate: Double = 0, impostor: Bool = false) {
         self.latencyMilliseconds = latencyMilliseconds
         self.dropRate = dropRate
         self.errorRate = errorRate
         self.sessionTTLMilliseconds = sessionTTLMilliseconds
         self.corruptRate = corruptRate
+        self.impostor = impostor
     }
 
     public static let none = SimulatorFaults()
@@ -188,7 +192,7 @@ public final class MT5SimulatorServer: Sendable {
             let corrupt = faults.corruptRate > 0 && Double.random(in: 0..<1, using: &random) < faults.corruptRate
             state.1 = random
             return RequestFate(delay: faults.latencyMilliseconds, drop: drop, error: error, afterEffect: after,
-                               ttl: faults.sessionTTLMilliseconds.map { .milliseconds($0) }, corrupt: corrupt)
+                               ttl: faults.sessionTTLMilliseconds.map { .milliseconds($0) }, corrupt: corrupt, impostor: faults.impostor)
         }
     }
 }
@@ -203,6 +207,8 @@ struct RequestFate {
     var ttl: Duration?
     /// The answer's body is replaced by one that is not JSON.
     var corrupt = false
+    /// The handshake is answered without knowing the password.
+    var impostor = false
 }
 
 /// Lets connection handlers reach the server (and its faults) once it exists.
@@ -257,7 +263,7 @@ final class SimulatorHTTPHandler: ChannelInboundHandler {
         var answer: SimulatorAPI.Answer?
         if !injected || fate.afterEffect {
             answer = api.handle(method: head.method.rawValue, path: path, query: query, body: Data(buffer: body), session: session,
-                                sessionTTL: fate.ttl)
+                                sessionTTL: fate.ttl, impostor: fate.impostor)
         }
         if injected && fate.drop {
             context.close(promise: nil)

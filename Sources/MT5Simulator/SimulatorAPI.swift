@@ -36,10 +36,11 @@ struct SimulatorAPI: Sendable {
 
     static let pageSize = 100
 
-    func handle(method: String, path: String, query: [String: String], body: Data, session: SimulatorSession, sessionTTL: Duration?) -> Answer {
+    func handle(method: String, path: String, query: [String: String], body: Data, session: SimulatorSession, sessionTTL: Duration?,
+                impostor: Bool = false) -> Answer {
         switch path {
         case "/api/auth/start": return authStart(query, session)
-        case "/api/auth/answer": return authAnswer(query, session)
+        case "/api/auth/answer": return impostor ? impostorAnswer(session) : authAnswer(query, session)
         default: break
         }
         guard let since = session.authenticatedAt, sessionTTL.map({ ContinuousClock.now - since < $0 }) ?? true else {
@@ -62,6 +63,14 @@ struct SimulatorAPI: Sendable {
         let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
         session.serverRandom = bytes
         return Answer(body: SimulatorWire.answer(extra: ["srv_rand": Self.hex(bytes), "version_access": "4000"]))
+    }
+
+    /// What a server that does not know the password can do: accept anything and
+    /// answer the client's challenge with bytes that prove nothing.
+    private func impostorAnswer(_ session: SimulatorSession) -> Answer {
+        session.authenticatedAt = .now
+        var random = SystemRandomNumberGenerator()
+        return Answer(body: SimulatorWire.answer(extra: ["cli_rand_answer": Self.hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })]))
     }
 
     private func authAnswer(_ query: [String: String], _ session: SimulatorSession) -> Answer {

@@ -35,6 +35,7 @@ struct SimulateMT5: AsyncParsableCommand {
     @Option(name: .customLong("error-rate"), help: "Share of requests (0-1) answered 500.") var errorRate = 0.0
     @Option(name: .customLong("session-ttl-ms"), help: "Sessions expire this long after login.") var sessionTTLMs: Int?
     @Option(name: .customLong("corrupt-rate"), help: "Share of answers (0-1) replaced by invalid JSON.") var corruptRate = 0.0
+    @Flag(name: .long, help: "Answer the handshake like an impostor that does not know the manager password (clients must refuse it).") var impostor = false
 
     func validate() throws {
         guard (0...1).contains(dropRate), (0...1).contains(errorRate), (0...1).contains(corruptRate) else { throw ValidationError("rates are between 0 and 1") }
@@ -46,7 +47,7 @@ struct SimulateMT5: AsyncParsableCommand {
             host: host, port: port, managerLogin: manager, password: password, seed: seed, tls: tls,
             dealsPerSecond: dealsPerSecond, clockSkewSeconds: clockSkewSeconds,
             faults: SimulatorFaults(latencyMilliseconds: latencyMs, dropRate: dropRate, errorRate: errorRate, sessionTTLMilliseconds: sessionTTLMs,
-                                     corruptRate: corruptRate)))
+                                     corruptRate: corruptRate, impostor: impostor)))
         let logins = try server.createFundedAccounts(accounts)
         if let certificate = server.certificatePEM, let certificateOut {
             try certificate.write(toFile: certificateOut, atomically: true, encoding: .utf8)

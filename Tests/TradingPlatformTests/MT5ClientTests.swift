@@ -31,6 +31,27 @@ import Testing
         await #expect(throws: TradingPlatformError.self) { try await stranger.serverTime() }
     }
 
+    /// A server that cannot prove it knows the manager password (an impostor on
+    /// the server's address) is refused before any request leaves: the account it
+    /// would have been told about is never created.
+    @Test func refusesAServerThatFailsMutualAuthentication() async throws {
+        let impostor = try await MT5Harness.start(faults: SimulatorFaults(impostor: true))
+        defer { Task { await impostor.stop() } }
+        do {
+            _ = try await impostor.client.createAccount(MT5Harness.newAccount("never", login: 77_001))
+            Issue.record("the client trusted a server that does not know the password")
+        } catch let error as TradingPlatformError {
+            guard case let .authenticationFailed(text) = error else { Issue.record("expected authenticationFailed, got \(error)"); return }
+            #expect(text.contains("cli_rand_answer") || text.contains("server"), "\(text)")
+        }
+        impostor.server.setFaults(.none)
+        await impostor.client.disconnect()
+        do {
+            _ = try await impostor.client.account(TradingLogin(77_001))
+            Issue.record("the account was created through an unauthenticated server")
+        } catch TradingPlatformError.notFound(_) {}
+    }
+
     @Test func createsReadsAndUpdatesAccountsWithEveryRetcodePath() async throws {
         let mt5 = try await MT5Harness.start()
         defer { Task { await mt5.stop() } }
