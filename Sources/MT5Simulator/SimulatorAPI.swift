@@ -139,6 +139,9 @@ struct SimulatorAPI: Sendable {
                 email: fields["email"] ?? "", country: fields["country"] ?? "", leverage: Int(try int("leverage")),
                 mainPassword: fields["passmain"] ?? "", investorPassword: fields["passinvestor"] ?? "", comment: fields["comment"] ?? ""))
             return SimulatorWire.answer(0, "Done", SimulatorWire.user(account))
+        case "/api/user/logins":
+            guard let mask = fields["group"], !mask.isEmpty else { throw .invalid("group") }
+            return SimulatorWire.answer(0, "Done", book.logins(groupMask: mask).map { String($0) })
         case "/api/user/get":
             return SimulatorWire.answer(0, "Done", SimulatorWire.user(try book.user(try login()).0))
         case "/api/user/update":

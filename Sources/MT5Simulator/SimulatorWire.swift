@@ -27,6 +27,13 @@ enum SimulatorWire {
                 appendObject(fields, to: &json)
             }
             json += "]"
+        } else if let strings = answer as? [String] {
+            json += ",\"answer\":["
+            for (index, text) in strings.enumerated() {
+                if index > 0 { json += "," }
+                appendString(text, to: &json)
+            }
+            json += "]"
         }
         json += "}"
         return Data(json.utf8)

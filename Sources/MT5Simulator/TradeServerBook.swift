@@ -225,6 +225,11 @@ final class TradeServerBook: Sendable {
 
     // MARK: Queries
 
+    /// The logins of every account in a group mask (`user/logins`), ascending.
+    func logins(groupMask: String) -> [UInt64] {
+        state.withLock { state in state.accounts.values.filter { SimulatedGroup.matches($0.group, mask: groupMask) }.map(\.login).sorted() }
+    }
+
     func deals(logins: [UInt64]?, groupMask: String?, from: Int64, to: Int64) -> [TradeDeal] {
         let fromMicros = from * 1_000_000, toMicros = to * 1_000_000 + 999_999
         return state.withLock { state in

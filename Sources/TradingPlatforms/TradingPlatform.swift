@@ -12,6 +12,8 @@ public protocol TradingPlatform: Sendable {
     /// Exactly once per `operation.operationID`, however often it is called.
     func balanceOperation(_ operation: BalanceOperation) async throws -> BalanceOperationResult
     func symbols() async throws -> [SymbolSpec]
+    /// The logins of every account in a group mask.
+    func logins(groupMask: String) async throws -> [TradingLogin]
     /// Deals in a time window (server time), for the given logins or group mask.
     func deals(_ query: DealQuery) async throws -> [TradeDeal]
     func positions(logins: [TradingLogin]) async throws -> [OpenPosition]

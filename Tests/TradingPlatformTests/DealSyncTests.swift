@@ -98,6 +98,26 @@ import TradingPlatforms
         #expect(try await sync.syncOnce() == mt5.server.dealCount)
     }
 
+    /// More deals in one second than one answer may carry: the second is read by
+    /// the group's logins, in chunks halved until they fit, and nothing is lost.
+    @Test func readsASecondTooDenseForOneAnswerByLogins() async throws {
+        let db = try await TestDatabases.make("sqlite")
+        defer { Task { await db.close() } }
+        let mt5 = try await MT5Harness.start(maxRecordsPerAnswer: 25)
+        defer { Task { await mt5.stop() } }
+        let logins = try await Self.fundedAccounts(mt5, count: 8)
+        // 120 deals made at once land in the same second or two, over eight accounts.
+        mt5.server.trade(deals: 120)
+        let store = try DealStore(db: db)
+        let sync = DealSync(serverID: "dense", platform: mt5.client, store: store, settings: .init(groupMask: "real\\*", initialLookbackSeconds: 30))
+        #expect(try await sync.syncOnce() == mt5.server.dealCount)
+        let stored = try await store.feed(after: 0, limit: 10_000)
+        let truth = logins.flatMap { mt5.server.deals(login: $0) }
+        #expect(Set(stored.map(\.deal.ticket)) == Set(truth.map(\.ticket)) && stored.count == truth.count)
+        #expect(try await mt5.client.logins(groupMask: "real\\*").count == 8)
+        #expect(try await mt5.client.logins(groupMask: "demo\\*").isEmpty)
+    }
+
     /// One server answering garbage does not hold up another: each sync records its
     /// own state, and the broken one's error is there for the back office.
     @Test(arguments: TestDatabases.kinds)

@@ -166,6 +166,19 @@ public final class MT5Client: TradingPlatform {
         return symbols
     }
 
+    public func logins(groupMask: String) async throws -> [TradingLogin] {
+        let (_, answer, _) = try await call(.GET, "/api/user/logins", [("group", groupMask)], retry: .safe)
+        if answer == nil || answer == .null { return [] }
+        guard case let .array(items) = answer else { throw TradingPlatformError.malformedAnswer("user/logins: answer is not an array") }
+        guard items.count <= 10_000_000 else { throw TradingPlatformError.tooManyRecords(items.count) }
+        return try items.enumerated().map { index, item in
+            guard case let .string(text) = item, let login = TradingLogin(text) else {
+                throw TradingPlatformError.malformedAnswer("user/logins[\(index)]: not a login string")
+            }
+            return login
+        }
+    }
+
     public func deals(_ query: DealQuery) async throws -> [TradeDeal] {
         var parameters: [(String, String)]
         switch query.scope {

@@ -97,10 +97,14 @@ public final class DealSync: Sendable {
             let deals: [TradeDeal]
             do {
                 deals = try await source.deals(DealQuery(scope: .groups(settings.groupMask), from: from, to: to))
-            } catch let error as TradingPlatformError where to > from && error.asksForLess {
-                window = max(1, (to - from + 1) / 8)
-                logger.info("deal answer too large; narrowing the window", metadata: ["error": "\(error)", "window": "\(window)"])
-                continue
+            } catch let error as TradingPlatformError where error.asksForLess {
+                if to > from {
+                    window = max(1, (to - from + 1) / 8)
+                    logger.info("deal answer too large; narrowing the window", metadata: ["error": "\(error)", "window": "\(window)"])
+                    continue
+                }
+                logger.notice("one second holds more deals than one answer; reading it by logins", metadata: ["second": "\(from)"])
+                deals = try await secondByLogins(from, over: source)
             }
             let stored = try await store.store(DealSyncBatch(serverID: serverID, deals: deals, cursorTime: advancing ? to : 0))
             // Aim the next request at about `targetDealsPerRequest`, judging by this one's density;
@@ -111,6 +115,26 @@ public final class DealSync: Sendable {
             return (stored, to + 1, next)
         }
     }
+
+    /// One second's deals when the whole group's do not fit one answer: the group's
+    /// logins in chunks, each chunk halved until its answer fits. Only a single
+    /// account with more deals in one second than one answer carries is refused.
+    func secondByLogins(_ second: Int64, over source: any TradingPlatform) async throws -> [TradeDeal] {
+        let logins = try await source.logins(groupMask: settings.groupMask)
+        var pending = stride(from: 0, to: logins.count, by: Self.loginsPerRequest).map { logins[$0..<min($0 + Self.loginsPerRequest, logins.count)] }
+        var deals: [TradeDeal] = []
+        while let chunk = pending.popLast() {
+            do {
+                deals += try await source.deals(DealQuery(scope: .logins(Array(chunk)), from: second, to: second))
+            } catch let error as TradingPlatformError where error.asksForLess && chunk.count > 1 {
+                let middle = chunk.startIndex + chunk.count / 2
+                pending += [chunk[chunk.startIndex..<middle], chunk[middle..<chunk.endIndex]]
+            }
+        }
+        return deals.sorted { ($0.time, $0.ticket) < ($1.time, $1.ticket) }
+    }
+
+    static let loginsPerRequest = 1_000
 
     /// Syncs until cancelled: incremental passes every `pollInterval`, and sweeps for
     /// late deals every `sweepInterval` alongside, over the sweep connection.
