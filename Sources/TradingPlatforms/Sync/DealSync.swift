@@ -75,22 +75,36 @@ public final class DealSync: Sendable {
         try await read(from: from, to: to, advancing: false, over: sweepPlatform, window: settings.maxWindowSeconds)
     }
 
+    /// Reads windows from `start` to `end` in order. The next window is fetched
+    /// while the previous one is being stored, so the server, the parsing and the
+    /// database work side by side; stores still happen one after another, in order,
+    /// each with the cursor it advances.
     private func read(from start: Int64, to end: Int64, advancing: Bool, over source: any TradingPlatform, window first: Int64) async throws -> Int {
         var from = start
         var window = first
         var stored = 0
-        while from <= end {
-            let step = try await readWindow(from: from, to: end, window: window, advancing: advancing, over: source)
-            stored += step.stored
-            (from, window) = (step.next, step.window)
+        var storing: Task<Int, any Error>? = nil
+        do {
+            while from <= end {
+                let fetched = try await fetchWindow(from: from, to: end, window: window, over: source)
+                if let storing { stored += try await storing.value }
+                let batch = DealSyncBatch(serverID: serverID, deals: fetched.deals, cursorTime: advancing ? fetched.to : 0)
+                storing = Task { [store] in try await store.store(batch) }
+                (from, window) = (fetched.to + 1, fetched.window)
+            }
+            if let storing { stored += try await storing.value }
+        } catch {
+            // A failed fetch still lets the store in flight finish: it is complete and atomic on its own.
+            if let storing { _ = try? await storing.value }
+            throw error
         }
         return stored
     }
 
-    /// Reads one window starting at `from` (narrowed until the answer fits), stores
-    /// it, and says where the next starts and how wide it should be.
-    private func readWindow(from: Int64, to end: Int64, window start: Int64, advancing: Bool,
-                            over source: any TradingPlatform) async throws -> (stored: Int, next: Int64, window: Int64) {
+    /// Fetches one window starting at `from` (narrowed until the answer fits) and
+    /// says where it ended and how wide the next should be.
+    private func fetchWindow(from: Int64, to end: Int64, window start: Int64,
+                             over source: any TradingPlatform) async throws -> (deals: [TradeDeal], to: Int64, window: Int64) {
         var window = start
         while true {
             let to = min(end, from + window - 1)
@@ -106,13 +120,12 @@ public final class DealSync: Sendable {
                 logger.notice("one second holds more deals than one answer; reading it by logins", metadata: ["second": "\(from)"])
                 deals = try await secondByLogins(from, over: source)
             }
-            let stored = try await store.store(DealSyncBatch(serverID: serverID, deals: deals, cursorTime: advancing ? to : 0))
             // Aim the next request at about `targetDealsPerRequest`, judging by this one's density;
             // quiet stretches (a long re-sync, a new server) are crossed in long steps.
             let span = to - from + 1
             let aimed = deals.isEmpty ? window * 4 : max(1, Int64(settings.targetDealsPerRequest) * span / Int64(deals.count))
             let next = min(max(1, aimed), deals.isEmpty ? Self.longestWindowSeconds : max(settings.maxWindowSeconds, aimed))
-            return (stored, to + 1, next)
+            return (deals, to, next)
         }
     }
 
