@@ -124,4 +124,23 @@ import TradingPlatforms
         #expect(try await h.ledger.balance(of: h.mirror(opened.record)) == 0)
         #expect(try await h.ledger.balance(of: h.wallet) == TradingHarness.walletFunding)
     }
+
+    /// A server that stops answering mid-creation: the account stays `creating`
+    /// (it may exist), the trader is told so, and the next settling reads it back.
+    @Test(arguments: TestDatabases.kinds)
+    func anUnansweredCreationIsSettledLater(kind: String) async throws {
+        let h = try await TradingHarness.start(kind)
+        defer { Task { await h.stop() } }
+        h.mt5.server.setFaults(SimulatorFaults(dropRate: 1))
+        await #expect(throws: ProvisioningError.outcomeUnknown("mt5_live:7000000")) {
+            _ = try await h.trading.provisioning.open(for: h.trader, typeID: "standard", leverage: 100, audit: .system)
+        }
+        #expect(try await h.trading.accounts.account(serverID: "mt5_live", login: TradingLogin(7_000_000))?.status == .creating)
+        h.mt5.server.setFaults(.none)
+        #expect(try await h.trading.provisioning.settleInterrupted(olderThan: 0) == 1)
+        let settled = try #require(try await h.trading.accounts.account(serverID: "mt5_live", login: TradingLogin(7_000_000)))
+        // Half the drops happen after the request took effect: either way Pipstack now agrees with the server.
+        let onServer = try? await h.mt5.client.account(TradingLogin(7_000_000))
+        #expect(settled.status == (onServer?.requestID == settled.requestID ? .active : .failed))
+    }
 }

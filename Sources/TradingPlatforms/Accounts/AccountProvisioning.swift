@@ -87,6 +87,11 @@ public struct AccountProvisioning: Sendable {
                 opened.status = .active
                 return OpenedAccount(record: opened, mainPassword: mainPassword, investorPassword: investorPassword)
             } catch let error as TradingPlatformError {
+                if !Self.isRefusal(error) {
+                    // The server may have created it: the account stays `creating` until it is read back.
+                    logger.warning("account creation outcome unknown", metadata: ["account": "\(record.reference)", "error": "\(error)"])
+                    throw ProvisioningError.outcomeUnknown(record.reference)
+                }
                 try await accounts.settle(serverID: server.id, login: login, status: .failed, error: error.description, audit: audit)
                 if case .accountExists = error {
                     logger.warning("login taken on the trade server; trying the next", metadata: ["server": "\(server.id)", "login": "\(login)"])
@@ -97,6 +102,14 @@ public struct AccountProvisioning: Sendable {
             }
         }
         throw ProvisioningError.loginsExhausted(server.id)
+    }
+
+    /// The server answered and did not create the account.
+    static func isRefusal(_ error: TradingPlatformError) -> Bool {
+        switch error {
+        case .unavailable, .malformedAnswer, .tooManyRecords, .answerTooLarge: false
+        default: true
+        }
     }
 
     /// Virtual money on a new demo account. It never touches the ledger (it is not

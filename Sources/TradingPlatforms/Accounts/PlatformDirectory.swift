@@ -47,6 +47,8 @@ public enum ProvisioningError: Error, Equatable, Sendable, CustomStringConvertib
     case unknownAccount(String)
     case notYourAccount
     case accountNotActive(String)
+    /// The server did not answer in time: the account is opened if it confirms later.
+    case outcomeUnknown(String)
     case platform(TradingPlatformError)
 
     public var description: String {
@@ -61,6 +63,8 @@ public enum ProvisioningError: Error, Equatable, Sendable, CustomStringConvertib
         case let .unknownAccount(reference): "no trading account \(reference)"
         case .notYourAccount: "this trading account belongs to someone else"
         case let .accountNotActive(reference): "trading account \(reference) is not active"
+        case let .outcomeUnknown(reference):
+            "the trade server did not confirm account \(reference) in time; it is checked again shortly and appears here once confirmed (then set a new trading password)"
         case let .platform(error): error.description
         }
     }
