@@ -113,12 +113,4 @@ public struct BrandChanges: Sendable, Equatable {
 }
 
 /// A brand edit that was refused, naming the field.
-public struct BrandValidationError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let field: String
-    public let message: String
-    public init(field: String, message: String) {
-        self.field = field
-        self.message = message
-    }
-    public var description: String { "\(field): \(message)" }
-}
+public typealias BrandValidationError = FieldValidationError

@@ -127,15 +127,7 @@ public struct TradeServerStore: Sendable {
 }
 
 /// A trade server setting that cannot be saved, naming the field.
-public struct TradeServerValidationError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let field: String
-    public let message: String
-    public init(field: String, message: String) {
-        self.field = field
-        self.message = message
-    }
-    public var description: String { "\(field): \(message)" }
-}
+public typealias TradeServerValidationError = FieldValidationError
 
 /// What the audit trail records of a server's settings: never the password.
 struct AuditedServer: Encodable {

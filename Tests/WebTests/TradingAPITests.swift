@@ -24,11 +24,7 @@ import Web
         defer { Task { await simulator.stop() } }
         let trading = harness.services.trading
         defer { Task { await trading.platforms.disconnectAll() } }
-        try await trading.servers.save(TradeServerConfig(id: "mt5_live", name: "MT5 Live", environment: .live,
-                                                         endpoint: MT5Endpoint(host: "127.0.0.1", port: simulator.port, useTLS: false),
-                                                         managerLogin: 1_000, password: TradingPagesTests.managerPassword, logins: 5_000...5_999), audit: .system)
-        try await trading.types.save(AccountType(id: "std", serverID: "mt5_live", name: "Standard", kind: .standard, group: "real\\standard",
-                                                 currency: .usd, leverageOptions: [100]), audit: .system)
+        try await TradingPagesTests.configure(trading, simulator, leverages: [100])
         let trader = try #require(harness.users[.trader])
         let account = try await trading.provisioning.open(for: trader, typeID: "std", leverage: 100, audit: .system).record
         let finance = try #require(harness.users[.staff(.finance)])

@@ -18,6 +18,17 @@ import Web
 @Suite struct TradingPagesTests {
     static let managerPassword = "Manager#2026"
 
+    /// Registers `simulator` as live server "mt5_live" (logins 5000-5999) with one
+    /// standard account type "std", as the back office would.
+    static func configure(_ trading: TradingServices, _ simulator: MT5SimulatorServer, typeName: String = "Standard",
+                          leverages: [Int] = [30, 100, 500]) async throws {
+        try await trading.servers.save(TradeServerConfig(id: "mt5_live", name: "MT5 Live", environment: .live,
+                                                         endpoint: MT5Endpoint(host: "127.0.0.1", port: simulator.port, useTLS: false),
+                                                         managerLogin: 1_000, password: managerPassword, logins: 5_000...5_999), audit: .system)
+        try await trading.types.save(AccountType(id: "std", serverID: "mt5_live", name: typeName, kind: .standard, group: "real\\standard",
+                                                 currency: .usd, leverageOptions: leverages), audit: .system)
+    }
+
     static func post(_ cookie: String) -> HTTPFields {
         var headers = formHeaders(cookie: cookie)
         headers[.accept] = "text/html"
@@ -89,11 +100,7 @@ import Web
         defer { Task { await simulator.stop() } }
         let trading = harness.services.trading
         defer { Task { await trading.platforms.disconnectAll() } }
-        try await trading.servers.save(TradeServerConfig(id: "mt5_live", name: "MT5 Live", environment: .live,
-                                                         endpoint: MT5Endpoint(host: "127.0.0.1", port: simulator.port, useTLS: false),
-                                                         managerLogin: 1_000, password: Self.managerPassword, logins: 5_000...5_999), audit: .system)
-        try await trading.types.save(AccountType(id: "std", serverID: "mt5_live", name: "Standard <Pro>", kind: .standard, group: "real\\standard",
-                                                 currency: .usd, leverageOptions: [30, 100, 500]), audit: .system)
+        try await Self.configure(trading, simulator, typeName: "Standard <Pro>")
         let trader = try #require(harness.users[.trader])
         _ = try await harness.services.ledger.post(PostingRules.deposit(key: "fund", client: trader.id.rawValue, provider: "bank",
                                                                         amount: Money(minorUnits: 100_000, currency: .usd), at: 0))
@@ -171,11 +178,7 @@ import Web
         defer { Task { await simulator.stop() } }
         let trading = harness.services.trading
         defer { Task { await trading.platforms.disconnectAll() } }
-        try await trading.servers.save(TradeServerConfig(id: "mt5_live", name: "MT5 Live", environment: .live,
-                                                         endpoint: MT5Endpoint(host: "127.0.0.1", port: simulator.port, useTLS: false),
-                                                         managerLogin: 1_000, password: Self.managerPassword, logins: 5_000...5_999), audit: .system)
-        try await trading.types.save(AccountType(id: "std", serverID: "mt5_live", name: "Standard", kind: .standard, group: "real\\standard",
-                                                 currency: .usd, leverageOptions: [100]), audit: .system)
+        try await Self.configure(trading, simulator, leverages: [100])
         let trader = try #require(harness.users[.trader])
         let opened = try await trading.provisioning.open(for: trader, typeID: "std", leverage: 100, audit: .system)
         _ = try await Self.client(simulator).balanceOperation(BalanceOperation(operationID: "by-hand", login: opened.record.login, kind: .bonus,
