@@ -13,6 +13,7 @@ public struct TradingServices: Sendable {
     public let operations: BalanceOperationStore
     public let dispatcher: BalanceOperationDispatcher
     public let reconciler: Reconciler
+    public let resync: DealResync
 
     public var types: AccountTypeStore { provisioning.types }
     public var accounts: TradingAccountStore { provisioning.accounts }
@@ -25,6 +26,7 @@ public struct TradingServices: Sendable {
         operations = BalanceOperationStore(db: db, clock: clock)
         dispatcher = BalanceOperationDispatcher(store: operations, ledger: ledger, platforms: platforms, clock: clock, logger: logger,
                                                 leaseSeconds: leaseSeconds)
+        resync = DealResync(servers: servers, deals: deals, logger: logger)
         reconciler = Reconciler(db: db, accounts: provisioning.accounts, operations: operations, ledger: ledger, deals: deals,
                                 platforms: platforms, servers: servers, clock: clock, logger: logger)
     }

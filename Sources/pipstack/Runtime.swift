@@ -44,6 +44,7 @@ enum Runtime {
                 try await mailer.send(message, id: job.id)
             },
             Reconciler.jobKind: { _ in try await services.trading.reconciler.run() },
+            DealResync.jobKind: { job in try await services.trading.resync.run(payload: job.payload) },
         ], logger: logger)
         let trading = services.trading.backgroundServices(db: services.db, clock: services.clock, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app, worker] + trading, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

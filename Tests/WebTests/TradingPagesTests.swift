@@ -1,4 +1,5 @@
 import BrokerCore
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
@@ -39,7 +40,7 @@ import Web
     func adminConfiguresServersAndAccountTypes(kind: String) async throws {
         let harness = try await WebHarness.make(kind)
         defer { Task { await harness.db.close() } }
-        let simulator = try await MT5SimulatorServer.start(.init(managerLogin: 1_000, password: Self.managerPassword, seed: 3))
+        let simulator = try await MT5SimulatorServer.start(.init(managerLogin: 1_000, password: Self.managerPassword, seed: 3, dealsPerSecond: 0))
         defer { Task { await simulator.stop() } }
         let admin = try #require(try await harness.session(for: .staff(.admin)))
         try await harness.test { client in
@@ -66,6 +67,20 @@ import Web
             #expect(try await harness.services.trading.servers.server("mt5_live")?.password == Self.managerPassword)
             let list = try await client.execute(uri: "/admin/trade-servers", method: .get, headers: [.cookie: admin.cookie])
             #expect(list.status == .ok && list.text.contains("MT5 Live EU") && list.text.contains("not synced yet"))
+
+            // A re-sync of a day range runs as a job and stores what the server has.
+            _ = try simulator.createFundedAccounts(2)
+            simulator.trade(deals: 20)
+            let badRange = try await client.execute(uri: "/admin/trade-servers/mt5_live/resync", method: .post, headers: headers,
+                                                    body: form([("_csrf", admin.csrf), ("from", "2026-02-30"), ("to", "2026-03-01")]))
+            #expect(badRange.status == .badRequest && badRange.text.contains("from: a day"))
+            let today = Date().formatted(.iso8601.year().month().day())
+            let queued = try await client.execute(uri: "/admin/trade-servers/mt5_live/resync", method: .post, headers: headers,
+                                                  body: form([("_csrf", admin.csrf), ("from", today), ("to", today)]))
+            #expect(queued.status == .ok && queued.text.contains("Re-sync queued"))
+            let job = try #require(try await harness.services.jobs.list(status: .pending).first { $0.kind == DealResync.jobKind })
+            #expect(try await harness.services.trading.resync.run(payload: job.payload) == simulator.dealCount)
+            #expect(try await harness.services.trading.deals.count(serverID: "mt5_live") == Int64(simulator.dealCount))
 
             let badType = try await client.execute(uri: "/admin/account-types/new", method: .post, headers: headers, body: form([
                 ("_csrf", admin.csrf), ("id", "std"), ("name", "Standard"), ("kind", "standard"), ("server_id", "mt5_live"),
@@ -96,7 +111,7 @@ import Web
     func traderOpensAnAccountMovesMoneyAndStaffManageIt(kind: String) async throws {
         let harness = try await WebHarness.make(kind)
         defer { Task { await harness.db.close() } }
-        let simulator = try await MT5SimulatorServer.start(.init(managerLogin: 1_000, password: Self.managerPassword, seed: 3))
+        let simulator = try await MT5SimulatorServer.start(.init(managerLogin: 1_000, password: Self.managerPassword, seed: 3, dealsPerSecond: 0))
         defer { Task { await simulator.stop() } }
         let trading = harness.services.trading
         defer { Task { await trading.platforms.disconnectAll() } }
@@ -174,7 +189,7 @@ import Web
     func financeRunsAndResolvesReconciliation(kind: String) async throws {
         let harness = try await WebHarness.make(kind)
         defer { Task { await harness.db.close() } }
-        let simulator = try await MT5SimulatorServer.start(.init(managerLogin: 1_000, password: Self.managerPassword, seed: 3))
+        let simulator = try await MT5SimulatorServer.start(.init(managerLogin: 1_000, password: Self.managerPassword, seed: 3, dealsPerSecond: 0))
         defer { Task { await simulator.stop() } }
         let trading = harness.services.trading
         defer { Task { await trading.platforms.disconnectAll() } }

@@ -19,6 +19,9 @@ struct TradeServerRoutes {
         routes.post("/admin/trade-servers/:id") { _, context in
             try await self.saveServer(pathID: try context.parameters.require("id"), context)
         }
+        routes.post("/admin/trade-servers/:id/resync") { _, context in
+            try await self.resync(serverID: try context.parameters.require("id"), context)
+        }
         routes.get("/admin/account-types") { _, context in try await self.types(context) }
         routes.get("/admin/account-types/:id") { _, context in
             try await self.typeForm(id: try context.parameters.require("id"), context)
@@ -48,7 +51,7 @@ struct TradeServerRoutes {
                                  [section])
     }
 
-    func serverForm(id: String, _ context: AppContext, error: String? = nil, draft: TradeServerConfig? = nil) async throws -> Response {
+    func serverForm(id: String, _ context: AppContext, error: String? = nil, draft: TradeServerConfig? = nil, flash: String? = nil) async throws -> Response {
         let isNew = id == "new"
         let existing = isNew ? nil : try await trading.servers.server(id)
         if !isNew && existing == nil { throw UserFacingError(.notFound, "no trade server \(id)") }
@@ -74,8 +77,16 @@ struct TradeServerRoutes {
             .checkbox("enabled", "Enabled", checked: server.enabled),
         ]
         let form = PageForm(name: "server", action: "/admin/trade-servers/\(isNew ? "new" : server.id)", submit: "Save", fields: fields)
-        return renderer.sections(isNew ? "New trade server" : "Trade server \(server.name)", surface: .admin, context: context, error: error,
-                                 status: error == nil ? .ok : .badRequest, [PageSection(forms: [form])])
+        var sections = [PageSection(forms: [form])]
+        if !isNew {
+            sections.append(PageSection(id: "resync", heading: "Re-sync deals",
+                                        intro: "Reads a range of the server's deals again (server time, UTC days, at most 31) and stores any that are missing, in the background. The sync's position does not move.",
+                                        forms: [PageForm(name: "resync", action: "/admin/trade-servers/\(server.id)/resync", submit: "Re-sync", fields: [
+                                            .input("from", "From (day)", type: "date", required: true), .input("to", "To (day, included)", type: "date", required: true),
+                                        ])]))
+        }
+        return renderer.sections(isNew ? "New trade server" : "Trade server \(server.name)", surface: .admin, context: context, error: error, flash: flash,
+                                 status: error == nil ? .ok : .badRequest, sections)
     }
 
     func saveServer(pathID: String, _ context: AppContext) async throws -> Response {
@@ -104,6 +115,29 @@ struct TradeServerRoutes {
             shown.password = ""
             return try await serverForm(id: isNew ? "new" : id, context, error: error.description, draft: shown)
         }
+    }
+
+    func resync(serverID: String, _ context: AppContext) async throws -> Response {
+        guard try await trading.servers.server(serverID) != nil else { throw UserFacingError(.notFound, "no trade server \(serverID)") }
+        do {
+            guard let from = Self.day(context.form["from"]) else { throw FieldValidationError(field: "from", message: "a day as YYYY-MM-DD") }
+            guard let to = Self.day(context.form["to"]) else { throw FieldValidationError(field: "to", message: "a day as YYYY-MM-DD") }
+            try await trading.resync.enqueue(.init(serverID: serverID, from: from, to: to + 86_399), audit: context.audit, clock: services.clock)
+            return try await serverForm(id: serverID, context, flash: "Re-sync queued; the job queue shows when it has run.")
+        } catch let error as FieldValidationError {
+            return try await serverForm(id: serverID, context, error: error.description)
+        }
+    }
+
+    /// The start of a UTC day given as YYYY-MM-DD, in seconds since the epoch.
+    static func day(_ text: String?) -> Int64? {
+        let parts = (text ?? "").split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1970...9999).contains(parts[0]), (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
+        return Int64(date.timeIntervalSince1970)
     }
 
     // MARK: Account types

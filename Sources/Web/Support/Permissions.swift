@@ -64,6 +64,7 @@ public enum PermissionTable {
             .init(.get, "/admin/trade-servers", staff(.admin)),
             .init(.get, "/admin/trade-servers/:id", staff(.admin)),
             .init(.post, "/admin/trade-servers/:id", staff(.admin)),
+            .init(.post, "/admin/trade-servers/:id/resync", staff(.admin)),
             .init(.get, "/admin/account-types", staff(.admin)),
             .init(.get, "/admin/account-types/:id", staff(.admin)),
             .init(.post, "/admin/account-types/:id", staff(.admin)),
