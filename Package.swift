@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "Money", swiftSettings: strict),
         .target(name: "BrokerCore", dependencies: ["Money"], swiftSettings: strict),
         .target(name: "Ledger", dependencies: ["Money", "BrokerCore"], swiftSettings: strict),
+        .target(name: "Commissions", dependencies: ["Money", "BrokerCore"], swiftSettings: strict),
 
         // MARK: I/O edges.
         .target(
@@ -162,6 +163,11 @@ let package = Package(
         .testTarget(
             name: "MoneyTests",
             dependencies: ["Money", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CommissionsTests",
+            dependencies: ["Money", "BrokerCore", "Commissions", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(

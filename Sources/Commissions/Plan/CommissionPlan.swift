@@ -1,0 +1,226 @@
+import Money
+
+/// A commission plan as partners managers write it (and as plans-as-code JSON
+/// stores it): what each rule pays per deal, how amounts go up the partner tree,
+/// and which deals earn nothing. Amounts are decimal strings in the plan's
+/// currency; shares are percentages as strings ("30%").
+///
+/// A plan is a version: changing it makes a new version with its own effective
+/// date, and deals are always computed with the version in force at their time.
+public struct CommissionPlan: Codable, Sendable, Equatable {
+    public var id: String
+    public var version: Int
+    public var name: String
+    /// The currency commissions accrue and are paid in.
+    public var currency: String
+    /// Which deals earn: closing deals (the usual), opening deals, or both.
+    public var earnOn: EarnOn
+    public var distribution: Distribution
+    public var filters: Filters
+    public var rules: [Rule]
+
+    public init(id: String, version: Int = 1, name: String, currency: String = "USD", earnOn: EarnOn = .close,
+                distribution: Distribution = .difference, filters: Filters = Filters(), rules: [Rule]) {
+        self.id = id
+        self.version = version
+        self.name = name
+        self.currency = currency
+        self.earnOn = earnOn
+        self.distribution = distribution
+        self.filters = filters
+        self.rules = rules
+    }
+
+    public enum EarnOn: String, Codable, Sendable, CaseIterable { case close, open, both }
+
+    enum CodingKeys: String, CodingKey {
+        case id, version, name, currency, earnOn = "earn_on", distribution, filters, rules
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        version = try c.decodeIfPresent(Int.self, forKey: .version) ?? 1
+        name = try c.decode(String.self, forKey: .name)
+        currency = try c.decodeIfPresent(String.self, forKey: .currency) ?? "USD"
+        earnOn = try c.decodeIfPresent(EarnOn.self, forKey: .earnOn) ?? .close
+        distribution = try c.decodeIfPresent(Distribution.self, forKey: .distribution) ?? .difference
+        filters = try c.decodeIfPresent(Filters.self, forKey: .filters) ?? Filters()
+        rules = try c.decode([Rule].self, forKey: .rules)
+    }
+}
+
+extension CommissionPlan {
+    /// How one deal's amounts reach the levels of the partner tree above its account
+    /// (level 1 is the partner the account is attributed to). The plan of the level-1
+    /// partner decides.
+    public enum Distribution: Codable, Sendable, Equatable {
+        /// Each level earns what its own plan gives, less what the level below
+        /// earns for the same rule (a master at $7 over a sub-IB at $5 earns $2). A
+        /// level never earns more than the level above it would: the top level's own
+        /// amount is the most a deal pays for a rule.
+        case difference
+        /// Level n earns share n of the level-1 amount (20%, 5%, 2%); the total is
+        /// capped at `cap` of it.
+        case perLevel(shares: [String], cap: String?)
+        /// The level-1 amount is a pool shared by the levels in these ratios; the
+        /// parts of levels the tree does not have are not paid.
+        case cappedRatios(ratios: [Int])
+        /// Only level 1 earns.
+        case direct
+
+        enum CodingKeys: String, CodingKey { case kind, shares, cap, ratios }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            switch try c.decode(String.self, forKey: .kind) {
+            case "difference": self = .difference
+            case "per_level": self = .perLevel(shares: try c.decode([String].self, forKey: .shares), cap: try c.decodeIfPresent(String.self, forKey: .cap))
+            case "capped_ratios": self = .cappedRatios(ratios: try c.decode([Int].self, forKey: .ratios))
+            case "direct": self = .direct
+            case let other:
+                throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown distribution \(other); use difference, per_level, capped_ratios or direct")
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .difference: try c.encode("difference", forKey: .kind)
+            case let .perLevel(shares, cap):
+                try c.encode("per_level", forKey: .kind)
+                try c.encode(shares, forKey: .shares)
+                try c.encodeIfPresent(cap, forKey: .cap)
+            case let .cappedRatios(ratios):
+                try c.encode("capped_ratios", forKey: .kind)
+                try c.encode(ratios, forKey: .ratios)
+            case .direct: try c.encode("direct", forKey: .kind)
+            }
+        }
+    }
+
+    /// Deals that earn nothing, or less.
+    public struct Filters: Codable, Sendable, Equatable {
+        /// A closing deal earns only if its position was held this long.
+        public var minHoldSeconds: Int64
+        /// A closing deal earns only if the price moved at least this many points.
+        public var minPoints: Int64
+        /// No commission when the position closed at its open price.
+        public var skipOpenEqualsClose: Bool
+        /// Scale by (equity - credit) / equity, so that bonus money earns nothing.
+        public var bonusCoefficient: Bool
+        /// The most one deal pays for one rule, all levels together (decimal, plan currency).
+        public var capPerDeal: String?
+
+        public init(minHoldSeconds: Int64 = 0, minPoints: Int64 = 0, skipOpenEqualsClose: Bool = false, bonusCoefficient: Bool = false,
+                    capPerDeal: String? = nil) {
+            self.minHoldSeconds = minHoldSeconds
+            self.minPoints = minPoints
+            self.skipOpenEqualsClose = skipOpenEqualsClose
+            self.bonusCoefficient = bonusCoefficient
+            self.capPerDeal = capPerDeal
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case minHoldSeconds = "min_hold_seconds", minPoints = "min_points", skipOpenEqualsClose = "skip_open_equals_close"
+            case bonusCoefficient = "bonus_coefficient", capPerDeal = "cap_per_deal"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            minHoldSeconds = try c.decodeIfPresent(Int64.self, forKey: .minHoldSeconds) ?? 0
+            minPoints = try c.decodeIfPresent(Int64.self, forKey: .minPoints) ?? 0
+            skipOpenEqualsClose = try c.decodeIfPresent(Bool.self, forKey: .skipOpenEqualsClose) ?? false
+            bonusCoefficient = try c.decodeIfPresent(Bool.self, forKey: .bonusCoefficient) ?? false
+            capPerDeal = try c.decodeIfPresent(String.self, forKey: .capPerDeal)
+        }
+    }
+
+    /// Values chosen by symbol, else by the symbol's group, else the default.
+    public struct ByInstrument: Codable, Sendable, Equatable {
+        public var defaultValue: String?
+        public var groups: [String: String]
+        public var symbols: [String: String]
+
+        public init(default defaultValue: String? = nil, groups: [String: String] = [:], symbols: [String: String] = [:]) {
+            self.defaultValue = defaultValue
+            self.groups = groups
+            self.symbols = symbols
+        }
+
+        enum CodingKeys: String, CodingKey { case defaultValue = "default", groups, symbols }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            defaultValue = try c.decodeIfPresent(String.self, forKey: .defaultValue)
+            groups = try c.decodeIfPresent([String: String].self, forKey: .groups) ?? [:]
+            symbols = try c.decodeIfPresent([String: String].self, forKey: .symbols) ?? [:]
+        }
+
+        /// The value for a symbol: symbol over group over default.
+        public func value(symbol: String, group: String) -> (text: String, source: String)? {
+            if let value = symbols[symbol] { return (value, "symbol \(symbol)") }
+            if let value = groups[group] { return (value, "group \(group)") }
+            return defaultValue.map { ($0, "default") }
+        }
+    }
+
+    /// One way of earning. Rules with the same id in the plans of a chain are the
+    /// same rule at different levels (that is what the difference model compares).
+    public struct Rule: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
+            /// An amount per lot (`unit: money`, plan currency) or a number of points
+            /// per lot (`unit: points`, worth contract size x point size in the
+            /// symbol's profit currency: 10 points on a cent lot of 1,000 is $0.10).
+            case perLot = "per_lot"
+            /// `share` of the spread earned on the volume (`spread_per_lot`, plan
+            /// currency), at most `cap_share` of it and `cap_per_lot` per lot.
+            case spreadShare = "spread_share"
+            /// `share` of the trading commission the client paid.
+            case commissionShare = "commission_share"
+        }
+        public enum Unit: String, Codable, Sendable { case money, points }
+
+        public var id: String
+        public var kind: Kind
+        public var unit: Unit
+        public var rates: ByInstrument
+        public var share: String?
+        public var spreadPerLot: ByInstrument?
+        public var capShare: String?
+        public var capPerLot: ByInstrument?
+        /// Account types the rule applies to; empty is all.
+        public var accountTypes: [String]
+
+        public init(id: String, kind: Kind, unit: Unit = .money, rates: ByInstrument = ByInstrument(), share: String? = nil,
+                    spreadPerLot: ByInstrument? = nil, capShare: String? = nil, capPerLot: ByInstrument? = nil, accountTypes: [String] = []) {
+            self.id = id
+            self.kind = kind
+            self.unit = unit
+            self.rates = rates
+            self.share = share
+            self.spreadPerLot = spreadPerLot
+            self.capShare = capShare
+            self.capPerLot = capPerLot
+            self.accountTypes = accountTypes
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, unit, rates, share, spreadPerLot = "spread_per_lot", capShare = "cap_share", capPerLot = "cap_per_lot"
+            case accountTypes = "account_types"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decode(String.self, forKey: .id)
+            kind = try c.decode(Kind.self, forKey: .kind)
+            unit = try c.decodeIfPresent(Unit.self, forKey: .unit) ?? .money
+            rates = try c.decodeIfPresent(ByInstrument.self, forKey: .rates) ?? ByInstrument()
+            share = try c.decodeIfPresent(String.self, forKey: .share)
+            spreadPerLot = try c.decodeIfPresent(ByInstrument.self, forKey: .spreadPerLot)
+            capShare = try c.decodeIfPresent(String.self, forKey: .capShare)
+            capPerLot = try c.decodeIfPresent(ByInstrument.self, forKey: .capPerLot)
+            accountTypes = try c.decodeIfPresent([String].self, forKey: .accountTypes) ?? []
+        }
+    }
+}

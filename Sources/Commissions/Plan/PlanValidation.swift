@@ -1,0 +1,91 @@
+import Money
+
+/// A plan that cannot be used, naming the field by its JSON path
+/// (`rules[1].rates.symbols.EURUSD`).
+public struct PlanValidationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "\(path): \(message)" }
+}
+
+extension CommissionPlan {
+    /// Checks every field a person writes; the first problem is reported with its path.
+    public func validate() throws(PlanValidationError) {
+        func fail(_ path: String, _ message: String) -> PlanValidationError { PlanValidationError(path: path, message: message) }
+        guard (1...64).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw fail("id", "1 to 64 of A-Z, a-z, 0-9, _ and -")
+        }
+        guard version >= 1 else { throw fail("version", "versions count from 1") }
+        guard !name.allSatisfy(\.isWhitespace), name.count <= 100 else { throw fail("name", "1 to 100 characters") }
+        guard Currency(code: currency) != nil else { throw fail("currency", "unknown currency \(currency)") }
+        guard !rules.isEmpty else { throw fail("rules", "a plan needs at least one rule") }
+        guard filters.minHoldSeconds >= 0 else { throw fail("filters.min_hold_seconds", "cannot be negative") }
+        guard filters.minPoints >= 0 else { throw fail("filters.min_points", "cannot be negative") }
+        if let cap = filters.capPerDeal { try Self.amount(cap, "filters.cap_per_deal") }
+        switch distribution {
+        case let .perLevel(shares, cap):
+            guard !shares.isEmpty else { throw fail("distribution.shares", "give one share per level, e.g. [\"20%\", \"5%\", \"2%\"]") }
+            var total: Int64 = 0
+            for (index, text) in shares.enumerated() {
+                guard let share = Share(text) else { throw fail("distribution.shares[\(index)]", "\(text) is not a percentage from 0% to 100%") }
+                total += share.ppm
+            }
+            if let cap { guard Share(cap) != nil else { throw fail("distribution.cap", "\(cap) is not a percentage from 0% to 100%") } }
+            guard total <= Share.whole || cap != nil else { throw fail("distribution.shares", "the levels add up to more than 100%; set a cap") }
+        case let .cappedRatios(ratios):
+            guard !ratios.isEmpty, ratios.allSatisfy({ (0...1_000_000).contains($0) }), ratios.contains(where: { $0 > 0 }) else {
+                throw fail("distribution.ratios", "one non-negative ratio per level, at least one above zero")
+            }
+        case .difference, .direct: break
+        }
+        var ids: Set<String> = []
+        for (index, rule) in rules.enumerated() {
+            let path = "rules[\(index)]"
+            guard (1...64).contains(rule.id.count), rule.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw fail("\(path).id", "1 to 64 of A-Z, a-z, 0-9, _ and -")
+            }
+            guard ids.insert(rule.id).inserted else { throw fail("\(path).id", "rule id \(rule.id) is used twice") }
+            switch rule.kind {
+            case .perLot:
+                try Self.table(rule.rates, "\(path).rates", points: rule.unit == .points)
+                guard rule.rates.defaultValue != nil || !rule.rates.groups.isEmpty || !rule.rates.symbols.isEmpty else {
+                    throw fail("\(path).rates", "give a default, group or symbol rate")
+                }
+            case .spreadShare:
+                guard let spread = rule.spreadPerLot else { throw fail("\(path).spread_per_lot", "the spread earned per lot is required") }
+                try Self.table(spread, "\(path).spread_per_lot", points: false)
+                try Self.share(rule.share, "\(path).share", required: true)
+                try Self.share(rule.capShare, "\(path).cap_share", required: false)
+                if let cap = rule.capPerLot { try Self.table(cap, "\(path).cap_per_lot", points: false) }
+            case .commissionShare:
+                try Self.share(rule.share, "\(path).share", required: true)
+            }
+        }
+    }
+
+    static func amount(_ text: String, _ path: String) throws(PlanValidationError) {
+        guard let units = try? FixedPoint.parse(text, scale: Accrual.scale), units >= 0 else {
+            throw PlanValidationError(path: path, message: "\(text) is not a non-negative amount with at most 8 decimals")
+        }
+    }
+
+    static func share(_ text: String?, _ path: String, required: Bool) throws(PlanValidationError) {
+        guard let text else {
+            if required { throw PlanValidationError(path: path, message: "a percentage such as \"30%\" is required") }
+            return
+        }
+        guard Share(text) != nil else { throw PlanValidationError(path: path, message: "\(text) is not a percentage from 0% to 100%") }
+    }
+
+    static func table(_ table: ByInstrument, _ path: String, points: Bool) throws(PlanValidationError) {
+        if let value = table.defaultValue { try amount(value, "\(path).default") }
+        for (group, value) in table.groups.sorted(by: { $0.key < $1.key }) { try amount(value, "\(path).groups.\(group)") }
+        for (symbol, value) in table.symbols.sorted(by: { $0.key < $1.key }) { try amount(value, "\(path).symbols.\(symbol)") }
+    }
+}
