@@ -144,23 +144,28 @@ public struct CommissionEngine: Sendable {
                 switch b.planDistribution[plan] {
                 case 1:
                     // Fixed share per level of the level-1 amount, the total capped.
-                    let totalCap = b.planCap[plan] >= 0 ? EngineMath.mulDiv(base, b.planCap[plan], Share.whole) : Int64.max
-                    var paid: Int64 = 0
+                    // Rounded cumulatively, so the parts never add up to more than the capped total.
+                    let capShare = b.planCap[plan] >= 0 ? b.planCap[plan] : Int64.max
+                    var cumulative: Int64 = 0, paid: Int64 = 0
                     for level in 0..<min(length, shareCount) {
                         let share = b.planShares[shareStart + level]
-                        let amount = min(EngineMath.mulDiv(base, share, Share.whole), totalCap - paid)
+                        cumulative = min(cumulative + share, capShare)
+                        let amount = EngineMath.mulDiv(base, cumulative, Share.whole) - paid
                         paid += amount
                         emit(level, Int(b.chainPartners[start + level]), slot, amount,
-                             "\(Share(ppm: share)) of \(Explain.money(base))\(amount < EngineMath.mulDiv(base, share, Share.whole) ? ", cut to the total cap" : "")")
+                             "\(Share(ppm: share)) of \(Explain.money(base))\(cumulative == capShare ? " (the levels together at most \(Share(ppm: capShare)))" : "")")
                     }
                 case 2:
                     // A pool shared by ratios; missing levels' parts are not paid.
                     var total: Int64 = 0
                     for index in 0..<shareCount { total += b.planShares[shareStart + index] }
+                    var cumulative: Int64 = 0, paid: Int64 = 0
                     for level in 0..<min(length, shareCount) {
                         let ratio = b.planShares[shareStart + level]
-                        emit(level, Int(b.chainPartners[start + level]), slot, EngineMath.mulDiv(base, ratio, total),
-                             "\(ratio)/\(total) of the pool \(Explain.money(base))")
+                        cumulative += ratio
+                        let amount = EngineMath.mulDiv(base, cumulative, total) - paid
+                        paid += amount
+                        emit(level, Int(b.chainPartners[start + level]), slot, amount, "\(ratio)/\(total) of the pool \(Explain.money(base))")
                     }
                 default:
                     emit(0, first, slot, base, "direct: level 1 only")
