@@ -79,4 +79,28 @@ import Testing
             }
         }
     }
+
+    /// The short path for the common shape (one per-lot rule per level, difference,
+    /// no filters) gives exactly what the general path gives (`explain` runs the general path).
+    @Test func theShortPathAgreesWithTheGeneralPath() async throws {
+        await propertyCheck(count: 200, input: Gen.int64(in: 0...2_000_000_000).array(of: 1...7), Self.deals) { rates, deals in
+            let plans = rates.enumerated().map { index, rate in
+                Plan(id: "p\(index)", name: "p\(index)", rules: [
+                    .init(id: "rebate", kind: .perLot, rates: .init(default: FixedPoint.format(rate, scale: 8), symbols: ["XAUUSD": FixedPoint.format(rate / 3, scale: 8)])),
+                ])
+            }
+            let partners = plans.indices.map { PartnerInfo(id: "partner-\($0)", plan: $0) }
+            guard let book = try? CommissionBook(currency: .usd, plans: plans,
+                                                 instruments: [InstrumentInfo(symbol: "EURUSD", group: "fx", digits: 5), InstrumentInfo(symbol: "XAUUSD", group: "metals", digits: 2)],
+                                                 partners: partners,
+                                                 accounts: [AccountInfo(key: "a", chain: Array(partners.indices)), AccountInfo(key: "b", chain: Array(partners.indices.reversed()))]) else {
+                Issue.record("book refused")
+                return
+            }
+            let engine = CommissionEngine(book: book)
+            var lines: [CommissionLine] = []
+            engine.compute(deals, into: &lines)
+            #expect(lines == deals.flatMap { engine.explain($0).lines })
+        }
+    }
 }

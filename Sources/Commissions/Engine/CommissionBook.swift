@@ -102,6 +102,13 @@ public struct CommissionBook: Sendable {
     let symbolRate: [ConversionRate]
     let symbolPointScale: [Int64]          // 10^(8 - digits)
     let maxDepth: Int
+    /// Accounts whose whole chain is the common shape "each level's plan has one
+    /// per-lot money rule for the same rule id, difference distribution, no filters
+    /// or caps": the engine computes them on a short path. `fastRule` holds, per
+    /// chain position, the rule index of that level's plan.
+    let accountFast: [Bool]
+    let fastRule: [Int32]
+    let fastSlot: [Int16]
 
     public init(currency: Currency, plans: [CommissionPlan], instruments: [InstrumentInfo], partners: [PartnerInfo],
                 accounts: [AccountInfo]) throws(PlanValidationError) {
@@ -247,6 +254,28 @@ public struct CommissionBook: Sendable {
             return Power10.of(8 - instrument.digits)
         }
         maxDepth = depth
+        var fast: [Bool] = [], fastRules: [Int32] = [], fastSlots: [Int16] = []
+        for (index, account) in accounts.enumerated() {
+            let plansInChain = account.chain.map { partnerPlan[$0] }
+            var eligible = !account.chain.isEmpty && account.rebateReceiver == nil && !account.excluded && plansInChain.allSatisfy { $0 >= 0 }
+            if eligible, let first = plansInChain.first {
+                let p = Int(first)
+                eligible = distribution[p] == 0 && capPerDeal[p] < 0 && !bonus[p] && minHold[p] == 0 && minPoints[p] == 0 && !skipEqual[p]
+                    && earnClose[p] && !earnOpen[p]
+            }
+            let rules = plansInChain.map { plan -> Int32 in plan >= 0 && ruleCount[Int(plan)] == 1 ? ruleStart[Int(plan)] : -1 }
+            if eligible {
+                eligible = rules.allSatisfy { $0 >= 0 && kind[Int($0)] == 0 && typeMask[Int($0)] == UInt64.max }
+                    && Set(rules.map { slot[Int($0)] }).count == 1
+            }
+            fast.append(eligible)
+            fastRules += rules
+            fastSlots.append(eligible ? slot[Int(rules[0])] : -1)
+            _ = index
+        }
+        accountFast = fast
+        fastRule = fastRules
+        fastSlot = fastSlots
         _ = symbolCount
     }
 

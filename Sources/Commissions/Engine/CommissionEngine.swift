@@ -21,9 +21,77 @@ public struct CommissionEngine: Sendable {
         let slots = max(1, book.ruleIDs.count)
         var own = [Int64](repeating: 0, count: max(1, book.maxDepth) * slots)
         var used = [Bool](repeating: false, count: slots)
+        lines.reserveCapacity(lines.count + deals.count * max(1, book.maxDepth))
         own.withUnsafeMutableBufferPointer { own in
             used.withUnsafeMutableBufferPointer { used in
-                for deal in deals { run(deal, own: own, used: used, lines: &lines, trace: &trace) }
+                book.accountFast.withUnsafeBufferPointer { fast in
+                    book.fastRule.withUnsafeBufferPointer { fastRule in
+                        book.ruleValue.withUnsafeBufferPointer { values in
+                            book.chainPartners.withUnsafeBufferPointer { partners in
+                                book.accountChainStart.withUnsafeBufferPointer { starts in
+                                    book.accountChainLength.withUnsafeBufferPointer { lengths in
+                                        let short = ShortPath(fast: fast, fastRule: fastRule, values: values, partners: partners, starts: starts,
+                                                              lengths: lengths, slots: book.fastSlot, symbols: book.instruments.count)
+                                        for deal in deals {
+                                            if short.handles(deal) {
+                                                short.run(deal, own: own, lines: &lines)
+                                            } else {
+                                                run(deal, own: own, used: used, lines: &lines, trace: &trace)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The common shape on raw buffers: one per-lot rule per level, difference
+    /// distribution, no filters (see `CommissionBook.accountFast`). It gives exactly
+    /// the lines of the general path (a property test compares them): per-lot
+    /// amounts grow with the rate, so capping rates from the top is capping amounts.
+    struct ShortPath {
+        let fast: UnsafeBufferPointer<Bool>
+        let fastRule: UnsafeBufferPointer<Int32>
+        let values: UnsafeBufferPointer<Int64>
+        let partners: UnsafeBufferPointer<Int32>
+        let starts: UnsafeBufferPointer<Int32>
+        let lengths: UnsafeBufferPointer<Int32>
+        let slots: [Int16]
+        let symbols: Int
+
+        @inline(__always)
+        func handles(_ deal: EngineDeal) -> Bool {
+            let account = Int(deal.account)
+            return account >= 0 && account < fast.count && fast[account] && deal.entry != .entryIn
+                && (deal.action == .buy || deal.action == .sell) && deal.symbol >= 0 && Int(deal.symbol) < symbols
+        }
+
+        @inline(__always)
+        func run(_ deal: EngineDeal, own: UnsafeMutableBufferPointer<Int64>, lines: inout [CommissionLine]) {
+            let account = Int(deal.account)
+            let start = Int(starts[account]), length = Int(lengths[account])
+            let symbol = Int(deal.symbol)
+            var ceiling = Int64.max
+            var level = length - 1
+            while level >= 0 {
+                let rate = values[Int(fastRule[start + level]) * symbols + symbol]
+                ceiling = rate < ceiling ? rate : ceiling
+                own[level] = ceiling
+                level -= 1
+            }
+            let slot = slots[account]
+            var below: Int64 = 0
+            for level in 0..<length {
+                let amount = EngineMath.perLot(own[level], deal.volume)
+                if amount != below {
+                    lines.append(CommissionLine(ticket: deal.ticket, beneficiary: partners[start + level], level: Int16(level + 1), rule: slot,
+                                                amount: amount - below))
+                }
+                below = amount
             }
         }
     }
