@@ -1,0 +1,61 @@
+import Commissions
+import Foundation
+import Money
+import Testing
+
+/// Plans as code: the documented JSON reads, writes back the same, and a plan that
+/// cannot be used is refused naming the offending field.
+@Suite struct PlanJSONTests {
+    /// The example of docs/commission-plans.md.
+    static var documented: String {
+        get throws {
+            let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("docs/commission-plans.md")
+            let text = try String(contentsOf: file, encoding: .utf8)
+            guard let start = text.range(of: "```json\n"), let end = text.range(of: "\n```", range: start.upperBound..<text.endIndex) else {
+                throw PlanValidationError(path: "docs", message: "no JSON example")
+            }
+            return String(text[start.upperBound..<end.lowerBound])
+        }
+    }
+
+    @Test func theDocumentedPlanReadsAndRoundTrips() throws {
+        let plan = try JSONDecoder().decode(CommissionPlan.self, from: Data(try Self.documented.utf8))
+        try plan.validate()
+        #expect(plan.id == "gold-ib" && plan.version == 3 && plan.rules.count == 4)
+        #expect(plan.filters.minHoldSeconds == 60 && plan.filters.capPerDeal == "50.00" && plan.distribution == .difference)
+        #expect(plan.rules[0].rates.value(symbol: "EURUSD", group: "fx_majors")?.text == "7.00")
+        #expect(plan.rules[0].rates.value(symbol: "XAUUSD", group: "metals")?.source == "symbol XAUUSD")
+        #expect(plan.rules[1].unit == .points && plan.rules[0].accountTypes == ["standard", "islamic"])
+        let encoded = try JSONEncoder().encode(plan)
+        #expect(try JSONDecoder().decode(CommissionPlan.self, from: encoded) == plan)
+    }
+
+    @Test(arguments: [
+        (#"{"id":"p","name":"P","rules":[{"id":"r","kind":"per_lot","rates":{"symbols":{"EURUSD":"7,00"}}}]}"#,
+         "rules[0].rates.symbols.EURUSD"),
+        (#"{"id":"p","name":"P","rules":[{"id":"r","kind":"spread_share","share":"130%","spread_per_lot":{"default":"1"}}]}"#, "rules[0].share"),
+        (#"{"id":"p","name":"P","rules":[{"id":"r","kind":"spread_share","share":"30%"}]}"#, "rules[0].spread_per_lot"),
+        (#"{"id":"p","name":"P","rules":[{"id":"r","kind":"commission_share","share":"10%"},{"id":"r","kind":"commission_share","share":"5%"}]}"#, "rules[1].id"),
+        (#"{"id":"p","name":"P","currency":"XYZ","rules":[{"id":"r","kind":"commission_share","share":"10%"}]}"#, "currency"),
+        (#"{"id":"p","name":"P","distribution":{"kind":"per_level","shares":["60%","50%"]},"rules":[{"id":"r","kind":"commission_share","share":"10%"}]}"#,
+         "distribution.shares"),
+        (#"{"id":"p","name":"P","filters":{"cap_per_deal":"-1"},"rules":[{"id":"r","kind":"commission_share","share":"10%"}]}"#, "filters.cap_per_deal"),
+        (#"{"id":"p","name":"P","rules":[]}"#, "rules"),
+        (#"{"id":"has space","name":"P","rules":[{"id":"r","kind":"commission_share","share":"10%"}]}"#, "id"),
+    ])
+    func invalidPlansAreRefusedNamingTheField(json: String, path: String) throws {
+        let plan = try JSONDecoder().decode(CommissionPlan.self, from: Data(json.utf8))
+        #expect(throws: PlanValidationError.self) { try plan.validate() }
+        do { try plan.validate() } catch { #expect(error.path == path, "\(error)") }
+    }
+
+    @Test func unknownKindsAreRefusedWhenRead() {
+        #expect(throws: DecodingError.self) {
+            _ = try JSONDecoder().decode(CommissionPlan.self, from: Data(#"{"id":"p","name":"P","rules":[{"id":"r","kind":"per_trade"}]}"#.utf8))
+        }
+        #expect(throws: DecodingError.self) {
+            _ = try JSONDecoder().decode(CommissionPlan.self, from: Data(#"{"id":"p","name":"P","distribution":{"kind":"pyramid"},"rules":[]}"#.utf8))
+        }
+    }
+}
