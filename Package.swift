@@ -103,6 +103,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Partners",
+            dependencies: [
+                "Money", "BrokerCore", "Commissions", "Storage", "Identity",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "MT5Simulator",
             dependencies: [
                 "Money", "BrokerCore", "SelfSignedTLS",
@@ -167,7 +176,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CommissionsTests",
-            dependencies: ["Money", "BrokerCore", "Commissions", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["Money", "BrokerCore", "Commissions", "Partners", "Storage", "Identity", "TestSupport",
+                           .product(name: "PropertyBased", package: "swift-property-based"), .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: strict
         ),
         .testTarget(
