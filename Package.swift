@@ -127,7 +127,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "TradingPlatforms",
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "TradingPlatforms", "Commissions", "Partners",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -56,6 +56,11 @@ public struct AttributionStore: Sendable {
         }
     }
 
+    /// The attributions to one partner in force at `time`.
+    public func attributions(of partnerID: String, at time: Int64) async throws -> [Attribution] {
+        try await attributions(at: time).filter { $0.partnerID == partnerID }
+    }
+
     /// Every attribution in force at `time`.
     public func attributions(at time: Int64) async throws -> [Attribution] {
         try await db.read { sql in

@@ -59,6 +59,19 @@ public struct PlanStore: Sendable {
         }
     }
 
+    /// The newest version of every plan, by id.
+    public func latest() async throws -> [(plan: CommissionPlan, effectiveFrom: Int64)] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT p.document, p.effective_from FROM commission_plans p
+                WHERE p.version = (SELECT MAX(q.version) FROM commission_plans q WHERE q.id = p.id) ORDER BY p.id
+                """).all().map { row in
+                (try JSONDecoder().decode(CommissionPlan.self, from: Data(try row.decode(column: "document", as: String.self).utf8)),
+                 try row.decode(column: "effective_from", as: Int64.self))
+            }
+        }
+    }
+
     public func versions(of id: String) async throws -> [(plan: CommissionPlan, effectiveFrom: Int64)] {
         try await db.read { sql in
             try await sql.raw("SELECT document, effective_from FROM commission_plans WHERE id = \(bind: id) ORDER BY version").all().map { row in

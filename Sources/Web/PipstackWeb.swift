@@ -22,6 +22,8 @@ public enum PipstackWeb {
         TradingAccountAdminRoutes(services: services, renderer: renderer).register(routes)
         ReconciliationRoutes(services: services, renderer: renderer).register(routes)
         PortalAccountRoutes(services: services, renderer: renderer).register(routes)
+        PartnerRoutes(services: services, renderer: renderer).register(routes)
+        CommissionPlanRoutes(services: services, renderer: renderer).register(routes)
         APIRoutes(services: services).register(routes)
         TradingAPIRoutes(services: services).register(routes)
         return (router, routes.registered)

@@ -4,6 +4,7 @@ import Identity
 import Logging
 import Prometheus
 import Storage
+import Partners
 import TradingPlatforms
 
 /// Everything the web layer calls into. Built once by the CLI (or a test) and
@@ -19,6 +20,7 @@ public struct AppServices: Sendable {
     public let jobs: JobQueue
     public let brands: BrandCatalog
     public let trading: TradingServices
+    public let partners: BookBuilder
     public let brandStore: BrandStore
     public let localization: Localization
     public let templates: Templates
@@ -39,6 +41,7 @@ public struct AppServices: Sendable {
         apiKeys = ApiKeys(db: db, clock: clock)
         ledger = try LedgerStore(db: db, clock: clock)
         jobs = JobQueue(db: db, clock: clock)
+        partners = BookBuilder(db: db, clock: clock)
         trading = try TradingServices(db: db, ledger: ledger, secretKey: secretKey, clock: clock, leaseSeconds: balanceOperationLeaseSeconds, logger: logger)
         brandStore = BrandStore(db: db)
         self.brands = BrandCatalog(brands: brands, store: brandStore, clock: clock)

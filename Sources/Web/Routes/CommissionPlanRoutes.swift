@@ -1,0 +1,136 @@
+import BrokerCore
+import Commissions
+import Foundation
+import Hummingbird
+import Identity
+import Partners
+
+/// Commission plans in the back office: the list, one plan's versions with their
+/// JSON and rates, and importing a plan (a new version) from its JSON, refused with
+/// the path of the offending field.
+struct CommissionPlanRoutes {
+    let services: AppServices
+    let renderer: PageRenderer
+    var plans: PlanStore { services.partners.plans }
+
+    func register(_ routes: SecuredRoutes) {
+        routes.get("/admin/commission-plans") { _, context in try await self.list(context) }
+        routes.post("/admin/commission-plans") { _, context in try await self.importPlan(context) }
+        routes.get("/admin/commission-plans/:id") { _, context in try await self.plan(try context.parameters.require("id"), context) }
+    }
+
+    func list(_ context: AppContext, error: String? = nil, draft: String = "") async throws -> Response {
+        let rows = try await plans.latest().map { entry -> (cells: [String], link: (href: String, label: String)?) in
+            ([entry.plan.id, entry.plan.name, "v\(entry.plan.version)", entry.plan.currency, Self.distribution(entry.plan.distribution),
+              entry.plan.rules.map { "\($0.id) (\($0.kind.rawValue))" }.joined(separator: ", "), Timestamps.iso(entry.effectiveFrom)],
+             (href: "/admin/commission-plans/\(entry.plan.id)", label: "Open"))
+        }
+        var sections = [PageSection(table: PageTable(name: "plans", columns: ["Id", "Name", "Version", "Currency", "Distribution", "Rules", "In force from (UTC)"],
+                                                     rows: rows, empty: "No plan yet."))]
+        if PermissionTable.allows(context.principal, .post, "/admin/commission-plans") {
+            sections.append(PageSection(id: "import", heading: "Import a plan (JSON)",
+                                        intro: "The format is in docs/commission-plans.md. Importing an existing id makes its next version, in force from the chosen day; earlier deals keep their version.",
+                                        forms: [PageForm(name: "import", action: "/admin/commission-plans", submit: "Validate and save", fields: [
+                                            PageField(kind: .textarea, name: "document", label: "Plan JSON", value: draft, required: true),
+                                            .input("from", "In force from (day, UTC; empty: now)", type: "date"),
+                                        ])]))
+        }
+        return renderer.sections("Commission plans", surface: .admin, context: context, error: error, status: error == nil ? .ok : .badRequest, sections)
+    }
+
+    func importPlan(_ context: AppContext) async throws -> Response {
+        let document = context.form["document"] ?? ""
+        do {
+            let plan: CommissionPlan
+            do { plan = try JSONDecoder().decode(CommissionPlan.self, from: Data(document.utf8)) } catch let error as DecodingError {
+                throw PlanValidationError(path: Self.path(of: error), message: Self.message(of: error))
+            }
+            let from: Int64
+            if let day = context.form["from"], !day.isEmpty {
+                guard let seconds = TradeServerRoutes.day(day) else { throw PlanValidationError(path: "from", message: "a day as YYYY-MM-DD") }
+                from = seconds * 1_000_000
+            } else {
+                from = services.clock.nowMicros()
+            }
+            let saved = try await plans.save(plan, effectiveFrom: from, audit: context.audit)
+            return renderer.redirect("/admin/commission-plans/\(saved.id)")
+        } catch let error as PlanValidationError {
+            return try await list(context, error: error.description, draft: document)
+        } catch let error as PartnerError {
+            return try await list(context, error: error.description, draft: document)
+        }
+    }
+
+    func plan(_ id: String, _ context: AppContext) async throws -> Response {
+        let versions = try await plans.versions(of: id)
+        guard let newest = versions.last else { throw UserFacingError(.notFound, "no commission plan \(id)") }
+        var sections: [PageSection] = []
+        for rule in newest.plan.rules {
+            let tables: [(String, CommissionPlan.ByInstrument?)] = [("rate", rule.rates), ("spread per lot", rule.spreadPerLot), ("cap per lot", rule.capPerLot)]
+            var rows: [(cells: [String], link: (href: String, label: String)?)] = []
+            for (label, table) in tables {
+                guard let table, table.defaultValue != nil || !table.groups.isEmpty || !table.symbols.isEmpty else { continue }
+                if let value = table.defaultValue { rows.append(([label, "default", value], nil)) }
+                for (group, value) in table.groups.sorted(by: { $0.key < $1.key }) { rows.append(([label, "group \(group)", value], nil)) }
+                for (symbol, value) in table.symbols.sorted(by: { $0.key < $1.key }) { rows.append(([label, "symbol \(symbol)", value], nil)) }
+            }
+            let share = [rule.share.map { "share \($0)" }, rule.capShare.map { "at most \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            sections.append(PageSection(heading: "Rule \(rule.id): \(rule.kind.rawValue)\(rule.kind == .perLot ? " (\(rule.unit.rawValue))" : "")",
+                                        intro: [share, rule.accountTypes.isEmpty ? "all account types" : "account types \(rule.accountTypes.joined(separator: ", "))"]
+                                            .filter { !$0.isEmpty }.joined(separator: "; "),
+                                        table: PageTable(name: "rule-\(rule.id)", columns: ["Value", "Chosen by", "Amount (\(newest.plan.currency))"], rows: rows,
+                                                         empty: "—")))
+        }
+        let filters = newest.plan.filters
+        sections.insert(PageSection(heading: "Version \(newest.plan.version)", facts: [
+            ("Name", newest.plan.name, "name"), ("Currency", newest.plan.currency, "currency"), ("Earns on", newest.plan.earnOn.rawValue, "earn_on"),
+            ("Distribution", Self.distribution(newest.plan.distribution), "distribution"),
+            ("Filters", "hold ≥ \(filters.minHoldSeconds) s, move ≥ \(filters.minPoints) points\(filters.skipOpenEqualsClose ? ", none at open = close" : "")\(filters.bonusCoefficient ? ", bonus coefficient" : "")\(filters.capPerDeal.map { ", at most \($0) per deal" } ?? "")", "filters"),
+            ("In force from (UTC)", Timestamps.iso(newest.effectiveFrom), "from"),
+        ]), at: 0)
+        sections.append(PageSection(heading: "Versions", table: PageTable(name: "versions", columns: ["Version", "In force from (UTC)", "JSON"],
+            rows: versions.reversed().map { entry in
+                (["v\(entry.plan.version)", Timestamps.iso(entry.effectiveFrom), (try? Self.json(entry.plan)) ?? ""], nil)
+            })))
+        return renderer.sections("Plan \(newest.plan.name)", surface: .admin, context: context, sections)
+    }
+
+    static func distribution(_ distribution: CommissionPlan.Distribution) -> String {
+        switch distribution {
+        case .difference: "difference (each level its own rate less the level below)"
+        case let .perLevel(shares, cap): "per level \(shares.joined(separator: " / "))\(cap.map { ", total at most \($0)" } ?? "")"
+        case let .cappedRatios(ratios): "pool shared \(ratios.map(String.init).joined(separator: ":"))"
+        case .direct: "direct (level 1 only)"
+        }
+    }
+
+    static func json(_ plan: CommissionPlan) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(plan), as: UTF8.self)
+    }
+
+    /// The JSON path a decoding error points at, written as validation errors write it.
+    static func path(of error: DecodingError) -> String {
+        let context: DecodingError.Context? = switch error {
+        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context), let .dataCorrupted(context): context
+        @unknown default: nil
+        }
+        var path = ""
+        for key in context?.codingPath ?? [] {
+            if let index = key.intValue { path += "[\(index)]" } else { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
+        if case let .keyNotFound(key, _) = error { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        return path.isEmpty ? "document" : path
+    }
+
+    static func message(of error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound: "is required"
+        case .typeMismatch: "has the wrong type"
+        case .valueNotFound: "is missing"
+        case let .dataCorrupted(context): context.debugDescription.contains("JSON") ? "is not valid JSON" : context.debugDescription
+        @unknown default: "cannot be read"
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import BrokerCore
+import Commissions
+import Foundation
+import Hummingbird
+import Identity
+import Partners
+
+/// Back-office partner pages: the list, one partner with its place in the tree,
+/// plan and clients, and the changes (create, move, plan, attribution), each
+/// effective from a chosen day and audited.
+struct PartnerRoutes {
+    let services: AppServices
+    let renderer: PageRenderer
+    var partners: BookBuilder { services.partners }
+
+    func register(_ routes: SecuredRoutes) {
+        routes.get("/admin/partners") { _, context in try await self.list(context) }
+        routes.post("/admin/partners") { _, context in try await self.create(context) }
+        routes.get("/admin/partners/:id") { _, context in try await self.profile(try context.parameters.require("id"), context) }
+        routes.post("/admin/partners/:id/move") { _, context in try await self.change(try context.parameters.require("id"), context, .move) }
+        routes.post("/admin/partners/:id/plan") { _, context in try await self.change(try context.parameters.require("id"), context, .plan) }
+        routes.post("/admin/partners/:id/attribute") { _, context in try await self.change(try context.parameters.require("id"), context, .attribute) }
+    }
+
+    enum Change { case move, plan, attribute }
+
+    /// The start of the chosen UTC day, or now when none is given.
+    func effective(_ text: String?) throws -> Int64 {
+        guard let text, !text.isEmpty else { return services.clock.nowMicros() }
+        guard let seconds = TradeServerRoutes.day(text) else { throw PartnerError.invalid(field: "from", "a day as YYYY-MM-DD") }
+        return seconds * 1_000_000
+    }
+
+    func list(_ context: AppContext, error: String? = nil) async throws -> Response {
+        let now = services.clock.nowMicros()
+        let all = try await partners.partners.all()
+        let parents = try await partners.partners.parents(at: now)
+        let plans = try await partners.plans.assignments(at: now)
+        let rows = all.map { partner -> (cells: [String], link: (href: String, label: String)?) in
+            ([partner.id, partner.name, partner.kind.rawValue, partner.status.rawValue, parents[partner.id] ?? "—", plans[partner.id] ?? "—"],
+             (href: "/admin/partners/\(partner.id)", label: "Open"))
+        }
+        let planOptions = [("", "none")] + (try await partners.plans.latest()).map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }
+        let parentOptions = [("", "none (top level)")] + all.map { ($0.id, "\($0.name) (\($0.id))") }
+        let form = PageForm(name: "create", action: "/admin/partners", submit: "Create partner", fields: [
+            .input("id", "Id (A-Z, a-z, 0-9, _ and -)", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}"),
+            .input("name", "Name", required: true), .input("email", "Email", type: "email"),
+            .select("kind", "Kind", options: Partner.Kind.allCases.map { ($0.rawValue, $0.rawValue) }, selected: "ib"),
+            .select("legal_type", "Person or company", options: Partner.LegalType.allCases.map { ($0.rawValue, $0.rawValue) }, selected: "person"),
+            .select("parent", "Parent", options: parentOptions, selected: ""),
+            .select("plan", "Commission plan", options: planOptions, selected: ""),
+            .input("from", "Effective from (day, UTC; empty: now)", type: "date"),
+        ])
+        return renderer.sections("Partners", surface: .admin, context: context, error: error, status: error == nil ? .ok : .badRequest, [
+            PageSection(table: PageTable(name: "partners", columns: ["Id", "Name", "Kind", "Status", "Parent", "Plan"], rows: rows, empty: "No partner yet.")),
+            PageSection(id: "new", heading: "New partner", forms: [form]),
+        ])
+    }
+
+    func create(_ context: AppContext) async throws -> Response {
+        let form = context.form
+        do {
+            let from = try effective(form["from"])
+            let partner = Partner(id: form["id"] ?? "", kind: Partner.Kind(rawValue: form["kind"] ?? "") ?? .ib,
+                                  legalType: Partner.LegalType(rawValue: form["legal_type"] ?? "") ?? .person, name: form["name"] ?? "",
+                                  email: form["email"] ?? "")
+            let parent = (form["parent"] ?? "").isEmpty ? nil : form["parent"]
+            guard try await partners.partners.partner(partner.id) == nil else { throw PartnerError.invalid(field: "id", "partner \(partner.id) exists already") }
+            try await partners.partners.create(partner, parent: parent, from: from, audit: context.audit)
+            if let plan = form["plan"], !plan.isEmpty { try await partners.plans.assign(partner.id, plan: plan, from: from, audit: context.audit) }
+            return renderer.redirect("/admin/partners/\(partner.id)")
+        } catch let error as PartnerError {
+            return try await list(context, error: error.description)
+        }
+    }
+
+    func profile(_ id: String, _ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
+        guard let partner = try await partners.partners.partner(id) else { throw UserFacingError(.notFound, "no partner \(id)") }
+        let now = services.clock.nowMicros()
+        let chain = try await partners.partners.chain(of: id, at: now)
+        let subtree = try await partners.partners.subtree(of: id)
+        let plan = try await partners.plans.assignments(at: now)[id]
+        let clients = try await partners.attributions.attributions(of: id, at: now)
+        let all = try await partners.partners.all()
+        let names = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.name) })
+        let base = "/admin/partners/\(id)"
+        var sections = [PageSection(heading: "Partner", facts: [
+            ("Id", partner.id, "id"), ("Name", partner.name, "name"), ("Kind", partner.kind.rawValue, "kind"),
+            ("Person or company", partner.legalType.rawValue, "legal_type"), ("Email", partner.email, "email"), ("Status", partner.status.rawValue, "status"),
+            ("Agreement accepted", partner.agreementAcceptedAt == 0 ? "not yet" : Timestamps.iso(partner.agreementAcceptedAt), "agreement"),
+            ("Chain to the top", chain.map { "\(names[$0] ?? $0) (\($0))" }.joined(separator: " → "), "chain"),
+            ("Commission plan", plan ?? "none", "plan"),
+        ])]
+        sections.append(PageSection(id: "tree", heading: "Tree below", table: PageTable(name: "subtree", columns: ["Level below", "Partner"],
+            rows: subtree.map { entry in
+                (["\(entry.depth)", String(repeating: "· ", count: entry.depth) + "\(names[entry.partner] ?? entry.partner) (\(entry.partner))"],
+                 entry.partner == id ? nil : (href: "/admin/partners/\(entry.partner)", label: "Open"))
+            })))
+        sections.append(PageSection(id: "clients", heading: "Clients and accounts attributed", table: PageTable(name: "clients",
+            columns: ["Subject", "Id", "Excluded", "Rebate receiver"],
+            rows: clients.map { ([$0.subject.rawValue, $0.subjectID, $0.excluded ? "yes" : "", $0.rebateReceiver ?? ""], nil) }, empty: "No client yet.")))
+        if PermissionTable.allows(context.principal, .post, "/admin/partners/:id/move") {
+            let others = all.filter { $0.id != id }
+            let plans = try await partners.plans.latest()
+            sections.append(PageSection(id: "changes", heading: "Changes", intro: "Each takes effect from the chosen day (UTC) or now; what was earned before stays as it was.", forms: [
+                PageForm(name: "move", action: "\(base)/move", submit: "Move in the tree", fields: [
+                    .select("parent", "New parent", options: [("", "none (top level)")] + others.map { ($0.id, "\($0.name) (\($0.id))") }, selected: chain.dropFirst().first ?? ""),
+                    .input("from", "Effective from", type: "date"),
+                ]),
+                PageForm(name: "plan", action: "\(base)/plan", submit: "Put on plan", fields: [
+                    .select("plan", "Plan", options: plans.map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }, selected: plan ?? ""),
+                    .input("from", "Effective from", type: "date"),
+                ]),
+                PageForm(name: "attribute", action: "\(base)/attribute", submit: "Attribute", fields: [
+                    .select("subject", "What", options: [("client", "a client (by email)"), ("account", "one trading account (server:login)")], selected: "client"),
+                    .input("subject_id", "Client email or server:login", required: true),
+                    .checkbox("excluded", "Excluded from partner payouts (own or related account)", checked: false),
+                    .input("from", "Effective from", type: "date"),
+                ]),
+            ]))
+        }
+        return renderer.sections("Partner \(partner.name)", surface: .admin, context: context, error: error, flash: flash,
+                                 status: error == nil ? .ok : .badRequest, sections)
+    }
+
+    func change(_ id: String, _ context: AppContext, _ change: Change) async throws -> Response {
+        guard try await partners.partners.partner(id) != nil else { throw UserFacingError(.notFound, "no partner \(id)") }
+        let form = context.form
+        do {
+            let from = try effective(form["from"])
+            switch change {
+            case .move:
+                let parent = (form["parent"] ?? "").isEmpty ? nil : form["parent"]
+                try await partners.partners.move(id, to: parent, at: from, audit: context.audit)
+            case .plan:
+                try await partners.plans.assign(id, plan: form["plan"] ?? "", from: from, audit: context.audit)
+            case .attribute:
+                let text = (form["subject_id"] ?? "").trimmingCharacters(in: .whitespaces)
+                let subject: Attribution.Subject = form["subject"] == "account" ? .account : .client
+                var subjectID = text
+                if subject == .client {
+                    guard let user = try await services.identity.user(email: text, kind: .trader) else {
+                        throw PartnerError.invalid(field: "subject_id", "no client with the email \(text)")
+                    }
+                    subjectID = user.id.rawValue
+                } else {
+                    let parts = text.split(separator: ":")
+                    guard parts.count == 2, let login = TradingLogin(String(parts[1])),
+                          try await services.trading.accounts.account(serverID: String(parts[0]), login: login) != nil else {
+                        throw PartnerError.invalid(field: "subject_id", "no trading account \(text) (write server:login)")
+                    }
+                }
+                try await partners.attributions.attribute(Attribution(subject: subject, subjectID: subjectID, partnerID: id,
+                                                                      excluded: form["excluded"] == "yes"), from: from, audit: context.audit)
+            }
+            return try await profile(id, context, flash: "Saved.")
+        } catch let error as PartnerError {
+            return try await profile(id, context, error: error.description)
+        }
+    }
+}

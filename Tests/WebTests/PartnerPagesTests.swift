@@ -1,0 +1,80 @@
+import BrokerCore
+import HTTPTypes
+import HummingbirdTesting
+import Identity
+import NIOCore
+import Storage
+import TestSupport
+import Testing
+import Web
+
+/// Partner and plan pages: an IB manager imports plans as JSON, builds a tree,
+/// moves a sub-IB and attributes a client; every refusal names the field.
+@Suite struct PartnerPagesTests {
+    @Test(arguments: TestDatabases.kinds)
+    func ibManagerBuildsTheTreeAndImportsPlans(kind: String) async throws {
+        let harness = try await WebHarness.make(kind)
+        defer { Task { await harness.db.close() } }
+        let manager = try #require(try await harness.session(for: .staff(.ibManager)))
+        let trader = try #require(harness.users[.trader])
+        try await harness.test { client in
+            var post = formHeaders(cookie: manager.cookie)
+            post[.accept] = "text/html"
+            let bad = try await client.execute(uri: "/admin/commission-plans", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("document", #"{"id":"gold","name":"Gold","rules":[{"id":"rebate","kind":"per_lot","rates":{"symbols":{"EURUSD":"7,00"}}}]}"#),
+            ]))
+            #expect(bad.status == .badRequest && bad.text.contains("rules[0].rates.symbols.EURUSD"))
+            let broken = try await client.execute(uri: "/admin/commission-plans", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("document", #"{"id":"gold","rules":[]}"#),
+            ]))
+            #expect(broken.status == .badRequest && broken.text.contains("name: is required"))
+            for (id, rate) in [("gold", "7.00"), ("silver", "5.00")] {
+                let saved = try await client.execute(uri: "/admin/commission-plans", method: .post, headers: post, body: form([
+                    ("_csrf", manager.csrf), ("from", "2026-01-01"),
+                    ("document", #"{"id":"\#(id)","name":"\#(id.capitalized) <IB>","rules":[{"id":"rebate","kind":"per_lot","rates":{"default":"\#(rate)","groups":{"energies":"1.00"}}}]}"#),
+                ]))
+                #expect(saved.status == .seeOther, "\(saved.text.prefix(300))")
+            }
+            let plan = try await client.execute(uri: "/admin/commission-plans/gold", method: .get, headers: [.cookie: manager.cookie])
+            #expect(plan.status == .ok && plan.text.contains("Gold &lt;IB&gt;") && plan.text.contains("group energies") && plan.text.contains("v1"))
+
+            for (id, parent, planID) in [("master", "", "gold"), ("sub", "master", "silver"), ("other", "", "gold")] {
+                let created = try await client.execute(uri: "/admin/partners", method: .post, headers: post, body: form([
+                    ("_csrf", manager.csrf), ("id", id), ("name", "Partner \(id)"), ("kind", parent.isEmpty ? "ib" : "sub_ib"), ("legal_type", "company"),
+                    ("parent", parent), ("plan", planID), ("from", "2026-02-01"),
+                ]))
+                #expect(created.status == .seeOther, "\(created.text.prefix(300))")
+            }
+            let duplicate = try await client.execute(uri: "/admin/partners", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("id", "sub"), ("name", "Again"), ("kind", "ib"), ("legal_type", "person"), ("parent", ""), ("plan", ""),
+            ]))
+            #expect(duplicate.status == .badRequest && duplicate.text.contains("exists already"))
+            let attributed = try await client.execute(uri: "/admin/partners/sub/attribute", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("subject", "client"), ("subject_id", trader.email), ("from", "2026-02-02"),
+            ]))
+            #expect(attributed.status == .ok && attributed.text.contains("Saved."))
+            let unknown = try await client.execute(uri: "/admin/partners/sub/attribute", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("subject", "client"), ("subject_id", "nobody@example.test"),
+            ]))
+            #expect(unknown.status == .badRequest && unknown.text.contains("no client with the email"))
+            let cycle = try await client.execute(uri: "/admin/partners/master/move", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("parent", "sub"),
+            ]))
+            #expect(cycle.status == .badRequest && cycle.text.contains("cycle"))
+            let moved = try await client.execute(uri: "/admin/partners/sub/move", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("parent", "other"), ("from", "2026-03-01"),
+            ]))
+            #expect(moved.status == .ok)
+            let profile = try await client.execute(uri: "/admin/partners/other", method: .get, headers: [.cookie: manager.cookie])
+            #expect(profile.text.contains("Partner sub (sub)") && profile.text.contains("data-table=\"subtree\""))
+            let sub = try await client.execute(uri: "/admin/partners/sub", method: .get, headers: [.cookie: manager.cookie])
+            #expect(sub.text.contains("Partner sub (sub) → Partner other (other)") && sub.text.contains(trader.id.rawValue))
+        }
+        // Before the move the client's commissions still go up to master.
+        let march = Int64(1_772_323_200) * 1_000_000   // 2026-03-01
+        #expect(try await harness.services.partners.partners.chain(of: "sub", at: march - 1) == ["sub", "master"])
+        #expect(try await harness.services.partners.partners.chain(of: "sub", at: march) == ["sub", "other"])
+        let events = try await harness.db.read { sql in try await AuditLog.recent(on: sql, limit: 100) }.map(\.entry.action)
+        #expect(events.filter { $0 == "commission_plan.save" }.count == 2 && events.contains("partner.move") && events.contains("attribution.set"))
+    }
+}
