@@ -144,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "pipstack",
             dependencies: [
-                "Money", "BrokerCore", "Ledger", "Commissions", "Storage", "Identity", "Web", "TradingPlatforms", "MT5Simulator",
+                "Money", "BrokerCore", "Ledger", "Commissions", "Partners", "Storage", "Identity", "Web", "TradingPlatforms", "MT5Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

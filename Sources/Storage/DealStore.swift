@@ -126,7 +126,7 @@ public struct DealStore: Sendable {
         }
     }
 
-    static func decode(_ row: any SQLRow) throws -> TradeDeal {
+    public static func decode(_ row: any SQLRow) throws -> TradeDeal {
         func int(_ column: String) throws -> Int64 { try row.decode(column: column, as: Int64.self) }
         guard let action = DealAction(rawValue: Int(try int("action"))), let entry = DealEntry(rawValue: Int(try int("entry"))) else {
             throw StorageError.conflict("stored deal with an unknown action or entry")

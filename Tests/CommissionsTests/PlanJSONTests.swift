@@ -59,3 +59,12 @@ import Testing
         }
     }
 }
+
+@Suite struct InstrumentGroupTests {
+    @Test func symbolsFallIntoTheirGroups() {
+        let cases = ["EURUSD": "fx_majors", "EURGBP": "fx_minors", "USDTRY": "fx_exotics", "XAUUSD": "metals", "USOIL": "energies",
+                     "NATGAS": "energies", "US30": "indices", "GER40": "indices", "BTCUSD": "crypto", "ETHUSD": "crypto", "EURUSD.pro": "fx_majors"]
+        for (symbol, group) in cases { #expect(InstrumentGroups.guess(symbol) == group, "\(symbol)") }
+        #expect(InstrumentGroups.profitCurrency("USDJPY") == "JPY" && InstrumentGroups.profitCurrency("US30") == "USD")
+    }
+}

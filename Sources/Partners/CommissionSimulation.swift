@@ -1,0 +1,180 @@
+import BrokerCore
+import Commissions
+import Money
+import SQLKit
+import Storage
+
+/// What a proposed plan would have paid over past deals, partner by partner, next
+/// to what the plans in force paid for the same deals; nothing is posted. Every
+/// deal is computed with the tree, attributions and plan versions of its own time,
+/// the proposal standing in for the plan with its id (and, for `partner`, for that
+/// partner's plan).
+public struct CommissionSimulation: Sendable {
+    public struct Row: Sendable, Equatable {
+        public let partner: String
+        /// Accrual units (10^-8) of the report's currency.
+        public let current: Int64
+        public let proposed: Int64
+        public var difference: Int64 { proposed - current }
+
+        public init(partner: String, current: Int64, proposed: Int64) {
+            self.partner = partner
+            self.current = current
+            self.proposed = proposed
+        }
+    }
+
+    public struct Report: Sendable, Equatable {
+        public let currency: Currency
+        public let deals: Int
+        public let rows: [Row]
+        /// Symbols whose profit currency had no recorded rate; their point-based amounts count as zero.
+        public let missingRates: [String]
+    }
+
+    let db: Database
+    let builder: BookBuilder
+    let rates: ExchangeRateStore
+
+    public init(db: Database, clock: any PipstackClock) {
+        self.db = db
+        builder = BookBuilder(db: db, clock: clock)
+        rates = ExchangeRateStore(db: db, clock: clock)
+    }
+
+    public func run(proposed: CommissionPlan, from: Int64, to: Int64, partner: String? = nil) async throws -> Report {
+        try proposed.validate()
+        guard let currency = Currency(code: proposed.currency) else { throw PlanValidationError(path: "currency", message: "unknown currency") }
+        if let partner, try await builder.partners.partner(partner) == nil { throw PartnerError.unknownPartner(partner) }
+        let accounts = try await tradingAccounts()
+        let keys = Array(accounts.keys).sorted()
+        let accountIndex = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, Int32($0)) })
+        let changePoints = try await changePoints()
+        var current: [String: Int64] = [:], proposal: [String: Int64] = [:]
+        var dealCount = 0
+        var missing: Set<String> = []
+        var cache: [Int: (current: CommissionEngine, proposed: CommissionEngine, symbols: [String: Int32])] = [:]
+        var after: (time: Int64, server: String, ticket: Int64)? = nil
+        while true {
+            let page = try await deals(from: from, to: to, after: after)
+            guard let last = page.last else { break }
+            after = (last.deal.time, last.server, Int64(bitPattern: last.deal.ticket))
+            for (server, deal) in page.map({ ($0.server, $0.deal) }) {
+                guard deal.action.isTrade, let account = accountIndex["\(server):\(deal.login)"] else { continue }
+                let interval = Self.interval(of: deal.time, in: changePoints)
+                if cache[interval] == nil {
+                    let moment = deal.time
+                    let instruments = try await self.instruments(at: moment, currency: currency, missing: &missing)
+                    let bookAccounts = keys.map { key in
+                        BookAccount(key: key, clientID: accounts[key]?.client ?? "", accountType: accounts[key]?.type ?? "")
+                    }
+                    let base = try await builder.book(at: moment, currency: currency, instruments: instruments.list, accounts: bookAccounts)
+                    let alternative = try Self.substitute(proposed, into: base, for: partner)
+                    cache[interval] = (CommissionEngine(book: base), CommissionEngine(book: alternative), instruments.index)
+                }
+                guard let engines = cache[interval], let symbol = engines.symbols[deal.symbol] else { continue }
+                let input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
+                                       volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
+                                       commission: deal.commission.units)
+                var lines: [CommissionLine] = []
+                engines.current.compute([input], into: &lines)
+                for line in lines { current[engines.current.book.partners[Int(line.beneficiary)].id, default: 0] += line.amount }
+                lines.removeAll()
+                engines.proposed.compute([input], into: &lines)
+                for line in lines { proposal[engines.proposed.book.partners[Int(line.beneficiary)].id, default: 0] += line.amount }
+                dealCount += 1
+            }
+        }
+        let partners = Set(current.keys).union(proposal.keys).filter { partner == nil || $0 == partner }.sorted()
+        return Report(currency: currency, deals: dealCount,
+                      rows: partners.map { Row(partner: $0, current: current[$0] ?? 0, proposed: proposal[$0] ?? 0) }, missingRates: missing.sorted())
+    }
+
+    /// The same book with `proposed` in place of the plan with its id, and for `partner`.
+    static func substitute(_ proposed: CommissionPlan, into book: CommissionBook, for partner: String?) throws -> CommissionBook {
+        var plans = book.plans
+        let index: Int
+        if let existing = plans.firstIndex(where: { $0.id == proposed.id }) {
+            plans[existing] = proposed
+            index = existing
+        } else {
+            plans.append(proposed)
+            index = plans.count - 1
+        }
+        let partners = book.partners.map { info in info.id == partner ? PartnerInfo(id: info.id, plan: index) : info }
+        return try CommissionBook(currency: book.currency, plans: plans, instruments: book.instruments, partners: partners, accounts: book.accounts)
+    }
+
+    static func interval(of time: Int64, in points: [Int64]) -> Int {
+        var low = 0, high = points.count
+        while low < high {
+            let mid = (low + high) / 2
+            if points[mid] <= time { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Every moment at which the tree, a plan, an assignment or an attribution changed.
+    func changePoints() async throws -> [Int64] {
+        try await db.read { sql in
+            var points: Set<Int64> = []
+            for query: SQLQueryString in [
+                "SELECT valid_from AS t FROM partner_links UNION SELECT valid_to FROM partner_links",
+                "SELECT valid_from AS t FROM partner_plans UNION SELECT valid_to FROM partner_plans",
+                "SELECT valid_from AS t FROM attributions UNION SELECT valid_to FROM attributions",
+                "SELECT effective_from AS t FROM commission_plans",
+            ] {
+                for row in try await sql.raw(query).all() { points.insert(try row.decode(column: "t", as: Int64.self)) }
+            }
+            points.remove(Effective.open)
+            return points.sorted()
+        }
+    }
+
+    func tradingAccounts() async throws -> [String: (client: String, type: String)] {
+        try await db.read { sql in
+            var result: [String: (client: String, type: String)] = [:]
+            for row in try await sql.raw("SELECT server_id, login, user_id, account_type_id FROM trading_accounts WHERE status = 'active'").all() {
+                let key = "\(try row.decode(column: "server_id", as: String.self)):\(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self)))"
+                result[key] = (try row.decode(column: "user_id", as: String.self), try row.decode(column: "account_type_id", as: String.self))
+            }
+            return result
+        }
+    }
+
+    /// The symbols traded so far with their groups, digits and profit-currency rates at `time`.
+    func instruments(at time: Int64, currency: Currency, missing: inout Set<String>) async throws -> (list: [InstrumentInfo], index: [String: Int32]) {
+        let symbols = try await db.read { sql in
+            try await sql.raw("SELECT symbol, MAX(digits) AS digits FROM trade_deals WHERE symbol <> '' GROUP BY symbol ORDER BY symbol").all().map {
+                (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "digits", as: Int.self))
+            }
+        }
+        var list: [InstrumentInfo] = []
+        for (symbol, digits) in symbols {
+            var rate = ConversionRate.one
+            let profit = InstrumentGroups.profitCurrency(symbol)
+            if profit != currency.code {
+                if let base = Currency(code: profit), let recorded = try await rates.rate(base, currency, at: time) {
+                    rate = ConversionRate(numerator: recorded.rate.scaledRate, denominator: Power10.of(ExchangeRate.scale))
+                } else {
+                    rate = ConversionRate(numerator: 0, denominator: 1)
+                    missing.insert(symbol)
+                }
+            }
+            list.append(InstrumentInfo(symbol: symbol, group: InstrumentGroups.guess(symbol), digits: min(8, max(0, digits)), toPayout: rate))
+        }
+        return (list, Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.symbol, Int32($0)) }))
+    }
+
+    /// Deals in [from, to) in time order, a page at a time.
+    func deals(from: Int64, to: Int64, after: (time: Int64, server: String, ticket: Int64)?) async throws -> [(server: String, deal: TradeDeal)] {
+        try await db.read { sql in
+            let (time, server, ticket) = after ?? (from - 1, "", Int64.max)
+            return try await sql.raw("""
+                SELECT * FROM trade_deals WHERE time_us >= \(bind: from) AND time_us < \(bind: to)
+                  AND (time_us > \(bind: time) OR (time_us = \(bind: time) AND (server_id > \(bind: server) OR (server_id = \(bind: server) AND ticket > \(bind: ticket)))))
+                ORDER BY time_us, server_id, ticket LIMIT 5000
+                """).all().map { row in (try row.decode(column: "server_id", as: String.self), try DealStore.decode(row)) }
+        }
+    }
+}

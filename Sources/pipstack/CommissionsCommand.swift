@@ -1,0 +1,72 @@
+import ArgumentParser
+import BrokerCore
+import Commissions
+import Foundation
+import Money
+import Partners
+import Storage
+
+/// Commission tools that work on the database.
+struct CommissionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "commissions", abstract: "Commission plans: what-if simulations over past deals.",
+                                                    subcommands: [SimulateCommissions.self])
+}
+
+/// `pipstack commissions simulate --plan FILE --from DATE --to DATE [--partner ID]`.
+struct SimulateCommissions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "simulate",
+                                                    abstract: "Run a proposed plan (JSON) over past deals without posting; show per-partner differences from the plans in force.")
+
+    @Option(help: "The proposed plan, as JSON (docs/commission-plans.md).") var plan: String
+    @Option(help: "First day, YYYY-MM-DD (UTC).") var from: String
+    @Option(help: "Last day, YYYY-MM-DD (UTC), included.") var to: String
+    @Option(help: "Also put this partner on the proposed plan.") var partner: String?
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: plan)) } catch { throw ValidationError("cannot read \(plan): \(error.localizedDescription)") }
+        let proposed: CommissionPlan
+        do { proposed = try JSONDecoder().decode(CommissionPlan.self, from: data) } catch { throw ValidationError("\(plan) is not a plan: \(error)") }
+        do { try proposed.validate() } catch { throw ValidationError("\(plan): \(error)") }
+        guard let start = Self.day(from), let end = Self.day(to), start <= end else { throw ValidationError("--from and --to are days (YYYY-MM-DD), --from first") }
+        var logger = Runtime.logger()
+        logger.logLevel = .warning
+        let db = try await Runtime.openMigrated(try storage.resolvedURL(), logger: logger)
+        defer { Task { await db.close() } }
+        let report = try await CommissionSimulation(db: db, clock: SystemClock()).run(
+            proposed: proposed, from: start * 1_000_000, to: (end + 86_400) * 1_000_000, partner: partner)
+        await db.close()
+        let money = { (units: Int64) in Self.amount(units) }
+        if json {
+            let rows = report.rows.map { ["partner": $0.partner, "current": money($0.current), "proposed": money($0.proposed), "difference": money($0.difference)] }
+            let object: [String: Any] = ["currency": report.currency.code, "deals": report.deals, "partners": rows, "missing_rates": report.missingRates]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        print("\(report.deals) deals from \(from) to \(to); amounts in \(report.currency.code)")
+        print(["partner", "in force", "proposed", "difference"].map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
+        for row in report.rows {
+            print([row.partner, money(row.current), money(row.proposed), money(row.difference)].map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
+        }
+        if !report.missingRates.isEmpty { print("No recorded rate for \(report.missingRates.joined(separator: ", ")): their point-based amounts count as zero.") }
+    }
+
+    static func day(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
+        return Int64(date.timeIntervalSince1970)
+    }
+
+    /// Accrual units as a decimal with at least two places.
+    static func amount(_ units: Int64) -> String {
+        var text = FixedPoint.format(units, scale: 8)
+        while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
+        return text
+    }
+}
