@@ -85,6 +85,9 @@ public struct CommissionSimulation: Sendable {
                 dealCount += 1
             }
         }
+        // Rates matter only to point-based rules.
+        let usesPoints = try await ([proposed] + builder.plans.latest().map(\.plan)).contains { $0.rules.contains { $0.kind == .perLot && $0.unit == .points } }
+        if !usesPoints { missing = [] }
         let partners = Set(current.keys).union(proposal.keys).filter { partner == nil || $0 == partner }.sorted()
         return Report(currency: currency, deals: dealCount,
                       rows: partners.map { Row(partner: $0, current: current[$0] ?? 0, proposed: proposal[$0] ?? 0) }, missingRates: missing.sorted())

@@ -28,8 +28,7 @@ struct SimulateCommissions: AsyncParsableCommand {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: plan)) } catch { throw ValidationError("cannot read \(plan): \(error.localizedDescription)") }
         let proposed: CommissionPlan
-        do { proposed = try JSONDecoder().decode(CommissionPlan.self, from: data) } catch { throw ValidationError("\(plan) is not a plan: \(error)") }
-        do { try proposed.validate() } catch { throw ValidationError("\(plan): \(error)") }
+        do { proposed = try PlanValidationError.plan(fromJSON: Array(data)) } catch { throw ValidationError("\(plan): \(error)") }
         guard let start = Self.day(from), let end = Self.day(to), start <= end else { throw ValidationError("--from and --to are days (YYYY-MM-DD), --from first") }
         var logger = Runtime.logger()
         logger.logLevel = .warning

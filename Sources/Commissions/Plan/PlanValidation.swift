@@ -1,3 +1,4 @@
+import Foundation
 import Money
 
 /// A plan that cannot be used, naming the field by its JSON path
@@ -12,6 +13,41 @@ public struct PlanValidationError: Error, Equatable, Sendable, CustomStringConve
     }
 
     public var description: String { "\(path): \(message)" }
+}
+
+extension PlanValidationError {
+    /// The field a JSON decoding error points at, written as validation errors write paths.
+    public init(decoding error: DecodingError) {
+        let context: DecodingError.Context? = switch error {
+        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context), let .dataCorrupted(context): context
+        @unknown default: nil
+        }
+        var path = ""
+        for key in context?.codingPath ?? [] {
+            if let index = key.intValue { path += "[\(index)]" } else { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
+        if case let .keyNotFound(key, _) = error { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        let message = switch error {
+        case .keyNotFound: "is required"
+        case .typeMismatch: "has the wrong type"
+        case .valueNotFound: "is missing"
+        case let .dataCorrupted(context): context.underlyingError == nil ? context.debugDescription : "is not valid JSON"
+        @unknown default: "cannot be read"
+        }
+        self.init(path: path.isEmpty ? "document" : path, message: message)
+    }
+
+    /// Reads a plan from JSON, refusing what cannot be read or used with the field's path.
+    public static func plan(fromJSON data: [UInt8]) throws(PlanValidationError) -> CommissionPlan {
+        let plan: CommissionPlan
+        do { plan = try JSONDecoder().decode(CommissionPlan.self, from: Data(data)) } catch let error as DecodingError {
+            throw PlanValidationError(decoding: error)
+        } catch {
+            throw PlanValidationError(path: "document", message: "is not valid JSON")
+        }
+        try plan.validate()
+        return plan
+    }
 }
 
 extension CommissionPlan {

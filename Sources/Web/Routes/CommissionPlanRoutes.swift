@@ -41,10 +41,7 @@ struct CommissionPlanRoutes {
     func importPlan(_ context: AppContext) async throws -> Response {
         let document = context.form["document"] ?? ""
         do {
-            let plan: CommissionPlan
-            do { plan = try JSONDecoder().decode(CommissionPlan.self, from: Data(document.utf8)) } catch let error as DecodingError {
-                throw PlanValidationError(path: Self.path(of: error), message: Self.message(of: error))
-            }
+            let plan = try PlanValidationError.plan(fromJSON: Array(document.utf8))
             let from: Int64
             if let day = context.form["from"], !day.isEmpty {
                 guard let seconds = TradeServerRoutes.day(day) else { throw PlanValidationError(path: "from", message: "a day as YYYY-MM-DD") }
@@ -108,29 +105,5 @@ struct CommissionPlanRoutes {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(plan), as: UTF8.self)
-    }
-
-    /// The JSON path a decoding error points at, written as validation errors write it.
-    static func path(of error: DecodingError) -> String {
-        let context: DecodingError.Context? = switch error {
-        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .keyNotFound(_, context), let .dataCorrupted(context): context
-        @unknown default: nil
-        }
-        var path = ""
-        for key in context?.codingPath ?? [] {
-            if let index = key.intValue { path += "[\(index)]" } else { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
-        }
-        if case let .keyNotFound(key, _) = error { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
-        return path.isEmpty ? "document" : path
-    }
-
-    static func message(of error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound: "is required"
-        case .typeMismatch: "has the wrong type"
-        case .valueNotFound: "is missing"
-        case let .dataCorrupted(context): context.debugDescription.contains("JSON") ? "is not valid JSON" : context.debugDescription
-        @unknown default: "cannot be read"
-        }
     }
 }
