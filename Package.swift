@@ -105,9 +105,10 @@ let package = Package(
         .target(
             name: "Partners",
             dependencies: [
-                "Money", "BrokerCore", "Commissions", "Storage", "Identity",
+                "Money", "BrokerCore", "Ledger", "Commissions", "Storage", "Identity",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

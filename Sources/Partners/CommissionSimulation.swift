@@ -33,23 +33,21 @@ public struct CommissionSimulation: Sendable {
     }
 
     let db: Database
-    let builder: BookBuilder
-    let rates: ExchangeRateStore
+    let source: BookSource
+    var builder: BookBuilder { source.builder }
 
     public init(db: Database, clock: any PipstackClock) {
         self.db = db
-        builder = BookBuilder(db: db, clock: clock)
-        rates = ExchangeRateStore(db: db, clock: clock)
+        source = BookSource(db: db, clock: clock)
     }
 
     public func run(proposed: CommissionPlan, from: Int64, to: Int64, partner: String? = nil) async throws -> Report {
         try proposed.validate()
         guard let currency = Currency(code: proposed.currency) else { throw PlanValidationError(path: "currency", message: "unknown currency") }
         if let partner, try await builder.partners.partner(partner) == nil { throw PartnerError.unknownPartner(partner) }
-        let accounts = try await tradingAccounts()
-        let keys = Array(accounts.keys).sorted()
-        let accountIndex = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, Int32($0)) })
-        let changePoints = try await changePoints()
+        let bookAccounts = try await source.accounts()
+        let accountIndex = Dictionary(uniqueKeysWithValues: bookAccounts.enumerated().map { ($1.key, Int32($0)) })
+        let changePoints = try await source.changePoints()
         var current: [String: Int64] = [:], proposal: [String: Int64] = [:]
         var dealCount = 0
         var missing: Set<String> = []
@@ -64,10 +62,7 @@ public struct CommissionSimulation: Sendable {
                 let interval = Self.interval(of: deal.time, in: changePoints)
                 if cache[interval] == nil {
                     let moment = deal.time
-                    let instruments = try await self.instruments(at: moment, currency: currency, missing: &missing)
-                    let bookAccounts = keys.map { key in
-                        BookAccount(key: key, clientID: accounts[key]?.client ?? "", accountType: accounts[key]?.type ?? "")
-                    }
+                    let instruments = try await source.instruments(at: moment, currency: currency, missing: &missing)
                     let base = try await builder.book(at: moment, currency: currency, instruments: instruments.list, accounts: bookAccounts)
                     let alternative = try Self.substitute(proposed, into: base, for: partner)
                     cache[interval] = (CommissionEngine(book: base), CommissionEngine(book: alternative), instruments.index)
@@ -115,58 +110,6 @@ public struct CommissionSimulation: Sendable {
             if points[mid] <= time { low = mid + 1 } else { high = mid }
         }
         return low
-    }
-
-    /// Every moment at which the tree, a plan, an assignment or an attribution changed.
-    func changePoints() async throws -> [Int64] {
-        try await db.read { sql in
-            var points: Set<Int64> = []
-            for query: SQLQueryString in [
-                "SELECT valid_from AS t FROM partner_links UNION SELECT valid_to FROM partner_links",
-                "SELECT valid_from AS t FROM partner_plans UNION SELECT valid_to FROM partner_plans",
-                "SELECT valid_from AS t FROM attributions UNION SELECT valid_to FROM attributions",
-                "SELECT effective_from AS t FROM commission_plans",
-            ] {
-                for row in try await sql.raw(query).all() { points.insert(try row.decode(column: "t", as: Int64.self)) }
-            }
-            points.remove(Effective.open)
-            return points.sorted()
-        }
-    }
-
-    func tradingAccounts() async throws -> [String: (client: String, type: String)] {
-        try await db.read { sql in
-            var result: [String: (client: String, type: String)] = [:]
-            for row in try await sql.raw("SELECT server_id, login, user_id, account_type_id FROM trading_accounts WHERE status = 'active'").all() {
-                let key = "\(try row.decode(column: "server_id", as: String.self)):\(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self)))"
-                result[key] = (try row.decode(column: "user_id", as: String.self), try row.decode(column: "account_type_id", as: String.self))
-            }
-            return result
-        }
-    }
-
-    /// The symbols traded so far with their groups, digits and profit-currency rates at `time`.
-    func instruments(at time: Int64, currency: Currency, missing: inout Set<String>) async throws -> (list: [InstrumentInfo], index: [String: Int32]) {
-        let symbols = try await db.read { sql in
-            try await sql.raw("SELECT symbol, MAX(digits) AS digits FROM trade_deals WHERE symbol <> '' GROUP BY symbol ORDER BY symbol").all().map {
-                (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "digits", as: Int.self))
-            }
-        }
-        var list: [InstrumentInfo] = []
-        for (symbol, digits) in symbols {
-            var rate = ConversionRate.one
-            let profit = InstrumentGroups.profitCurrency(symbol)
-            if profit != currency.code {
-                if let base = Currency(code: profit), let recorded = try await rates.rate(base, currency, at: time) {
-                    rate = ConversionRate(numerator: recorded.rate.scaledRate, denominator: Power10.of(ExchangeRate.scale))
-                } else {
-                    rate = ConversionRate(numerator: 0, denominator: 1)
-                    missing.insert(symbol)
-                }
-            }
-            list.append(InstrumentInfo(symbol: symbol, group: InstrumentGroups.guess(symbol), digits: min(8, max(0, digits)), toPayout: rate))
-        }
-        return (list, Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.symbol, Int32($0)) }))
     }
 
     /// Deals in [from, to) in time order, a page at a time.

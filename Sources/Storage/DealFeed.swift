@@ -3,6 +3,8 @@ import SQLKit
 /// Deals in the order they were stored, for one consumer.
 public struct DealFeedBatch: Sendable, Equatable {
     public let deals: [FeedDeal]
+
+    public init(deals: [FeedDeal]) { self.deals = deals }
     /// Feed position of the last deal: what the consumer records as consumed.
     public var lastSeq: Int64 { deals.last?.seq ?? 0 }
 }

@@ -1,6 +1,6 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
-    public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners]
+    public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -238,5 +238,25 @@ public enum Schema {
             PRIMARY KEY (subject_type, subject_id, valid_from))
         """,
         "CREATE INDEX attributions_partner ON attributions (partner_id, valid_to)",
+    ] }
+
+    /// Commission lines, exactly once per (deal, rule, beneficiary, level); what
+    /// rounding to minor units left per partner; and the outbox of ledger postings
+    /// a commission batch commits with its lines and the feed cursor.
+    static let commissionLines = Migration(version: 7, name: "commission_lines") { d in [
+        """
+        CREATE TABLE commission_lines (
+            server_id TEXT NOT NULL, ticket BIGINT NOT NULL, rule_id TEXT NOT NULL, partner_id TEXT NOT NULL, level INTEGER NOT NULL,
+            amount BIGINT NOT NULL, currency TEXT NOT NULL, login BIGINT NOT NULL, symbol TEXT NOT NULL, deal_time BIGINT NOT NULL,
+            feed_seq BIGINT NOT NULL, PRIMARY KEY (server_id, ticket, rule_id, partner_id, level))\(d.withoutRowID)
+        """,
+        "CREATE INDEX commission_lines_partner ON commission_lines (partner_id, deal_time)",
+        "CREATE TABLE commission_residues (partner_id TEXT NOT NULL, currency TEXT NOT NULL, residue BIGINT NOT NULL, PRIMARY KEY (partner_id, currency))",
+        """
+        CREATE TABLE commission_postings (
+            batch_key TEXT PRIMARY KEY, document TEXT NOT NULL, status TEXT NOT NULL, created_at BIGINT NOT NULL, posted_at BIGINT NOT NULL)
+        """,
+        "CREATE INDEX commission_postings_status ON commission_postings (status)",
+        "CREATE INDEX trade_deals_position ON trade_deals (server_id, position_id)",
     ] }
 }

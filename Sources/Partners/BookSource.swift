@@ -1,0 +1,118 @@
+import BrokerCore
+import Commissions
+import Money
+import SQLKit
+import Storage
+
+/// Books for deals, one per span of time in which nothing that decides
+/// commissions changed (tree, plan versions, assignments, attributions), built
+/// once per span and kept while the set of change points stays the same.
+public actor BookCache {
+    let source: BookSource
+    let currency: Currency
+    private var points: [Int64] = []
+    private var books: [Int: (book: CommissionBook, engine: CommissionEngine, symbols: [String: Int32], accounts: [String: Int32])] = [:]
+
+    public init(source: BookSource, currency: Currency) {
+        self.source = source
+        self.currency = currency
+    }
+
+    /// Drops every book when a change point was added since they were built.
+    public func refresh() async throws {
+        let current = try await source.changePoints()
+        if current != points {
+            points = current
+            books = [:]
+        }
+    }
+
+    /// The engine for deals at `time`, with its symbol and account indices.
+    public func engine(at time: Int64) async throws -> (engine: CommissionEngine, symbols: [String: Int32], accounts: [String: Int32]) {
+        let interval = CommissionSimulation.interval(of: time, in: points)
+        if let cached = books[interval] { return (cached.engine, cached.symbols, cached.accounts) }
+        var missing: Set<String> = []
+        let instruments = try await source.instruments(at: time, currency: currency, missing: &missing)
+        let accounts = try await source.accounts()
+        let book = try await source.builder.book(at: time, currency: currency, instruments: instruments.list, accounts: accounts)
+        let accountIndex = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1.key, Int32($0)) })
+        let entry = (book: book, engine: CommissionEngine(book: book), symbols: instruments.index, accounts: accountIndex)
+        books[interval] = entry
+        return (entry.engine, entry.symbols, entry.accounts)
+    }
+
+    /// Forgets the books (new symbols or accounts appeared).
+    public func invalidate() { books = [:] }
+}
+
+/// Where books' inputs come from: the partner stores, trading accounts, traded
+/// symbols and recorded exchange rates.
+public struct BookSource: Sendable {
+    public let db: Database
+    public let builder: BookBuilder
+    let rates: ExchangeRateStore
+
+    public init(db: Database, clock: any PipstackClock) {
+        self.db = db
+        builder = BookBuilder(db: db, clock: clock)
+        rates = ExchangeRateStore(db: db, clock: clock)
+    }
+
+    /// Every moment at which the tree, a plan, an assignment or an attribution changed.
+    public func changePoints() async throws -> [Int64] {
+        try await db.read { sql in
+            var points: Set<Int64> = []
+            for query: SQLQueryString in [
+                "SELECT valid_from AS t FROM partner_links UNION SELECT valid_to FROM partner_links",
+                "SELECT valid_from AS t FROM partner_plans UNION SELECT valid_to FROM partner_plans",
+                "SELECT valid_from AS t FROM attributions UNION SELECT valid_to FROM attributions",
+                "SELECT effective_from AS t FROM commission_plans",
+            ] {
+                for row in try await sql.raw(query).all() { points.insert(try row.decode(column: "t", as: Int64.self)) }
+            }
+            points.remove(Effective.open)
+            return points.sorted()
+        }
+    }
+
+    /// Trading accounts Pipstack opened, plus accounts attributed on their own.
+    public func accounts() async throws -> [BookAccount] {
+        try await db.read { sql in
+            var result: [String: BookAccount] = [:]
+            for row in try await sql.raw("SELECT server_id, login, user_id, account_type_id FROM trading_accounts WHERE status = 'active'").all() {
+                let key = "\(try row.decode(column: "server_id", as: String.self)):\(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self)))"
+                result[key] = BookAccount(key: key, clientID: try row.decode(column: "user_id", as: String.self),
+                                          accountType: try row.decode(column: "account_type_id", as: String.self))
+            }
+            for row in try await sql.raw("SELECT DISTINCT subject_id FROM attributions WHERE subject_type = 'account'").all() {
+                let key = try row.decode(column: "subject_id", as: String.self)
+                if result[key] == nil { result[key] = BookAccount(key: key, clientID: "") }
+            }
+            return result.values.sorted { $0.key < $1.key }
+        }
+    }
+
+    /// The symbols traded so far with their groups, digits and profit-currency rates at `time`.
+    public func instruments(at time: Int64, currency: Currency, missing: inout Set<String>) async throws -> (list: [InstrumentInfo], index: [String: Int32]) {
+        let symbols = try await db.read { sql in
+            try await sql.raw("SELECT symbol, MAX(digits) AS digits FROM trade_deals WHERE symbol <> '' GROUP BY symbol ORDER BY symbol").all().map {
+                (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "digits", as: Int.self))
+            }
+        }
+        var list: [InstrumentInfo] = []
+        for (symbol, digits) in symbols {
+            var rate = ConversionRate.one
+            let profit = InstrumentGroups.profitCurrency(symbol)
+            if profit != currency.code {
+                if let base = Currency(code: profit), let recorded = try await rates.rate(base, currency, at: time) {
+                    rate = ConversionRate(numerator: recorded.rate.scaledRate, denominator: Power10.of(ExchangeRate.scale))
+                } else {
+                    rate = ConversionRate(numerator: 0, denominator: 1)
+                    missing.insert(symbol)
+                }
+            }
+            list.append(InstrumentInfo(symbol: symbol, group: InstrumentGroups.guess(symbol), digits: min(8, max(0, digits)), toPayout: rate))
+        }
+        return (list, Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.symbol, Int32($0)) }))
+    }
+}

@@ -1,0 +1,137 @@
+import BrokerCore
+import Commissions
+import Identity
+import Ledger
+import Logging
+import Money
+import Partners
+import SQLKit
+import Storage
+import TestSupport
+import Testing
+
+/// The pipeline from stored deals to commission lines and ledger postings, on a
+/// real database: exactly once, whatever the batch size, with residues carried.
+@Suite struct CommissionPipelineTests {
+    static let lot: Int64 = 100_000_000
+
+    /// Partners master ($7) over sub ($5); client-1's account mt5:1001 is sub's.
+    static func setUp(_ db: Database) async throws {
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "master", name: "Master"), parent: nil, from: 0, audit: .system)
+        try await builder.partners.create(Partner(id: "sub", name: "Sub"), parent: "master", from: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "gold", name: "Gold", filters: .init(minHoldSeconds: 60), rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "7.00")),
+        ]), effectiveFrom: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "silver", name: "Silver", filters: .init(minHoldSeconds: 60), rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "5.00")),
+        ]), effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("master", plan: "gold", from: 0, audit: .system)
+        try await builder.plans.assign("sub", plan: "silver", from: 0, audit: .system)
+        try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1001", partnerID: "sub"), from: 0, audit: .system)
+    }
+
+    /// 40 positions opened and closed on mt5:1001 (0.33 lots: $1.65 and $0.66 a deal), one held only 30 s, and deals of an account nobody referred.
+    static func deals() -> [TradeDeal] {
+        var deals: [TradeDeal] = []
+        for index in 0..<40 {
+            let opened = Int64(index) * 600_000_000 + 1_000_000_000
+            let closed = opened + (index == 7 ? 30_000_000 : 120_000_000)
+            for (offset, entry, time) in [(0, DealEntry.entryIn, opened), (1, .entryOut, closed)] {
+                deals.append(TradeDeal(ticket: UInt64(index * 2 + offset + 1), login: TradingLogin(1001), positionID: UInt64(index + 1), action: .buy,
+                                       entry: entry, reason: 0, symbol: "EURUSD", time: time, price: Price(points: 108_000, digits: 5),
+                                       volume: Volume(units: 33_000_000), contractSize: 100_000, profit: .zero))
+            }
+        }
+        deals.append(TradeDeal(ticket: 999, login: TradingLogin(2002), action: .sell, entry: .entryOut, reason: 0, symbol: "EURUSD", time: 5_000_000_000,
+                               price: Price(points: 108_000, digits: 5), volume: Volume(units: lot), contractSize: 100_000, profit: .zero))
+        return deals.sorted { $0.time < $1.time }
+    }
+
+    static func run(_ kind: String, batchSize: Int) async throws -> (db: Database, pipeline: CommissionPipeline, ledger: LedgerStore) {
+        let db = try await TestDatabases.make(kind)
+        try await setUp(db)
+        let store = try DealStore(db: db)
+        let all = deals()
+        for start in stride(from: 0, to: all.count, by: 13) {
+            try await store.store(DealSyncBatch(serverID: "mt5", deals: Array(all[start..<min(all.count, start + 13)]), cursorTime: 0))
+        }
+        let ledger = try LedgerStore(db: db)
+        let pipeline = CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger, batchSize: batchSize)
+        var after: Int64 = 0
+        while true {
+            let batch = try await store.feed(after: after, limit: batchSize)
+            guard let last = batch.last else { break }
+            try await pipeline.process(DealFeedBatch(deals: batch))
+            after = last.seq
+        }
+        return (db, pipeline, ledger)
+    }
+
+    static func totals(_ db: Database) async throws -> [String: Int64] {
+        try await db.read { sql in
+            var result: [String: Int64] = [:]
+            for row in try await sql.raw("SELECT partner_id, CAST(SUM(amount) AS BIGINT) AS total FROM commission_lines GROUP BY partner_id").all() {
+                result[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "total", as: Int64.self)
+            }
+            return result
+        }
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func linesAndPostingsAreExactlyOnceWhateverTheBatchSize(kind: String) async throws {
+        let (db, pipeline, ledger) = try await Self.run(kind, batchSize: 1_000)
+        defer { Task { await db.close() } }
+        // 39 closings held long enough: sub 39 x 0.33 x $5, master 39 x 0.33 x $2.
+        let totals = try await Self.totals(db)
+        #expect(totals == ["sub": 39 * 165_000_000, "master": 39 * 66_000_000])
+        let payable = { (partner: String) in LedgerAccount(kind: .ibCommissionPayable, owner: partner, currency: .usd) }
+        #expect(try await ledger.balance(of: payable("sub")) == 39 * 165)
+        #expect(try await ledger.balance(of: payable("master")) == 39 * 66)
+        #expect(try await ledger.verify().isSound)
+        #expect(try await DealFeedCursor(db: db).position(of: CommissionPipeline.consumer) == Int64(Self.deals().count))
+
+        // Replaying every batch changes nothing.
+        let store = try DealStore(db: db)
+        #expect(try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 0, limit: 10_000))) == 0)
+        #expect(try await Self.totals(db) == totals)
+        #expect(try await ledger.balance(of: payable("sub")) == 39 * 165)
+
+        // One deal per batch gives the same lines and the same ledger.
+        let (single, _, singleLedger) = try await Self.run(kind, batchSize: 1)
+        defer { Task { await single.close() } }
+        #expect(try await Self.totals(single) == totals)
+        #expect(try await singleLedger.balance(of: payable("master")) == 39 * 66)
+        #expect(try await singleLedger.verify().isSound)
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func subCentAccrualsAreCarriedNotLost(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        try await Self.setUp(db)
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        // $0.0035 a deal: nothing is paid until a cent has accrued, and nothing is lost.
+        try await builder.plans.save(CommissionPlan(id: "micro", name: "Micro", distribution: .direct, rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "0.35")),
+        ]), effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("sub", plan: "micro", from: 1, audit: .system)
+        let store = try DealStore(db: db)
+        let deals = (0..<7).map { index in
+            TradeDeal(ticket: UInt64(index + 1), login: TradingLogin(1001), action: .sell, entry: .entryOut, reason: 0, symbol: "EURUSD",
+                      time: Int64(index + 1) * 1_000_000_000, price: Price(points: 108_000, digits: 5), volume: Volume(units: 1_000_000),
+                      contractSize: 100_000, profit: .zero)
+        }
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: deals, cursorTime: 0))
+        let ledger = try LedgerStore(db: db)
+        let pipeline = CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
+        for item in try await store.feed(after: 0) { try await pipeline.process(DealFeedBatch(deals: [item])) }
+        // 7 x 0.35 cents = 2.45 cents: 2 cents posted, 0.45 carried.
+        #expect(try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: "sub", currency: .usd)) == 2)
+        let residue = try await db.read { sql in
+            try await sql.raw("SELECT residue FROM commission_residues WHERE partner_id = 'sub'").first()?.decode(column: "residue", as: Int64.self)
+        }
+        #expect(residue == 450_000)
+        #expect(try await Self.totals(db)["sub"] == 2_450_000)
+    }
+}
