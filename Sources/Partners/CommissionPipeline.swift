@@ -73,7 +73,7 @@ public struct CommissionPipeline: Service {
     public func process(_ batch: DealFeedBatch) async throws -> Int {
         guard let first = batch.deals.first?.seq else { return 0 }
         try await cache.refresh()
-        let openings = try await self.openings(of: batch.deals)
+        let openings = try await cache.source.openings(of: batch.deals.map { ($0.serverID, $0.deal) })
         var rows: [Row] = []
         var lines: [CommissionLine] = []
         for item in batch.deals where item.deal.action.isTrade {
@@ -185,39 +185,6 @@ public struct CommissionPipeline: Service {
             try await db.transaction { sql in
                 try await sql.raw("UPDATE commission_postings SET status = 'posted', posted_at = \(bind: now) WHERE batch_key = \(bind: key)").run()
             }
-        }
-    }
-
-    /// Open time and price of the positions the batch's closing deals close.
-    func openings(of deals: [FeedDeal]) async throws -> [String: (time: Int64, price: Int64)] {
-        var byServer: [String: Set<Int64>] = [:]
-        for item in deals where item.deal.entry != .entryIn && item.deal.positionID != 0 {
-            byServer[item.serverID, default: []].insert(Int64(bitPattern: item.deal.positionID))
-        }
-        guard !byServer.isEmpty else { return [:] }
-        let wanted = byServer
-        return try await db.read { sql in
-            var result: [String: (time: Int64, price: Int64)] = [:]
-            for (server, positions) in wanted {
-                let list = Array(positions)
-                for start in stride(from: 0, to: list.count, by: 500) {
-                    var query = SQLQueryString("SELECT position_id, time_us, price_points FROM trade_deals WHERE entry = 0 AND server_id = ")
-                    query.appendInterpolation(bind: server)
-                    query.appendInterpolation(unsafeRaw: " AND position_id IN (")
-                    for (index, position) in list[start..<min(list.count, start + 500)].enumerated() {
-                        if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-                        query.appendInterpolation(bind: position)
-                    }
-                    query.appendInterpolation(unsafeRaw: ")")
-                    for row in try await sql.raw(query).all() {
-                        let key = "\(server):\(UInt64(bitPattern: try row.decode(column: "position_id", as: Int64.self)))"
-                        let time = try row.decode(column: "time_us", as: Int64.self)
-                        if let known = result[key], known.time <= time { continue }
-                        result[key] = (time, try row.decode(column: "price_points", as: Int64.self))
-                    }
-                }
-            }
-            return result
         }
     }
 }

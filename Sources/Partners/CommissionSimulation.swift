@@ -57,6 +57,7 @@ public struct CommissionSimulation: Sendable {
             let page = try await deals(from: from, to: to, after: after)
             guard let last = page.last else { break }
             after = (last.deal.time, last.server, Int64(bitPattern: last.deal.ticket))
+            let openings = try await source.openings(of: page)
             for (server, deal) in page.map({ ($0.server, $0.deal) }) {
                 guard deal.action.isTrade, let account = accountIndex["\(server):\(deal.login)"] else { continue }
                 let interval = Self.interval(of: deal.time, in: changePoints)
@@ -68,9 +69,10 @@ public struct CommissionSimulation: Sendable {
                     cache[interval] = (CommissionEngine(book: base), CommissionEngine(book: alternative), instruments.index)
                 }
                 guard let engines = cache[interval], let symbol = engines.symbols[deal.symbol] else { continue }
+                let opening = openings["\(server):\(deal.positionID)"]
                 let input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                                        volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                                       commission: deal.commission.units)
+                                       openPricePoints: opening?.price ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
                 var lines: [CommissionLine] = []
                 engines.current.compute([input], into: &lines)
                 for line in lines { current[engines.current.book.partners[Int(line.beneficiary)].id, default: 0] += line.amount }

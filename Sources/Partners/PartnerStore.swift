@@ -102,6 +102,11 @@ public struct PartnerStore: Sendable {
         try await db.read { sql in try await sql.raw("SELECT * FROM partners WHERE id = \(bind: id)").first().map(Self.decode) }
     }
 
+    /// The partner a portal user is, if any.
+    public func partner(userID: String) async throws -> Partner? {
+        try await db.read { sql in try await sql.raw("SELECT * FROM partners WHERE user_id = \(bind: userID) LIMIT 1").first().map(Self.decode) }
+    }
+
     public func all() async throws -> [Partner] {
         try await db.read { sql in try await sql.raw("SELECT * FROM partners ORDER BY id").all().map(Self.decode) }
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import BrokerCore
 import Foundation
 import MT5Simulator
+import Commissions
+import Partners
 import TradingPlatforms
 import Identity
 import Ledger
@@ -33,7 +35,8 @@ struct DemoCommand: AsyncParsableCommand {
                                        templatesOverride: folder.appendingPathComponent("templates"), logger: logger)
         try await DemoSeed.seed(services: services, brand: brands[0].id, password: Self.password)
         // A simulated MT5 server with trading accounts already at work, and Pipstack syncing its deals.
-        let simulator = try await DemoTradeServer.start(trading: services.trading)
+        let (simulator, simulatedLogins) = try await DemoTradeServer.start(trading: services.trading)
+        try await DemoTradeServer.seedPartners(services: services, simulatedLogins: simulatedLogins)
         let base = "http://\(host):\(port)"
         print("""
 
@@ -86,18 +89,10 @@ enum DemoSeed {
             _ = try await services.identity.createUser(kind: kind, email: email, password: password, displayName: name,
                                                        role: role, brandID: brand, audit: audit)
         }
-        guard let trader = try await services.identity.user(email: "trader@pipstack.demo", kind: .trader),
-              let partner = try await services.identity.user(email: "partner@pipstack.demo", kind: .partner) else { return }
-        let now = services.clock.nowMicros()
-        let usd = Currency.usd
+        guard let trader = try await services.identity.user(email: "trader@pipstack.demo", kind: .trader) else { return }
         // Idempotent by key: restarting the demo posts nothing twice.
-        _ = try await services.ledger.post([
-            PostingRules.deposit(key: "demo:deposit:1", client: trader.id.rawValue, provider: "demo-psp", amount: Money(minorUnits: 250_000, currency: usd), at: now),
-            PostingRules.transfer(key: "demo:commission:1", kind: "ib_commission", memo: "demo rebate",
-                                  from: LedgerAccount(kind: .brokerRevenue, owner: "broker", currency: usd),
-                                  to: LedgerAccount(kind: .ibCommissionPayable, owner: partner.id.rawValue, currency: usd),
-                                  amount: 4_270, at: now),
-        ])
+        _ = try await services.ledger.post(PostingRules.deposit(key: "demo:deposit:1", client: trader.id.rawValue, provider: "demo-psp",
+                                                                amount: Money(minorUnits: 250_000, currency: .usd), at: services.clock.nowMicros()))
     }
 }
 
@@ -108,7 +103,7 @@ enum DemoTradeServer {
     static let password = "Demo#Mt5Pass1"
     static let preferredPort = 18_443
 
-    static func start(trading: TradingServices) async throws -> MT5SimulatorServer {
+    static func start(trading: TradingServices) async throws -> (MT5SimulatorServer, [UInt64]) {
         let options = { (port: Int) in
             // Tickets start at the clock in milliseconds: each run issues tickets above the last run's.
             MT5SimulatorServer.Options(port: port, managerLogin: manager, password: password, seed: 2026, dealsPerSecond: 2,
@@ -116,7 +111,7 @@ enum DemoTradeServer {
         }
         let server: MT5SimulatorServer
         do { server = try await MT5SimulatorServer.start(options(preferredPort)) } catch { server = try await MT5SimulatorServer.start(options(0)) }
-        _ = try server.createFundedAccounts(5)
+        let simulated = try server.createFundedAccounts(5)
         let endpoint = MT5Endpoint(host: "127.0.0.1", port: server.port, useTLS: false)
         // One simulator serves both: live groups (real\*) and demo groups (demo\*), each with its own login range.
         try await trading.servers.save(TradeServerConfig(id: "mt5_live", name: "MT5 Live (simulated)", environment: .live, endpoint: endpoint,
@@ -141,6 +136,37 @@ enum DemoTradeServer {
             try? server.restoreAccount(login: record.login.value, group: record.group, leverage: record.leverage, name: "Restored account",
                                        requestID: record.requestID)
         }
-        return server
+        return (server, simulated)
+    }
+
+    /// A partner tree for the demo, created once: a master IB over the demo partner's
+    /// IB, the demo trader and the simulated traders attributed to it, so commissions
+    /// accrue as the simulated market trades.
+    static func seedPartners(services: AppServices, simulatedLogins: [UInt64]) async throws {
+        let partners = services.partners
+        guard try await partners.partners.all().isEmpty,
+              let partnerUser = try await services.identity.user(email: "partner@pipstack.demo", kind: .partner),
+              let trader = try await services.identity.user(email: "trader@pipstack.demo", kind: .trader) else { return }
+        let audit = AuditContext(actor: "demo-seed")
+        let start = services.clock.nowMicros()
+        try await partners.partners.create(Partner(id: "meridian", kind: .ib, legalType: .company, name: "Meridian Partners Ltd",
+                                                   email: "desk@meridian.example", agreementAcceptedAt: start), parent: nil, from: start, audit: audit)
+        try await partners.partners.create(Partner(id: "paula", userID: partnerUser.id.rawValue, kind: .subIB, legalType: .person, name: "Paula Partner",
+                                                   email: partnerUser.email, agreementAcceptedAt: start), parent: "meridian", from: start, audit: audit)
+        let master = CommissionPlan(id: "meridian-master", name: "Meridian master", rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "3.00", groups: ["fx_majors": "7.00", "fx_minors": "5.00", "metals": "4.00", "energies": "1.00"])),
+            .init(id: "commission", kind: .commissionShare, share: "20%"),
+        ])
+        let ib = CommissionPlan(id: "standard-ib", name: "Standard IB", filters: .init(minHoldSeconds: 10, skipOpenEqualsClose: true), rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "2.00", groups: ["fx_majors": "5.00", "fx_minors": "3.50", "metals": "3.00", "energies": "0.50"])),
+            .init(id: "commission", kind: .commissionShare, share: "10%"),
+        ])
+        for plan in [master, ib] { try await partners.plans.save(plan, effectiveFrom: start, audit: audit) }
+        try await partners.plans.assign("meridian", plan: "meridian-master", from: start, audit: audit)
+        try await partners.plans.assign("paula", plan: "standard-ib", from: start, audit: audit)
+        try await partners.attributions.attribute(Attribution(subject: .client, subjectID: trader.id.rawValue, partnerID: "paula"), from: start, audit: audit)
+        for login in simulatedLogins {
+            try await partners.attributions.attribute(Attribution(subject: .account, subjectID: "mt5_live:\(login)", partnerID: "paula"), from: start, audit: audit)
+        }
     }
 }

@@ -53,7 +53,9 @@ struct HomeRoutes {
 
     func partnerHome(_ context: AppContext) async throws -> Response {
         guard let user = context.user else { return renderer.redirect("/partners/login") }
-        let balances = try await walletBalances(owner: user.id.rawValue, kind: .ibCommissionPayable)
+        // Commissions are payable to the partner record the user is.
+        let owner = try await services.partners.partners.partner(userID: user.id.rawValue)?.id ?? user.id.rawValue
+        let balances = try await walletBalances(owner: owner, kind: .ibCommissionPayable)
         let tiles = [["label": text("tile_earnings", context), "value": balances.isEmpty ? "0.00 USD" : balances.joined(separator: " · ")]]
         return renderer.render("home", title: text("partners_home", context), surface: .partners, context: context, data: ["tiles": tiles])
     }
