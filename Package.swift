@@ -208,6 +208,7 @@ let package = Package(
             name: "ProcessTests",
             dependencies: [
                 "Money", "BrokerCore", "Ledger", "Storage", "Identity", "SelfSignedTLS", "TradingPlatforms", "MT5Simulator", "TestSupport",
+                "Commissions", "Partners",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,101 @@
+import BrokerCore
+import Commissions
+import Foundation
+import Identity
+import Ledger
+import MT5Simulator
+import Money
+import Partners
+import SQLKit
+import Storage
+import TestSupport
+import Testing
+import TradingPlatforms
+
+/// SIGKILL `pipstack serve` again and again while it syncs deals and computes their
+/// commissions; after a last restart the lines equal an independent recomputation
+/// over every stored deal, and the ledger holds exactly what they add up to.
+@Suite struct CommissionCrashTests {
+    static let secret = "commission-crash-secret-key-0123456789"
+
+    @Test(arguments: TestDatabases.kinds)
+    func killedDuringIngestLosesAndDoublesNothing(kind: String) async throws {
+        let password = "Crash#Mt5Pass1"
+        let simulator = try await MT5SimulatorServer.start(.init(port: 0, managerLogin: 1_000, password: password, seed: 11, dealsPerSecond: 300))
+        defer { Task { await simulator.stop() } }
+        let logins = try simulator.createFundedAccounts(8, balance: 100_000_000)
+        let url = try await TestDatabases.url(kind)
+        let setup = try await Database.open(url, logger: TestDatabases.logger)
+        try await MigrationRunner().migrate(setup)
+        try await TradeServerStore(db: setup, secretBox: SecretBox(secretKey: Self.secret), clock: SystemClock()).save(
+            TradeServerConfig(id: "mt5_crash", name: "Crash", environment: .live, endpoint: MT5Endpoint(host: "127.0.0.1", port: simulator.port, useTLS: false),
+                              managerLogin: 1_000, password: password), audit: .system)
+        // Three levels; every simulated account attributed to the leaf, one of them excluded.
+        let builder = BookBuilder(db: setup, clock: SystemClock())
+        for (id, parent, rate) in [("top", nil, "9.00"), ("middle", "top", "7.00"), ("leaf", "middle", "4.00")] as [(String, String?, String)] {
+            try await builder.partners.create(Partner(id: id, name: id), parent: parent, from: 0, audit: .system)
+            try await builder.plans.save(CommissionPlan(id: "plan-\(id)", name: id, rules: [
+                .init(id: "rebate", kind: .perLot, rates: .init(default: rate, groups: ["metals": "2.00"])),
+                .init(id: "commission", kind: .commissionShare, share: "10%"),
+            ]), effectiveFrom: 0, audit: .system)
+            try await builder.plans.assign(id, plan: "plan-\(id)", from: 0, audit: .system)
+        }
+        for (index, login) in logins.enumerated() {
+            try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5_crash:\(login)", partnerID: "leaf", excluded: index == 0),
+                                                     from: 0, audit: .system)
+        }
+        await setup.close()
+
+        let arguments = ["serve", "--database-url", DatabaseURLText.of(url), "--port", "0", "--host", "127.0.0.1", "--insecure-cookies",
+                         "--data-dir", TestDatabases.temporaryDirectory().path]
+        let environment = ["PIPSTACK_SECRET_KEY": Self.secret, "PIPSTACK_2FA_ROLES": "none"]
+        for round in 0..<3 {
+            let server = try PipstackProcess(arguments, environment: environment)
+            _ = try await server.listeningPort()
+            try await Task.sleep(for: .milliseconds(400 + 300 * round))
+            await server.kill()
+        }
+        simulator.setDealsPerSecond(0)
+        let made = simulator.dealCount
+        let final = try PipstackProcess(arguments, environment: environment)
+        _ = try await final.listeningPort()
+        let db = try await Database.open(url, logger: TestDatabases.logger)
+        defer { Task { await db.close() } }
+        let store = try DealStore(db: db)
+        let cursor = DealFeedCursor(db: db)
+        for _ in 0..<600 {
+            let stored = try await store.count(serverID: "mt5_crash")
+            let consumed = try await cursor.position(of: CommissionPipeline.consumer)
+            let pending = try await db.read { sql in try await sql.raw("SELECT batch_key FROM commission_postings WHERE status = 'pending'").all().count }
+            // Feed positions are increasing, not dense: the pipeline is done when it has passed the last stored deal.
+            let head = try await store.feed(after: consumed, limit: 1).count
+            if stored == Int64(made), head == 0, pending == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await final.terminate()
+
+        // An independent recomputation over every stored deal: the plans in force, proposed unchanged.
+        let inForce = try #require(try await PlanStore(db: db, clock: SystemClock()).plans(at: 1)["plan-top"])
+        let report = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: inForce, from: 0, to: Int64.max / 2)
+        let expected = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.partner, $0.current) })
+        let lines = try await db.read { sql in
+            var totals: [String: Int64] = [:]
+            for row in try await sql.raw("SELECT partner_id, CAST(SUM(amount) AS BIGINT) AS total FROM commission_lines GROUP BY partner_id").all() {
+                totals[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "total", as: Int64.self)
+            }
+            return totals
+        }
+        #expect(try await store.count(serverID: "mt5_crash") == Int64(made))
+        #expect(!expected.isEmpty && lines == expected, "stored \(lines), recomputed \(expected)")
+        // The ledger holds the lines to the cent, the rest carried as residues.
+        let ledger = try LedgerStore(db: db)
+        for (partner, total) in lines {
+            let posted = try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: partner, currency: .usd))
+            let residue = try await db.read { sql in
+                try await sql.raw("SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner)").first()?.decode(column: "residue", as: Int64.self) ?? 0
+            }
+            #expect(posted * 1_000_000 + residue == total, "\(partner): posted \(posted), residue \(residue), lines \(total)")
+        }
+        #expect(try await ledger.verify().isSound)
+    }
+}
