@@ -1,0 +1,95 @@
+import ArgumentParser
+import BrokerCore
+import Commissions
+import Foundation
+import Ledger
+import Logging
+import Money
+import Partners
+import Storage
+
+/// Durable, exactly-once ingest from stored deals to commission lines and ledger
+/// postings on the database `PIPSTACK_DATABASE_URL` names (a scratch SQLite file
+/// by default), then a replay of the same deals.
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Commission pipeline throughput from stored deals (and a replay).")
+
+    @Option(help: "Deals to ingest.") var deals = 1_000_000
+    @Option(help: "Levels of each partner tree.") var depth = 5
+    @Option(help: "Trading accounts.") var accounts = 10_000
+    @Option(help: "Deals per pipeline batch.") var batch = 5_000
+    @Flag(help: "Print JSON only.") var json = false
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        var logger = Runtime.logger()
+        logger.logLevel = .warning
+        let (url, scratch) = try BenchDatabase.resolve(storage, file: "ingest.sqlite")
+        defer { BenchDatabase.remove(scratch) }
+        let db = try await Runtime.openMigrated(url, logger: logger)
+        let fsync = FsyncProbe.measure(in: url)
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        let trees = max(1, accounts / 50)
+        for tree in 0..<trees {
+            for level in 0..<depth {
+                let id = "p\(tree)-\(level)"
+                try await builder.partners.create(Partner(id: id, name: id), parent: level == 0 ? nil : "p\(tree)-\(level - 1)", from: 0, audit: .system)
+            }
+        }
+        for level in 0..<depth {
+            try await builder.plans.save(CommissionPlan(id: "level-\(level)", name: "Level \(level)", rules: [
+                .init(id: "rebate", kind: .perLot, rates: .init(default: FixedPoint.format(Int64(900 - 100 * level) * 1_000_000, scale: 8),
+                                                                groups: ["metals": FixedPoint.format(Int64(400 - 50 * level) * 1_000_000, scale: 8)])),
+            ]), effectiveFrom: 0, audit: .system)
+        }
+        for tree in 0..<trees { for level in 0..<depth { try await builder.plans.assign("p\(tree)-\(level)", plan: "level-\(level)", from: 0, audit: .system) } }
+        for account in 0..<accounts {
+            try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "bench:\(account + 1)", partnerID: "p\(account % trees)-\(depth - 1)"),
+                                                     from: 0, audit: .system)
+        }
+        let store = try DealStore(db: db)
+        var random = SplitMix(seed: 7)
+        let symbols = CommissionBench.symbols
+        var stored = 0
+        while stored < deals {
+            let count = min(50_000, deals - stored)
+            let chunk = (0..<count).map { offset -> TradeDeal in
+                let index = stored + offset
+                return TradeDeal(ticket: UInt64(index + 1), login: TradingLogin(UInt64(1 + random.next(below: accounts))), action: .buy, entry: .entryOut,
+                                 reason: 0, symbol: symbols[random.next(below: symbols.count)], time: 1_000_000_000 + Int64(index) * 1_000,
+                                 price: Price(points: 108_000, digits: 5), volume: Volume(units: Int64(1 + random.next(below: 200)) * 1_000_000),
+                                 contractSize: 100_000, profit: .zero)
+            }
+            try await store.store(DealSyncBatch(serverID: "bench", deals: chunk, cursorTime: 0))
+            stored += count
+        }
+        let ledger = try LedgerStore(db: db)
+        let pipeline = CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: logger, batchSize: batch)
+        let clock = ContinuousClock()
+        var batches: [DealFeedBatch] = []
+        var after: Int64 = 0
+        var lines = 0
+        let started = clock.now
+        while true {
+            let page = try await store.feed(after: after, limit: batch)
+            guard let last = page.last else { break }
+            let feedBatch = DealFeedBatch(deals: page)
+            lines += try await pipeline.process(feedBatch)
+            batches.append(feedBatch)
+            after = last.seq
+        }
+        let seconds = (clock.now - started).seconds
+        let replayStarted = clock.now
+        var replayed = 0
+        for feedBatch in batches { replayed += try await pipeline.process(feedBatch) }
+        let replaySeconds = (clock.now - replayStarted).seconds
+        let integrity = try await ledger.verify()
+        await db.close()
+        let result: [String: Any] = [
+            "deals": deals, "lines": lines, "seconds": (seconds * 1_000).rounded() / 1_000, "deals_per_second": Int(Double(deals) / max(seconds, 1e-9)),
+            "replay_deals_per_second": Int(Double(deals) / max(replaySeconds, 1e-9)), "replay_new_lines": replayed, "balanced": integrity.isSound,
+            "fsync_per_second": fsync, "batch": batch, "depth": depth, "database": db.dialect.rawValue,
+        ]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
