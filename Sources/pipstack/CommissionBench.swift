@@ -43,7 +43,7 @@ struct CommissionBench: ParsableCommand {
         }
         let engine = CommissionEngine(book: try CommissionBook(currency: .usd, plans: plans, instruments: instruments, partners: partners,
                                                                accounts: accountInfos))
-        var random = SplitMix(seed: 2026)
+        var random = SeededRandom(seed: 2026)
         let input = (0..<deals).map { index in
             EngineDeal(ticket: UInt64(index + 1), account: Int32(random.next(below: accounts)), symbol: Int32(random.next(below: Self.symbols.count)),
                        entry: .entryOut, volume: Int64(1 + random.next(below: 500)) * 1_000_000)
@@ -77,18 +77,4 @@ struct CommissionBench: ParsableCommand {
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     }
-}
-
-/// A small seeded generator, so every run computes the same deals.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -52,15 +52,7 @@ struct SimulateCommissions: AsyncParsableCommand {
         if !report.missingRates.isEmpty { print("No recorded rate for \(report.missingRates.joined(separator: ", ")): their point-based amounts count as zero.") }
     }
 
-    static func day(_ text: String) -> Int64? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
-        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
-        return Int64(date.timeIntervalSince1970)
-    }
+    static func day(_ text: String) -> Int64? { CivilDay.start(text) }
 
     /// Accrual units as a decimal with at least two places.
     static func amount(_ units: Int64) -> String {

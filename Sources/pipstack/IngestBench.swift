@@ -48,7 +48,7 @@ struct IngestBench: AsyncParsableCommand {
                                                      from: 0, audit: .system)
         }
         let store = try DealStore(db: db)
-        var random = SplitMix(seed: 7)
+        var random = SeededRandom(seed: 7)
         let symbols = CommissionBench.symbols
         var stored = 0
         while stored < deals {

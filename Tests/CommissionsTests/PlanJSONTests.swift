@@ -1,3 +1,4 @@
+import BrokerCore
 import Commissions
 import Foundation
 import Money
@@ -66,5 +67,17 @@ import Testing
                      "NATGAS": "energies", "US30": "indices", "GER40": "indices", "BTCUSD": "crypto", "ETHUSD": "crypto", "EURUSD.pro": "fx_majors"]
         for (symbol, group) in cases { #expect(InstrumentGroups.guess(symbol) == group, "\(symbol)") }
         #expect(InstrumentGroups.profitCurrency("USDJPY") == "JPY" && InstrumentGroups.profitCurrency("US30") == "USD")
+    }
+}
+
+@Suite struct CivilDayTests {
+    @Test func daysBecomeEpochSeconds() {
+        #expect(CivilDay.start("1970-01-01") == 0)
+        #expect(CivilDay.start("2026-03-01") == 1_772_323_200)
+        #expect(CivilDay.start("2000-02-29") == 951_782_400)
+        #expect(CivilDay.start("2024-12-31") == 1_735_603_200)
+        for bad in ["2026-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-32", "", "2026-01-01T00:00"] {
+            #expect(CivilDay.start(bad) == nil, "\(bad)")
+        }
     }
 }

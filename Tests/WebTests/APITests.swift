@@ -108,7 +108,7 @@ import Web
         let fragments = ["{", "}", "[", "]", "\"kind\"", ":", ",", "\"postings\"", "null", "1e999", "-", "\"", "\\u0000", "\"account\"", "\"amount\"", "\"1.00\"", "true", "💸", "9223372036854775808"]
         let contentTypes = ["application/json", "text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=utf-8"]
         try await harness.test { client in
-            var generator = SplitMix(seed: 0x5eed)
+            var generator = SeededRandom(seed: 0x5eed)
             for round in 0..<60 {
                 for rule in apiRules {
                     var text = ""
@@ -125,18 +125,6 @@ import Web
     }
 }
 
-/// A small deterministic generator so fuzz failures replay from their seed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct ApiKeyPageTests {
     @Test(arguments: TestDatabases.kinds)

@@ -130,15 +130,7 @@ struct TradeServerRoutes {
     }
 
     /// The start of a UTC day given as YYYY-MM-DD, in seconds since the epoch.
-    static func day(_ text: String?) -> Int64? {
-        let parts = (text ?? "").split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1970...9999).contains(parts[0]), (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
-        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
-        return Int64(date.timeIntervalSince1970)
-    }
+    static func day(_ text: String?) -> Int64? { CivilDay.start(text ?? "") }
 
     // MARK: Account types
 
