@@ -25,6 +25,7 @@ public actor BookCache {
             points = current
             books = [:]
         }
+        rebuiltForMiss = false
     }
 
     /// The engine for deals at `time`, with its symbol and account indices.
@@ -41,8 +42,24 @@ public actor BookCache {
         return (entry.engine, entry.symbols, entry.accounts)
     }
 
+    /// The span of time `time` falls in: books are the same within it.
+    public func span(of time: Int64) -> Range<Int64> {
+        let interval = CommissionSimulation.interval(of: time, in: points)
+        let lower = interval == 0 ? Int64.min : points[interval - 1]
+        let upper = interval < points.count ? points[interval] : Int64.max
+        return lower..<upper
+    }
+
+    /// Whether books were built since the last invalidation by a missing symbol or
+    /// account (so a second miss in a row does not rebuild again).
+    public var isFresh: Bool { !rebuiltForMiss }
+    private var rebuiltForMiss = false
+
     /// Forgets the books (new symbols or accounts appeared).
-    public func invalidate() { books = [:] }
+    public func invalidate() {
+        books = [:]
+        rebuiltForMiss = true
+    }
 }
 
 /// Where books' inputs come from: the partner stores, trading accounts, traded

@@ -23,14 +23,16 @@ public struct CommissionPipeline: Service {
     let feed: DealFeed
     let cache: BookCache
     let ledger: LedgerStore
+    let writer: any CommissionWriter
     let clock: any PipstackClock
     let logger: Logger
     public let currency: Currency
     let batchSize: Int
 
     public init(db: Database, deals: DealStore, ledger: LedgerStore, currency: Currency = .usd, clock: any PipstackClock, logger: Logger,
-                batchSize: Int = 2_000) {
+                batchSize: Int = 2_000) throws {
         self.db = db
+        writer = try CommissionWriters.make(db)
         feed = DealFeed(store: deals)
         cache = BookCache(source: BookSource(db: db, clock: clock), currency: currency)
         self.ledger = ledger
@@ -63,105 +65,60 @@ public struct CommissionPipeline: Service {
         }
     }
 
-    /// One stored line before it is written.
-    struct Row {
-        var server: String, ticket: UInt64, rule: String, partner: String, level: Int16, amount: Int64, login: UInt64, symbol: String, time: Int64, seq: Int64
-    }
-
     /// Computes and stores one batch; returns how many lines were new.
     @discardableResult
     public func process(_ batch: DealFeedBatch) async throws -> Int {
         guard let first = batch.deals.first?.seq else { return 0 }
         try await cache.refresh()
         let openings = try await cache.source.openings(of: batch.deals.map { ($0.serverID, $0.deal) })
-        var rows: [Row] = []
+        var rows: [CommissionLineRow] = []
+        rows.reserveCapacity(batch.deals.count * 4)
         var lines: [CommissionLine] = []
-        for item in batch.deals where item.deal.action.isTrade {
-            let deal = item.deal
-            var context = try await cache.engine(at: deal.time)
-            if context.symbols[deal.symbol] == nil || context.accounts["\(item.serverID):\(deal.login)"] == nil {
-                // A symbol or account the books have not seen yet: rebuild once.
-                await cache.invalidate()
-                context = try await cache.engine(at: deal.time)
+        var inputs: [EngineDeal] = []
+        var sources: [FeedDeal] = []
+        // Deals in one span of unchanged books are computed together.
+        var index = 0
+        let trades = batch.deals.filter { $0.deal.action.isTrade }
+        while index < trades.count {
+            var context = try await cache.engine(at: trades[index].deal.time)
+            let span = await cache.span(of: trades[index].deal.time)
+            inputs.removeAll(keepingCapacity: true)
+            sources.removeAll(keepingCapacity: true)
+            while index < trades.count, span.contains(trades[index].deal.time) {
+                let item = trades[index]
+                let deal = item.deal
+                index += 1
+                let key = "\(item.serverID):\(deal.login)"
+                if context.symbols[deal.symbol] == nil || context.accounts[key] == nil, await cache.isFresh {
+                    // A symbol or account the books have not seen yet: rebuild once.
+                    await cache.invalidate()
+                    context = try await cache.engine(at: deal.time)
+                }
+                guard let symbol = context.symbols[deal.symbol], let account = context.accounts[key] else { continue }
+                let opening = openings["\(item.serverID):\(deal.positionID)"]
+                // The engine's ticket is the deal's place in this group, so lines map back to their deal and server.
+                inputs.append(EngineDeal(ticket: UInt64(sources.count), account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
+                                         volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
+                                         openPricePoints: opening?.price ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units))
+                sources.append(item)
             }
-            guard let symbol = context.symbols[deal.symbol], let account = context.accounts["\(item.serverID):\(deal.login)"] else { continue }
-            let opening = openings["\(item.serverID):\(deal.positionID)"]
-            let input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
-                                   volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                                   openPricePoints: opening?.price ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
             lines.removeAll(keepingCapacity: true)
-            context.engine.compute([input], into: &lines)
+            context.engine.compute(inputs, into: &lines)
             let book = context.engine.book
             for line in lines {
-                rows.append(Row(server: item.serverID, ticket: deal.ticket, rule: book.ruleIDs[Int(line.rule)], partner: book.partners[Int(line.beneficiary)].id,
-                                level: line.level, amount: line.amount, login: deal.login.value, symbol: deal.symbol, time: deal.time, seq: item.seq))
+                let item = sources[Int(line.ticket)]
+                rows.append(CommissionLineRow(server: item.serverID, ticket: Int64(bitPattern: item.deal.ticket), rule: book.ruleIDs[Int(line.rule)],
+                                              partner: book.partners[Int(line.beneficiary)].id, level: Int64(line.level), amount: line.amount,
+                                              login: Int64(bitPattern: item.deal.login.value), symbol: item.deal.symbol, time: item.deal.time, seq: item.seq))
             }
         }
-        let batchKey = "comm:\(currency.code):\(first)-\(batch.lastSeq)"
-        let now = clock.nowMicros()
-        let currencyCode = currency.code
-        let unitsPerMinor = Power10.of(Accrual.scale - currency.exponent)
-        let rowsToWrite = rows
-        let last = batch.lastSeq
-        let inserted: Int = try await db.transaction { sql in
-            // Lines, exactly once; only what was new counts towards the ledger.
-            var accrued: [String: Int64] = [:]
-            var inserted = 0
-            for start in stride(from: 0, to: rowsToWrite.count, by: 1_000) {
-                let chunk = rowsToWrite[start..<min(rowsToWrite.count, start + 1_000)]
-                var query = SQLQueryString("""
-                    INSERT INTO commission_lines (server_id, ticket, rule_id, partner_id, level, amount, currency, login, symbol, deal_time, feed_seq) VALUES
-                    """)
-                for (index, row) in chunk.enumerated() {
-                    query.appendInterpolation(unsafeRaw: index == 0 ? " (" : ", (")
-                    query.appendInterpolation(bind: row.server); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: Int64(bitPattern: row.ticket)); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: row.rule); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: row.partner); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: Int(row.level)); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: row.amount); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: currencyCode); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: Int64(bitPattern: row.login)); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: row.symbol); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: row.time); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: row.seq); query.appendInterpolation(unsafeRaw: ")")
-                }
-                query.appendInterpolation(unsafeRaw: " ON CONFLICT DO NOTHING RETURNING partner_id, amount")
-                for row in try await sql.raw(query).all() {
-                    accrued[try row.decode(column: "partner_id", as: String.self), default: 0] += try row.decode(column: "amount", as: Int64.self)
-                    inserted += 1
-                }
-            }
-            // Round each partner's accrual to minor units, carrying what is left.
-            var postings: [PostingLine] = []
-            for partner in accrued.keys.sorted() {
-                let residue = try await sql.raw("""
-                    SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner) AND currency = \(bind: currencyCode)
-                    """).first()?.decode(column: "residue", as: Int64.self) ?? 0
-                let total = (accrued[partner] ?? 0) + residue
-                let minor = Rounding.divide(total, by: unitsPerMinor, rule: .down).quotient
-                let left = total - minor * unitsPerMinor
-                try await sql.raw("""
-                    INSERT INTO commission_residues (partner_id, currency, residue) VALUES (\(bind: partner), \(bind: currencyCode), \(bind: left))
-                    ON CONFLICT (partner_id, currency) DO UPDATE SET residue = excluded.residue
-                    """).run()
-                if minor != 0 { postings.append(PostingLine(partner: partner, minor: minor)) }
-            }
-            try await DealFeedCursor.advance(Self.consumer, to: last, at: now, on: sql)
-            if !postings.isEmpty {
-                let document = String(decoding: try JSONEncoder().encode(postings), as: UTF8.self)
-                try await sql.raw("""
-                    INSERT INTO commission_postings (batch_key, document, status, created_at, posted_at)
-                    VALUES (\(bind: batchKey), \(bind: document), 'pending', \(bind: now), 0) ON CONFLICT DO NOTHING
-                    """).run()
-            }
-            return inserted
-        }
+        let written = try await writer.write(CommissionBatch(consumer: Self.consumer, lastSeq: batch.lastSeq, lines: rows, currency: currency,
+                                                             postingKey: "comm:\(currency.code):\(first)-\(batch.lastSeq)", now: clock.nowMicros()))
         try await postPending()
-        return inserted
+        return written == nil ? 0 : rows.count
     }
 
-    struct PostingLine: Codable { let partner: String; let minor: Int64 }
+    typealias PostingLine = CommissionPayable
 
     /// Makes the ledger postings of committed batches; each under its batch key, so
     /// a posting made before a crash is not made again.

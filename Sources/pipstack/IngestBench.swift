@@ -64,7 +64,7 @@ struct IngestBench: AsyncParsableCommand {
             stored += count
         }
         let ledger = try LedgerStore(db: db)
-        let pipeline = CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: logger, batchSize: batch)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: logger, batchSize: batch)
         let clock = ContinuousClock()
         var batches: [DealFeedBatch] = []
         var after: Int64 = 0

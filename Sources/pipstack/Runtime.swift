@@ -48,7 +48,7 @@ enum Runtime {
             DealResync.jobKind: { job in try await services.trading.resync.run(payload: job.payload) },
         ], logger: logger)
         let trading = services.trading.backgroundServices(db: services.db, clock: services.clock, logger: logger)
-        let commissions = CommissionPipeline(db: services.db, deals: services.trading.deals, ledger: services.ledger, clock: services.clock, logger: logger)
+        let commissions = try CommissionPipeline(db: services.db, deals: services.trading.deals, ledger: services.ledger, clock: services.clock, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app, worker, commissions] + trading, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()

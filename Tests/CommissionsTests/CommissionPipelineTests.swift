@@ -57,7 +57,7 @@ import Testing
             try await store.store(DealSyncBatch(serverID: "mt5", deals: Array(all[start..<min(all.count, start + 13)]), cursorTime: 0))
         }
         let ledger = try LedgerStore(db: db)
-        let pipeline = CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger, batchSize: batchSize)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger, batchSize: batchSize)
         var after: Int64 = 0
         while true {
             let batch = try await store.feed(after: after, limit: batchSize)
@@ -124,7 +124,7 @@ import Testing
         }
         try await store.store(DealSyncBatch(serverID: "mt5", deals: deals, cursorTime: 0))
         let ledger = try LedgerStore(db: db)
-        let pipeline = CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
         for item in try await store.feed(after: 0) { try await pipeline.process(DealFeedBatch(deals: [item])) }
         // 7 x 0.35 cents = 2.45 cents: 2 cents posted, 0.45 carried.
         #expect(try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: "sub", currency: .usd)) == 2)
