@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "Web", "TradingPlatforms", "MT5Simulator", "TestSupport",
+                "Money", "BrokerCore", "Ledger", "Storage", "Identity", "Web", "TradingPlatforms", "MT5Simulator", "TestSupport", "Commissions", "Partners",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -97,6 +97,19 @@ import Testing
         #expect(try await Self.totals(db) == totals)
         #expect(try await ledger.balance(of: payable("sub")) == 39 * 165)
 
+        // Any line's explanation recomputes exactly what was stored; a deal nobody referred earns nothing and says why.
+        let reports = CommissionReports(db: db, clock: SystemClock())
+        let stored = try await reports.lines(server: "mt5", ticket: 2)
+        let explained = try #require(try await reports.explain(server: "mt5", ticket: 2, currency: .usd))
+        #expect(stored.count == 2 && Set(explained.lines.map(\.amount)) == Set(stored.map(\.amount)))
+        #expect(explained.notes.contains { $0.contains("pays sub 1.65 USD at level 1 for rule rebate") })
+        let unreferred = try #require(try await reports.explain(server: "mt5", ticket: 999, currency: .usd))
+        #expect(unreferred.lines.isEmpty && unreferred.notes.first?.contains("attributed to no partner") == true)
+        let held = try #require(try await reports.explain(server: "mt5", ticket: 16, currency: .usd))
+        #expect(held.lines.isEmpty && held.notes.first?.contains("held 30 s") == true)
+        let perLevel = try await reports.totals(from: 0, to: Int64.max / 2)
+        #expect(perLevel.map(\.amount).reduce(0, +) == totals.values.reduce(0, +) && perLevel.allSatisfy { $0.deals == 39 })
+
         // One deal per batch gives the same lines and the same ledger.
         let (single, _, singleLedger) = try await Self.run(kind, batchSize: 1)
         defer { Task { await single.close() } }

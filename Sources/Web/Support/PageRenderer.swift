@@ -56,7 +56,7 @@ public struct PageRenderer: Sendable {
                 ("/admin", "nav_home"), ("/admin/users", "nav_users"), ("/admin/trading-accounts", "nav_trading_accounts"),
                 ("/admin/balance-operations", "nav_balance_operations"), ("/admin/reconciliation", "nav_reconciliation"),
                 ("/admin/ledger", "nav_ledger"), ("/admin/audit", "nav_audit"), ("/admin/jobs", "nav_jobs"),
-                ("/admin/partners", "nav_partners"), ("/admin/commission-plans", "nav_commission_plans"),
+                ("/admin/partners", "nav_partners"), ("/admin/commissions", "nav_commissions"), ("/admin/commission-plans", "nav_commission_plans"),
                 ("/admin/trade-servers", "nav_trade_servers"), ("/admin/account-types", "nav_account_types"), ("/admin/brands", "nav_brands"),
                 ("/admin/api-keys", "nav_api_keys"),
             ]

@@ -1,0 +1,82 @@
+import BrokerCore
+import Commissions
+import Foundation
+import Hummingbird
+import Money
+import Partners
+
+/// Commission reports: totals per partner, level and rule for a period, a
+/// partner's lines, and any deal's lines explained, recomputed from the stored deal
+/// and compared with what was stored.
+struct CommissionReportRoutes {
+    let services: AppServices
+    let renderer: PageRenderer
+    var reports: CommissionReports { CommissionReports(db: services.db, clock: services.clock) }
+
+    func register(_ routes: SecuredRoutes) {
+        routes.get("/admin/commissions") { request, context in try await self.totals(request, context) }
+        routes.get("/admin/commissions/lines") { request, context in try await self.lines(request, context) }
+        routes.get("/admin/commissions/explain") { request, context in try await self.explain(request, context) }
+    }
+
+    static func money(_ units: Int64) -> String {
+        var text = FixedPoint.format(units, scale: 8)
+        while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
+        return text
+    }
+
+    func totals(_ request: Request, _ context: AppContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let today = services.clock.nowMicros() / 86_400_000_000 * 86_400
+        let from = query.get("from").flatMap { CivilDay.start(String($0)) } ?? today - 29 * 86_400
+        let to = (query.get("to").flatMap { CivilDay.start(String($0)) } ?? today) + 86_400
+        let partner = query.get("partner").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let totals = try await reports.totals(from: from * 1_000_000, to: to * 1_000_000, partner: partner)
+        let rows = totals.map { total -> (cells: [String], link: (href: String, label: String)?) in
+            ([total.partner, "\(total.level)", total.rule, "\(total.deals)", Self.money(total.amount)],
+             (href: "/admin/commissions/lines?partner=\(AdminRoutes.queryEscaped(total.partner))", label: "Lines"))
+        }
+        let sum = totals.reduce(Int64(0)) { $0 + $1.amount }
+        return renderer.sections("Commissions", surface: .admin, context: context,
+                                 intro: "Lines computed from synced deals, by partner, level and rule (amounts in accrual precision, USD). Period \(Timestamps.iso(from * 1_000_000)) to \(Timestamps.iso(to * 1_000_000)) (use ?from=YYYY-MM-DD&to=YYYY-MM-DD&partner=ID). Total \(Self.money(sum)).",
+                                 [PageSection(table: PageTable(name: "totals", columns: ["Partner", "Level", "Rule", "Deals", "Amount"], rows: rows,
+                                                               empty: "No commission in the period."))])
+    }
+
+    func lines(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let partner = request.uri.queryParameters.get("partner").map({ String($0) }), !partner.isEmpty else {
+            throw UserFacingError(.badRequest, "partner: a partner id is required")
+        }
+        let lines = try await reports.lines(partner: partner)
+        let rows = lines.map { line -> (cells: [String], link: (href: String, label: String)?) in
+            ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", line.rule, Self.money(line.amount)],
+             (href: "/admin/commissions/explain?server=\(AdminRoutes.queryEscaped(line.server))&ticket=\(line.ticket)", label: "Explain"))
+        }
+        return renderer.sections("Commission lines of \(partner)", surface: .admin, context: context, intro: "The latest 200, newest first.",
+                                 [PageSection(table: PageTable(name: "lines", columns: ["Deal time (UTC)", "Deal", "Symbol", "Level", "Rule", "Amount"],
+                                                               rows: rows, empty: "No line yet."))])
+    }
+
+    func explain(_ request: Request, _ context: AppContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let server = query.get("server").map({ String($0) }), let ticket = query.get("ticket").flatMap({ UInt64(String($0)) }) else {
+            throw UserFacingError(.badRequest, "server and ticket are required")
+        }
+        guard let explained = try await reports.explain(server: server, ticket: ticket, currency: .usd) else {
+            throw UserFacingError(.notFound, "no deal \(server):\(ticket)")
+        }
+        let stored = try await reports.lines(server: server, ticket: ticket)
+        let key = { (line: CommissionReports.StoredLine) in "\(line.partner)/\(line.level)/\(line.rule)/\(line.amount)" }
+        let agree = Set(stored.map(key)) == Set(explained.lines.map(key))
+        let table = { (name: String, lines: [CommissionReports.StoredLine]) in
+            PageTable(name: name, columns: ["Partner", "Level", "Rule", "Amount"],
+                      rows: lines.map { (["\($0.partner)", "\($0.level)", $0.rule, Self.money($0.amount)], nil) }, empty: "none")
+        }
+        return renderer.sections("Deal \(server):\(ticket) explained", surface: .admin, context: context,
+                                 intro: agree ? "Recomputed from the stored deal with the tree, attributions and plan versions of its time: the same lines as stored."
+                                              : "Recomputed lines DIFFER from the stored ones: the inputs changed after the deal was computed (a correction to review).",
+                                 [PageSection(heading: "How", table: PageTable(name: "notes", columns: ["Step"], rows: explained.notes.map { ([$0], nil) })),
+                                  PageSection(heading: "Recomputed", table: table("recomputed", explained.lines)),
+                                  PageSection(heading: "Stored", table: table("stored", stored))])
+    }
+}

@@ -1,0 +1,49 @@
+import BrokerCore
+import Commissions
+import HTTPTypes
+import HummingbirdTesting
+import Identity
+import Money
+import Partners
+import Storage
+import TestSupport
+import Testing
+import Web
+
+/// Commission reports in the back office: totals, a partner's lines, and a deal's
+/// lines explained and checked against what was stored.
+@Suite struct CommissionReportPagesTests {
+    @Test(arguments: TestDatabases.kinds)
+    func financeReadsTotalsLinesAndExplanations(kind: String) async throws {
+        let harness = try await WebHarness.make(kind)
+        defer { Task { await harness.db.close() } }
+        let partners = harness.services.partners
+        try await partners.partners.create(Partner(id: "ib", name: "IB <One>"), parent: nil, from: 0, audit: .system)
+        try await partners.plans.save(CommissionPlan(id: "gold", name: "Gold", rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: "7.00"))]),
+                                      effectiveFrom: 0, audit: .system)
+        try await partners.plans.assign("ib", plan: "gold", from: 0, audit: .system)
+        try await partners.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:42", partnerID: "ib"), from: 0, audit: .system)
+        let now = harness.services.clock.nowMicros()
+        let deals = try DealStore(db: harness.db)
+        try await deals.store(DealSyncBatch(serverID: "mt5", deals: [
+            TradeDeal(ticket: 77, login: TradingLogin(42), action: .sell, entry: .entryOut, reason: 0, symbol: "EURUSD", time: now,
+                      price: Price(points: 108_000, digits: 5), volume: Volume(units: 150_000_000), contractSize: 100_000, profit: .zero),
+        ], cursorTime: 0))
+        let pipeline = try CommissionPipeline(db: harness.db, deals: deals, ledger: harness.services.ledger, clock: harness.services.clock,
+                                              logger: TestDatabases.logger)
+        try await pipeline.process(DealFeedBatch(deals: try await deals.feed(after: 0)))
+        let finance = try #require(try await harness.session(for: .staff(.finance)))
+        try await harness.test { client in
+            let headers: HTTPFields = [.cookie: finance.cookie, .accept: "text/html"]
+            let totals = try await client.execute(uri: "/admin/commissions", method: .get, headers: headers)
+            #expect(totals.status == .ok && totals.text.contains("10.50") && totals.text.contains("/admin/commissions/lines?partner=ib"))
+            let lines = try await client.execute(uri: "/admin/commissions/lines?partner=ib", method: .get, headers: headers)
+            #expect(lines.status == .ok && lines.text.contains("mt5:77") && lines.text.contains("/admin/commissions/explain?server=mt5&amp;ticket=77"))
+            let explained = try await client.execute(uri: "/admin/commissions/explain?server=mt5&ticket=77", method: .get, headers: headers)
+            #expect(explained.status == .ok && explained.text.contains("the same lines as stored"))
+            #expect(explained.text.contains("7.00 per lot x 1.5 lots = 10.50"))
+            let missing = try await client.execute(uri: "/admin/commissions/explain?server=mt5&ticket=78", method: .get, headers: headers)
+            #expect(missing.status == .notFound)
+        }
+    }
+}
