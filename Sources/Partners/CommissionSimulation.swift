@@ -27,6 +27,8 @@ public struct CommissionSimulation: Sendable {
     public struct Report: Sendable, Equatable {
         public let currency: Currency
         public let deals: Int
+        /// Lines the plans in force give for these deals.
+        public let currentLines: Int
         public let rows: [Row]
         /// Symbols whose profit currency had no recorded rate; their point-based amounts count as zero.
         public let missingRates: [String]
@@ -50,6 +52,7 @@ public struct CommissionSimulation: Sendable {
         let changePoints = try await source.changePoints()
         var current: [String: Int64] = [:], proposal: [String: Int64] = [:]
         var dealCount = 0
+        var currentLines = 0
         var missing: Set<String> = []
         var cache: [Int: (current: CommissionEngine, proposed: CommissionEngine, symbols: [String: Int32])] = [:]
         var after: (time: Int64, server: String, ticket: Int64)? = nil
@@ -75,6 +78,7 @@ public struct CommissionSimulation: Sendable {
                                        openPricePoints: opening?.price ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
                 var lines: [CommissionLine] = []
                 engines.current.compute([input], into: &lines)
+                currentLines += lines.count
                 for line in lines { current[engines.current.book.partners[Int(line.beneficiary)].id, default: 0] += line.amount }
                 lines.removeAll()
                 engines.proposed.compute([input], into: &lines)
@@ -86,7 +90,7 @@ public struct CommissionSimulation: Sendable {
         let usesPoints = try await ([proposed] + builder.plans.latest().map(\.plan)).contains { $0.rules.contains { $0.kind == .perLot && $0.unit == .points } }
         if !usesPoints { missing = [] }
         let partners = Set(current.keys).union(proposal.keys).filter { partner == nil || $0 == partner }.sorted()
-        return Report(currency: currency, deals: dealCount,
+        return Report(currency: currency, deals: dealCount, currentLines: currentLines,
                       rows: partners.map { Row(partner: $0, current: current[$0] ?? 0, proposed: proposal[$0] ?? 0) }, missingRates: missing.sorted())
     }
 

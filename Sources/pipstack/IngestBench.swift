@@ -28,41 +28,8 @@ struct IngestBench: AsyncParsableCommand {
         defer { BenchDatabase.remove(scratch) }
         let db = try await Runtime.openMigrated(url, logger: logger)
         let fsync = FsyncProbe.measure(in: url)
-        let builder = BookBuilder(db: db, clock: SystemClock())
-        let trees = max(1, accounts / 50)
-        for tree in 0..<trees {
-            for level in 0..<depth {
-                let id = "p\(tree)-\(level)"
-                try await builder.partners.create(Partner(id: id, name: id), parent: level == 0 ? nil : "p\(tree)-\(level - 1)", from: 0, audit: .system)
-            }
-        }
-        for level in 0..<depth {
-            try await builder.plans.save(CommissionPlan(id: "level-\(level)", name: "Level \(level)", rules: [
-                .init(id: "rebate", kind: .perLot, rates: .init(default: FixedPoint.format(Int64(900 - 100 * level) * 1_000_000, scale: 8),
-                                                                groups: ["metals": FixedPoint.format(Int64(400 - 50 * level) * 1_000_000, scale: 8)])),
-            ]), effectiveFrom: 0, audit: .system)
-        }
-        for tree in 0..<trees { for level in 0..<depth { try await builder.plans.assign("p\(tree)-\(level)", plan: "level-\(level)", from: 0, audit: .system) } }
-        for account in 0..<accounts {
-            try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "bench:\(account + 1)", partnerID: "p\(account % trees)-\(depth - 1)"),
-                                                     from: 0, audit: .system)
-        }
         let store = try DealStore(db: db)
-        var random = SeededRandom(seed: 7)
-        let symbols = CommissionBench.symbols
-        var stored = 0
-        while stored < deals {
-            let count = min(50_000, deals - stored)
-            let chunk = (0..<count).map { offset -> TradeDeal in
-                let index = stored + offset
-                return TradeDeal(ticket: UInt64(index + 1), login: TradingLogin(UInt64(1 + random.next(below: accounts))), action: .buy, entry: .entryOut,
-                                 reason: 0, symbol: symbols[random.next(below: symbols.count)], time: 1_000_000_000 + Int64(index) * 1_000,
-                                 price: Price(points: 108_000, digits: 5), volume: Volume(units: Int64(1 + random.next(below: 200)) * 1_000_000),
-                                 contractSize: 100_000, profit: .zero)
-            }
-            try await store.store(DealSyncBatch(serverID: "bench", deals: chunk, cursorTime: 0))
-            stored += count
-        }
+        try await CommissionBenchData.setUp(db: db, store: store, deals: deals, depth: depth, accounts: accounts)
         let ledger = try LedgerStore(db: db)
         let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: logger, batchSize: batch)
         let clock = ContinuousClock()
@@ -91,5 +58,45 @@ struct IngestBench: AsyncParsableCommand {
             "fsync_per_second": fsync, "batch": batch, "depth": depth, "database": db.dialect.rawValue,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// The partner trees, plans, attributions and stored deals the commission benchmarks run on.
+enum CommissionBenchData {
+    static func setUp(db: Database, store: DealStore, deals: Int, depth: Int, accounts: Int) async throws {
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        let trees = max(1, accounts / 50)
+        for tree in 0..<trees {
+            for level in 0..<depth {
+                let id = "p\(tree)-\(level)"
+                try await builder.partners.create(Partner(id: id, name: id), parent: level == 0 ? nil : "p\(tree)-\(level - 1)", from: 0, audit: .system)
+            }
+        }
+        for level in 0..<depth {
+            try await builder.plans.save(CommissionPlan(id: "level-\(level)", name: "Level \(level)", rules: [
+                .init(id: "rebate", kind: .perLot, rates: .init(default: FixedPoint.format(Int64(900 - 100 * level) * 1_000_000, scale: 8),
+                                                                groups: ["metals": FixedPoint.format(Int64(400 - 50 * level) * 1_000_000, scale: 8)])),
+            ]), effectiveFrom: 0, audit: .system)
+        }
+        for tree in 0..<trees { for level in 0..<depth { try await builder.plans.assign("p\(tree)-\(level)", plan: "level-\(level)", from: 0, audit: .system) } }
+        for account in 0..<accounts {
+            try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "bench:\(account + 1)", partnerID: "p\(account % trees)-\(depth - 1)"),
+                                                     from: 0, audit: .system)
+        }
+        var random = SeededRandom(seed: 7)
+        let symbols = CommissionBench.symbols
+        var stored = 0
+        while stored < deals {
+            let count = min(50_000, deals - stored)
+            let chunk = (0..<count).map { offset -> TradeDeal in
+                let index = stored + offset
+                return TradeDeal(ticket: UInt64(index + 1), login: TradingLogin(UInt64(1 + random.next(below: accounts))), action: .buy, entry: .entryOut,
+                                 reason: 0, symbol: symbols[random.next(below: symbols.count)], time: 1_000_000_000 + Int64(index) * 1_000,
+                                 price: Price(points: 108_000, digits: 5), volume: Volume(units: Int64(1 + random.next(below: 200)) * 1_000_000),
+                                 contractSize: 100_000, profit: .zero)
+            }
+            try await store.store(DealSyncBatch(serverID: "bench", deals: chunk, cursorTime: 0))
+            stored += count
+        }
     }
 }
