@@ -46,4 +46,44 @@ import Web
             #expect(missing.status == .notFound)
         }
     }
+
+    /// A partner sees its own commissions and how each was computed, never the upline's.
+    @Test(arguments: TestDatabases.kinds)
+    func partnersSeeTheirOwnLinesOnly(kind: String) async throws {
+        let harness = try await WebHarness.make(kind)
+        defer { Task { await harness.db.close() } }
+        let user = try #require(harness.users[.partner])
+        let partners = harness.services.partners
+        try await partners.partners.create(Partner(id: "master", name: "Master"), parent: nil, from: 0, audit: .system)
+        try await partners.partners.create(Partner(id: "paula", userID: user.id.rawValue, name: "Paula"), parent: "master", from: 0, audit: .system)
+        for (id, rate) in [("gold", "7.00"), ("silver", "5.00")] {
+            try await partners.plans.save(CommissionPlan(id: id, name: id, rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: rate))]),
+                                          effectiveFrom: 0, audit: .system)
+        }
+        try await partners.plans.assign("master", plan: "gold", from: 0, audit: .system)
+        try await partners.plans.assign("paula", plan: "silver", from: 0, audit: .system)
+        try await partners.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:42", partnerID: "paula"), from: 0, audit: .system)
+        try await partners.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:43", partnerID: "master"), from: 0, audit: .system)
+        let now = harness.services.clock.nowMicros()
+        let deals = try DealStore(db: harness.db)
+        try await deals.store(DealSyncBatch(serverID: "mt5", deals: [42, 43].map { login in
+            TradeDeal(ticket: UInt64(login), login: TradingLogin(UInt64(login)), action: .sell, entry: .entryOut, reason: 0, symbol: "EURUSD", time: now,
+                      price: Price(points: 108_000, digits: 5), volume: Volume(units: 100_000_000), contractSize: 100_000, profit: .zero)
+        }, cursorTime: 0))
+        let pipeline = try CommissionPipeline(db: harness.db, deals: deals, ledger: harness.services.ledger, clock: harness.services.clock,
+                                              logger: TestDatabases.logger)
+        try await pipeline.process(DealFeedBatch(deals: try await deals.feed(after: 0)))
+        let session = try #require(try await harness.session(for: .partner))
+        try await harness.test { client in
+            let headers: HTTPFields = [.cookie: session.cookie, .accept: "text/html"]
+            let page = try await client.execute(uri: "/partners/commissions", method: .get, headers: headers)
+            #expect(page.status == .ok && page.text.contains("mt5:42") && page.text.contains("5.00") && !page.text.contains("mt5:43"))
+            let own = try await client.execute(uri: "/partners/commissions/explain?server=mt5&ticket=42", method: .get, headers: headers)
+            #expect(own.status == .ok && own.text.contains("pays paula 5.00 USD") && !own.text.contains("pays master"))
+            let upline = try await client.execute(uri: "/partners/commissions/explain?server=mt5&ticket=43", method: .get, headers: headers)
+            #expect(upline.status == .notFound)
+            let home = try await client.execute(uri: "/partners", method: .get, headers: headers)
+            #expect(home.text.contains("5.00 USD"))
+        }
+    }
 }

@@ -62,7 +62,9 @@ public struct PageRenderer: Sendable {
             ]
         case .portal:
             items = [("/portal", "nav_home"), ("/portal/accounts", "nav_accounts")]
-        default:
+        case .partners:
+            items = [("/partners", "nav_home"), ("/partners/commissions", "nav_commissions")]
+        case nil:
             return []
         }
         return items.filter { PermissionTable.allows(user.principal, .get, $0.0) }.map { ["href": $0.0, "label": t[$0.1] ?? $0.1] }

@@ -99,6 +99,8 @@ public enum PermissionTable {
             .init(.post, "/portal/accounts/:server/:login/transfer", [.trader]),
             .init(.post, "/portal/accounts/:server/:login/password", [.trader]),
             .init(.get, "/partners", [.partner]),
+            .init(.get, "/partners/commissions", [.partner]),
+            .init(.get, "/partners/commissions/explain", [.partner]),
             // JSON API.
             .init(.get, "/api/v1/openapi.json", everyone),
             .init(.get, "/api/v1/me", authenticated),

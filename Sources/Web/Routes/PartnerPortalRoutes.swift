@@ -1,0 +1,68 @@
+import BrokerCore
+import Commissions
+import Foundation
+import Hummingbird
+import Partners
+
+/// The partner portal's commission pages: the partner's own totals, lines and
+/// explanations, never another partner's earnings.
+struct PartnerPortalRoutes {
+    let services: AppServices
+    let renderer: PageRenderer
+    var reports: CommissionReports { CommissionReports(db: services.db, clock: services.clock) }
+
+    func register(_ routes: SecuredRoutes) {
+        routes.get("/partners/commissions") { _, context in try await self.commissions(context) }
+        routes.get("/partners/commissions/explain") { request, context in try await self.explain(request, context) }
+    }
+
+    func t(_ context: AppContext) -> (String) -> String { { services.localization.text($0, context.language) } }
+
+    func partner(_ context: AppContext) async throws -> Partner {
+        guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
+        guard let partner = try await services.partners.partners.partner(userID: user.id.rawValue) else {
+            throw UserFacingError(.notFound, "no partner account is linked to your login; ask your partner manager")
+        }
+        return partner
+    }
+
+    func commissions(_ context: AppContext) async throws -> Response {
+        let t = t(context)
+        let partner = try await partner(context)
+        let today = services.clock.nowMicros() / 86_400_000_000 * 86_400
+        let totals = try await reports.totals(from: (today - 29 * 86_400) * 1_000_000, to: (today + 86_400) * 1_000_000, partner: partner.id)
+        let lines = try await reports.lines(partner: partner.id, limit: 100)
+        return renderer.sections(t("nav_commissions"), surface: .partners, context: context, intro: t("partner_commissions_intro"), [
+            PageSection(heading: t("last_30_days"), table: PageTable(name: "totals", columns: [t("col_level"), t("col_rule"), t("col_deals"), t("col_amount")],
+                rows: totals.map { (["\($0.level)", $0.rule, "\($0.deals)", CommissionReportRoutes.money($0.amount)], nil) }, empty: t("no_commissions"))),
+            PageSection(heading: t("latest_lines"), table: PageTable(name: "lines", columns: [t("col_time"), t("col_deal"), t("col_symbol"), t("col_level"), t("col_amount")],
+                rows: lines.map { line in
+                    ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", CommissionReportRoutes.money(line.amount)],
+                     (href: "/partners/commissions/explain?server=\(AdminRoutes.queryEscaped(line.server))&ticket=\(line.ticket)", label: t("explain")))
+                }, empty: t("no_commissions"))),
+        ])
+    }
+
+    func explain(_ request: Request, _ context: AppContext) async throws -> Response {
+        let t = t(context)
+        let partner = try await partner(context)
+        let query = request.uri.queryParameters
+        guard let server = query.get("server").map({ String($0) }), let ticket = query.get("ticket").flatMap({ UInt64(String($0)) }) else {
+            throw UserFacingError(.badRequest, "server and ticket are required")
+        }
+        // Only deals the partner earned on, and only the partner's own part of them.
+        let own = try await reports.lines(server: server, ticket: ticket).filter { $0.partner == partner.id }
+        guard !own.isEmpty, let explained = try await reports.explain(server: server, ticket: ticket, currency: .usd) else {
+            throw UserFacingError(.notFound, "no commission of yours on deal \(server):\(ticket)")
+        }
+        let levels = Set(own.map(\.level))
+        let notes = explained.notes.filter { note in
+            note.hasPrefix("pays \(partner.id) ") || levels.contains { note.hasPrefix("level \($0),") } || note.hasPrefix("bonus coefficient")
+        }
+        return renderer.sections("\(t("col_deal")) \(server):\(ticket)", surface: .partners, context: context, [
+            PageSection(heading: t("how_computed"), table: PageTable(name: "notes", columns: [t("col_note")], rows: notes.map { ([$0], nil) })),
+            PageSection(heading: t("your_lines"), table: PageTable(name: "own", columns: [t("col_level"), t("col_rule"), t("col_amount")],
+                                                                    rows: own.map { (["\($0.level)", $0.rule, CommissionReportRoutes.money($0.amount)], nil) })),
+        ])
+    }
+}
