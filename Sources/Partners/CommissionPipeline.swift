@@ -78,8 +78,13 @@ public struct CommissionPipeline: Service {
         var sources: [FeedDeal] = []
         // Deals in one span of unchanged books are computed together.
         var index = 0
+        var rebuild = false
         let trades = batch.deals.filter { $0.deal.action.isTrade }
         while index < trades.count {
+            if rebuild {
+                await cache.invalidate()
+                rebuild = false
+            }
             var context = try await cache.engine(at: trades[index].deal.time)
             let span = await cache.span(of: trades[index].deal.time)
             inputs.removeAll(keepingCapacity: true)
@@ -87,13 +92,19 @@ public struct CommissionPipeline: Service {
             while index < trades.count, span.contains(trades[index].deal.time) {
                 let item = trades[index]
                 let deal = item.deal
-                index += 1
                 let key = "\(item.serverID):\(deal.login)"
                 if context.symbols[deal.symbol] == nil || context.accounts[key] == nil, await cache.isFresh {
-                    // A symbol or account the books have not seen yet: rebuild once.
+                    // A symbol or account the books have not seen yet: rebuild once. A rebuilt book may
+                    // number symbols and accounts differently, so the deals gathered so far are computed
+                    // with the book they were mapped with first.
+                    if !inputs.isEmpty {
+                        rebuild = true
+                        break
+                    }
                     await cache.invalidate()
                     context = try await cache.engine(at: deal.time)
                 }
+                index += 1
                 guard let symbol = context.symbols[deal.symbol], let account = context.accounts[key] else { continue }
                 let opening = openings["\(item.serverID):\(deal.positionID)"]
                 // The engine's ticket is the deal's place in this group, so lines map back to their deal and server.

@@ -147,4 +147,38 @@ import Testing
         #expect(residue == 450_000)
         #expect(try await Self.totals(db)["sub"] == 2_450_000)
     }
+
+    /// A symbol first seen in the middle of a batch makes the books be rebuilt, and a
+    /// rebuilt book numbers symbols anew: deals gathered before it keep the numbering
+    /// they were mapped with. (A kill test once caught a deal priced as another symbol.)
+    @Test(arguments: TestDatabases.kinds)
+    func aSymbolFirstSeenMidBatchDoesNotShiftTheOthers(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "ib", name: "IB"), parent: nil, from: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "fx", name: "FX", rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "1.00", groups: ["fx_majors": "7.00", "fx_minors": "3.00"])),
+        ]), effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("ib", plan: "fx", from: 0, audit: .system)
+        try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1", partnerID: "ib"), from: 0, audit: .system)
+        let store = try DealStore(db: db)
+        let ledger = try LedgerStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
+        func deal(_ ticket: UInt64, _ symbol: String) -> TradeDeal {
+            TradeDeal(ticket: ticket, login: TradingLogin(1), action: .sell, entry: .entryOut, reason: 0, symbol: symbol, time: Int64(ticket) * 1_000_000,
+                      price: Price(points: 100_000, digits: 5), volume: Volume(units: Self.lot), contractSize: 100_000, profit: .zero)
+        }
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(1, "EURUSD")], cursorTime: 0))
+        try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 0)))
+        // AUDJPY sorts before EURUSD: the rebuilt book numbers EURUSD differently.
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(2, "EURUSD"), deal(3, "AUDJPY"), deal(4, "EURUSD")], cursorTime: 0))
+        try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 1)))
+        let amounts = try await db.read { sql in
+            try await sql.raw("SELECT ticket, amount FROM commission_lines ORDER BY ticket").all().map {
+                (try $0.decode(column: "ticket", as: Int64.self), try $0.decode(column: "amount", as: Int64.self))
+            }
+        }
+        #expect(amounts.map(\.1) == [700_000_000, 700_000_000, 300_000_000, 700_000_000], "\(amounts)")
+    }
 }

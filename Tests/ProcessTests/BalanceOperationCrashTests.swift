@@ -59,12 +59,7 @@ import TradingPlatforms
         let arguments = ["serve", "--database-url", DatabaseURLText.of(url), "--port", "0", "--host", "127.0.0.1", "--insecure-cookies",
                          "--data-dir", TestDatabases.temporaryDirectory().path]
         let environment = ["PIPSTACK_SECRET_KEY": Self.secret, "PIPSTACK_2FA_ROLES": "none", "PIPSTACK_BALANCE_OPERATION_LEASE_SECONDS": "1"]
-        for round in 0..<3 {
-            let server = try PipstackProcess(arguments, environment: environment)
-            _ = try await server.listeningPort()
-            try await Task.sleep(for: .milliseconds(400 + 300 * round))
-            await server.kill()
-        }
+        try await PipstackProcess.killRepeatedly(arguments, environment: environment)
         let db = try await Database.open(url, logger: TestDatabases.logger)
         defer { Task { await db.close() } }
         let operations = BalanceOperationStore(db: db, clock: clock)

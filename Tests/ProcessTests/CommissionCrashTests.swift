@@ -49,12 +49,7 @@ import TradingPlatforms
         let arguments = ["serve", "--database-url", DatabaseURLText.of(url), "--port", "0", "--host", "127.0.0.1", "--insecure-cookies",
                          "--data-dir", TestDatabases.temporaryDirectory().path]
         let environment = ["PIPSTACK_SECRET_KEY": Self.secret, "PIPSTACK_2FA_ROLES": "none"]
-        for round in 0..<3 {
-            let server = try PipstackProcess(arguments, environment: environment)
-            _ = try await server.listeningPort()
-            try await Task.sleep(for: .milliseconds(400 + 300 * round))
-            await server.kill()
-        }
+        try await PipstackProcess.killRepeatedly(arguments, environment: environment)
         simulator.setDealsPerSecond(0)
         let made = simulator.dealCount
         let final = try PipstackProcess(arguments, environment: environment)
@@ -87,6 +82,21 @@ import TradingPlatforms
         }
         #expect(try await store.count(serverID: "mt5_crash") == Int64(made))
         #expect(!expected.isEmpty && lines == expected, "stored \(lines), recomputed \(expected)")
+        if lines != expected {
+            let reports = CommissionReports(db: db, clock: SystemClock())
+            let tickets = try await db.read { sql in try await sql.raw("SELECT DISTINCT ticket FROM commission_lines").all().map { try $0.decode(column: "ticket", as: Int64.self) } }
+            var shown = 0
+            for ticket in tickets where shown < 5 {
+                let stored = try await reports.lines(server: "mt5_crash", ticket: UInt64(ticket))
+                let again = try await reports.explain(server: "mt5_crash", ticket: UInt64(ticket), currency: .usd)
+                if Set(stored.map { "\($0.partner)/\($0.amount)" }) != Set((again?.lines ?? []).map { "\($0.partner)/\($0.amount)" }) {
+                    print("MISMATCH \(ticket): stored \(stored.map { "\($0.partner) \($0.rule) \($0.amount)" }) again \((again?.lines ?? []).map { "\($0.partner) \($0.rule) \($0.amount)" }) notes \(again?.notes ?? [])")
+                    shown += 1
+                }
+            }
+            let count = try await db.read { sql in try await sql.raw("SELECT COUNT(*) AS n FROM commission_lines").first()?.decode(column: "n", as: Int.self) ?? 0 }
+            print("MISMATCH lines stored \(count) recomputed \(report.currentLines) deals \(report.deals)")
+        }
         // The ledger holds the lines to the cent, the rest carried as residues.
         let ledger = try LedgerStore(db: db)
         for (partner, total) in lines {

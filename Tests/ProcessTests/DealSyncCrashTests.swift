@@ -31,12 +31,7 @@ import TradingPlatforms
         let arguments = ["serve", "--database-url", DatabaseURLText.of(url), "--port", "0", "--host", "127.0.0.1", "--insecure-cookies",
                          "--data-dir", TestDatabases.temporaryDirectory().path]
         let environment = ["PIPSTACK_SECRET_KEY": Self.secret, "PIPSTACK_2FA_ROLES": "none"]
-        for round in 0..<3 {
-            let server = try PipstackProcess(arguments, environment: environment)
-            _ = try await server.listeningPort()
-            try await Task.sleep(for: .milliseconds(300 + 250 * round))
-            await server.kill()
-        }
+        try await PipstackProcess.killRepeatedly(arguments, environment: environment, firstAfter: .milliseconds(300), step: .milliseconds(250))
         simulator.setDealsPerSecond(0)
         let made = simulator.dealCount
         let final = try PipstackProcess(arguments, environment: environment)

@@ -77,6 +77,18 @@ public final class PipstackProcess: @unchecked Sendable {
         await waitForExit()
     }
 
+    /// Starts `pipstack serve` (or any listening command) `rounds` times and SIGKILLs
+    /// it each time once it has listened for a while longer than the round before.
+    public static func killRepeatedly(_ arguments: [String], environment: [String: String], rounds: Int = 3,
+                                      firstAfter: Duration = .milliseconds(400), step: Duration = .milliseconds(300)) async throws {
+        for round in 0..<rounds {
+            let server = try PipstackProcess(arguments, environment: environment)
+            _ = try await server.listeningPort()
+            try await Task.sleep(for: firstAfter + step * round)
+            await server.kill()
+        }
+    }
+
     /// Polls instead of `waitUntilExit`, which needs a run loop that test tasks do not have.
     public func waitForExit() async {
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
