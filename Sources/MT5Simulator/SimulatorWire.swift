@@ -75,14 +75,7 @@ enum SimulatorWire {
     static func refusal(_ refusal: SimulatorRefusal) -> Data { answer(refusal.code, refusal.text) }
 
     /// A decimal without trailing zeros: "100", "-3.5", "1.08345".
-    static func decimal(_ value: Int64, scale: Int) -> String {
-        var text = FixedPoint.format(value, scale: scale)
-        if scale > 0 {
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-        }
-        return text
-    }
+    static func decimal(_ value: Int64, scale: Int) -> String { FixedPoint.format(value, scale: scale, minimumDecimals: 0) }
 
     static func amount(_ units: Int64) -> String { decimal(units, scale: 8) }
 

@@ -31,6 +31,20 @@ public enum FixedPoint {
         return negative ? -value : value
     }
 
+    /// Like `format`, without the trailing zeros beyond `minimumDecimals`:
+    /// 1050000000 at scale 8 is "10.50" with 2, "10.5" with 0; a whole number loses its point.
+    public static func format(_ value: Int64, scale: Int, minimumDecimals: Int) -> String {
+        var text = format(value, scale: scale)
+        guard scale > minimumDecimals else { return text }
+        var decimals = scale
+        while decimals > minimumDecimals, text.hasSuffix("0") {
+            text.removeLast()
+            decimals -= 1
+        }
+        if decimals == 0, text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     /// Prints `-12345` at `scale` 2 as `"-123.45"`.
     public static func format(_ value: Int64, scale: Int) -> String {
         let magnitude = String(value.magnitude)

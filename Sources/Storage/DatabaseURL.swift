@@ -25,6 +25,14 @@ public enum DatabaseURL: Equatable, Sendable, CustomStringConvertible {
                          database: database)
     }
 
+    /// The URL as `--database-url` takes it, password included (for child processes, never for logs).
+    public var commandLineText: String {
+        switch self {
+        case let .sqlite(path): "sqlite:\(path)"
+        case let .postgres(host, port, user, password, database): "postgres://\(user)\(password.map { ":\($0)" } ?? "")@\(host):\(port)/\(database)"
+        }
+    }
+
     /// The URL without its password, for logs.
     public var description: String {
         switch self {

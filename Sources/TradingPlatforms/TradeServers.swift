@@ -99,7 +99,15 @@ public struct TradeServerStore: Sendable {
 
     public func all() async throws -> [TradeServerConfig] {
         let rows = try await db.read { sql in try await sql.raw("SELECT * FROM trade_servers ORDER BY name").all() }
-        return try rows.map { row in
+        return try rows.map(decode)
+    }
+
+    /// One server; the only password opened is its own.
+    public func server(_ id: String) async throws -> TradeServerConfig? {
+        try await db.read { sql in try await sql.raw("SELECT * FROM trade_servers WHERE id = \(bind: id)").first() }.map(decode)
+    }
+
+    func decode(_ row: any SQLRow) throws -> TradeServerConfig {
             let pem = try row.decode(column: "certificate_pem", as: String.self)
             return TradeServerConfig(
                 id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
@@ -112,11 +120,6 @@ public struct TradeServerStore: Sendable {
                 password: try secretBox.open(try row.decode(column: "password_sealed", as: String.self)),
                 groupMask: try row.decode(column: "group_mask", as: String.self), enabled: try row.decode(column: "enabled", as: Int.self) == 1,
                 logins: Self.range(try row.decode(column: "login_next", as: Int64.self), try row.decode(column: "login_last", as: Int64.self)))
-        }
-    }
-
-    public func server(_ id: String) async throws -> TradeServerConfig? {
-        try await all().first { $0.id == id }
     }
 
     /// The logins not yet handed out (an empty range reads as first = last + 1).

@@ -29,7 +29,7 @@ struct SimulateCommissions: AsyncParsableCommand {
         do { data = try Data(contentsOf: URL(fileURLWithPath: plan)) } catch { throw ValidationError("cannot read \(plan): \(error.localizedDescription)") }
         let proposed: CommissionPlan
         do { proposed = try PlanValidationError.plan(fromJSON: Array(data)) } catch { throw ValidationError("\(plan): \(error)") }
-        guard let start = Self.day(from), let end = Self.day(to), start <= end else { throw ValidationError("--from and --to are days (YYYY-MM-DD), --from first") }
+        guard let start = CivilDay.start(from), let end = CivilDay.start(to), start <= end else { throw ValidationError("--from and --to are days (YYYY-MM-DD), --from first") }
         var logger = Runtime.logger()
         logger.logLevel = .warning
         let db = try await Runtime.openMigrated(try storage.resolvedURL(), logger: logger)
@@ -37,7 +37,7 @@ struct SimulateCommissions: AsyncParsableCommand {
         let report = try await CommissionSimulation(db: db, clock: SystemClock()).run(
             proposed: proposed, from: start * 1_000_000, to: (end + 86_400) * 1_000_000, partner: partner)
         await db.close()
-        let money = { (units: Int64) in Self.amount(units) }
+        let money = { (units: Int64) in Explain.money(units) }
         if json {
             let rows = report.rows.map { ["partner": $0.partner, "current": money($0.current), "proposed": money($0.proposed), "difference": money($0.difference)] }
             let object: [String: Any] = ["currency": report.currency.code, "deals": report.deals, "partners": rows, "missing_rates": report.missingRates]
@@ -52,12 +52,5 @@ struct SimulateCommissions: AsyncParsableCommand {
         if !report.missingRates.isEmpty { print("No recorded rate for \(report.missingRates.joined(separator: ", ")): their point-based amounts count as zero.") }
     }
 
-    static func day(_ text: String) -> Int64? { CivilDay.start(text) }
 
-    /// Accrual units as a decimal with at least two places.
-    static func amount(_ units: Int64) -> String {
-        var text = FixedPoint.format(units, scale: 8)
-        while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
-        return text
-    }
 }

@@ -32,7 +32,7 @@ struct CrashBench: AsyncParsableCommand {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("pipstack-crash-\(Tokens.randomSuffix())")
         defer { try? FileManager.default.removeItem(at: dataDir) }
-        let arguments = ["serve", "--database-url", Self.text(url), "--port", "0", "--host", "127.0.0.1", "--insecure-cookies", "--data-dir", dataDir.path]
+        let arguments = ["serve", "--database-url", url.commandLineText, "--port", "0", "--host", "127.0.0.1", "--insecure-cookies", "--data-dir", dataDir.path]
         var environment = ProcessInfo.processInfo.environment
         environment["PIPSTACK_SECRET_KEY"] = "crash-bench-secret-key-0123456789abcdef"
         environment["PIPSTACK_2FA_ROLES"] = "none"
@@ -98,12 +98,5 @@ struct CrashBench: AsyncParsableCommand {
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
-    }
-
-    static func text(_ url: DatabaseURL) -> String {
-        switch url {
-        case let .sqlite(path): "sqlite:\(path)"
-        case let .postgres(host, port, user, password, database): "postgres://\(user)\(password.map { ":\($0)" } ?? "")@\(host):\(port)/\(database)"
-        }
     }
 }

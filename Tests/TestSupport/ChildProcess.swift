@@ -98,11 +98,5 @@ public final class PipstackProcess: @unchecked Sendable {
 
 /// The database URL as `pipstack` takes it on its command line.
 public enum DatabaseURLText {
-    public static func of(_ url: Storage.DatabaseURL) -> String {
-        switch url {
-        case let .sqlite(path): "sqlite:\(path)"
-        case let .postgres(host, port, user, password, database):
-            "postgres://\(user)\(password.map { ":\($0)" } ?? "")@\(host):\(port)/\(database)"
-        }
-    }
+    public static func of(_ url: Storage.DatabaseURL) -> String { url.commandLineText }
 }

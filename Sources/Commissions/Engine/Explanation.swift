@@ -36,19 +36,11 @@ struct TextTrace: EngineTrace {
     }
 }
 
-/// Numbers as explanations print them.
-enum Explain {
-    /// Accrual units as a decimal without trailing zeros beyond cents.
-    static func money(_ units: Int64) -> String {
-        var text = FixedPoint.format(units, scale: 8)
-        while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
-        return text
-    }
+/// Numbers as explanations, reports and the CLI print them.
+public enum Explain {
+    /// Accrual units (10^-8) as a decimal with at least cents: 10.50, 0.0035.
+    public static func money(_ units: Int64) -> String { FixedPoint.format(units, scale: 8, minimumDecimals: 2) }
 
-    static func lots(_ volume: Int64) -> String {
-        var text = FixedPoint.format(volume, scale: 8)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
-    }
+    /// 10^-8 lots without trailing zeros: 1.5, 0.01, 2.
+    public static func lots(_ volume: Int64) -> String { FixedPoint.format(volume, scale: 8, minimumDecimals: 0) }
 }

@@ -17,10 +17,7 @@ public struct Share: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = FixedPoint.format(ppm, scale: 4)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text + "%"
+        FixedPoint.format(ppm, scale: 4, minimumDecimals: 0) + "%"
     }
 
     public static func < (lhs: Share, rhs: Share) -> Bool { lhs.ppm < rhs.ppm }

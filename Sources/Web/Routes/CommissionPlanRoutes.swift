@@ -44,7 +44,7 @@ struct CommissionPlanRoutes {
             let plan = try PlanValidationError.plan(fromJSON: Array(document.utf8))
             let from: Int64
             if let day = context.form["from"], !day.isEmpty {
-                guard let seconds = TradeServerRoutes.day(day) else { throw PlanValidationError(path: "from", message: "a day as YYYY-MM-DD") }
+                guard let seconds = CivilDay.start(day) else { throw PlanValidationError(path: "from", message: "a day as YYYY-MM-DD") }
                 from = seconds * 1_000_000
             } else {
                 from = services.clock.nowMicros()

@@ -19,11 +19,6 @@ struct CommissionReportRoutes {
         routes.get("/admin/commissions/explain") { request, context in try await self.explain(request, context) }
     }
 
-    static func money(_ units: Int64) -> String {
-        var text = FixedPoint.format(units, scale: 8)
-        while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
-        return text
-    }
 
     func totals(_ request: Request, _ context: AppContext) async throws -> Response {
         let query = request.uri.queryParameters
@@ -33,12 +28,12 @@ struct CommissionReportRoutes {
         let partner = query.get("partner").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
         let totals = try await reports.totals(from: from * 1_000_000, to: to * 1_000_000, partner: partner)
         let rows = totals.map { total -> (cells: [String], link: (href: String, label: String)?) in
-            ([total.partner, "\(total.level)", total.rule, "\(total.deals)", Self.money(total.amount)],
+            ([total.partner, "\(total.level)", total.rule, "\(total.deals)", Explain.money(total.amount)],
              (href: "/admin/commissions/lines?partner=\(AdminRoutes.queryEscaped(total.partner))", label: "Lines"))
         }
         let sum = totals.reduce(Int64(0)) { $0 + $1.amount }
         return renderer.sections("Commissions", surface: .admin, context: context,
-                                 intro: "Lines computed from synced deals, by partner, level and rule (amounts in accrual precision, USD). Period \(Timestamps.iso(from * 1_000_000)) to \(Timestamps.iso(to * 1_000_000)) (use ?from=YYYY-MM-DD&to=YYYY-MM-DD&partner=ID). Total \(Self.money(sum)).",
+                                 intro: "Lines computed from synced deals, by partner, level and rule (amounts in accrual precision, USD). Period \(Timestamps.iso(from * 1_000_000)) to \(Timestamps.iso(to * 1_000_000)) (use ?from=YYYY-MM-DD&to=YYYY-MM-DD&partner=ID). Total \(Explain.money(sum)).",
                                  [PageSection(table: PageTable(name: "totals", columns: ["Partner", "Level", "Rule", "Deals", "Amount"], rows: rows,
                                                                empty: "No commission in the period."))])
     }
@@ -49,7 +44,7 @@ struct CommissionReportRoutes {
         }
         let lines = try await reports.lines(partner: partner)
         let rows = lines.map { line -> (cells: [String], link: (href: String, label: String)?) in
-            ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", line.rule, Self.money(line.amount)],
+            ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", line.rule, Explain.money(line.amount)],
              (href: "/admin/commissions/explain?server=\(AdminRoutes.queryEscaped(line.server))&ticket=\(line.ticket)", label: "Explain"))
         }
         return renderer.sections("Commission lines of \(partner)", surface: .admin, context: context, intro: "The latest 200, newest first.",
@@ -70,7 +65,7 @@ struct CommissionReportRoutes {
         let agree = Set(stored.map(key)) == Set(explained.lines.map(key))
         let table = { (name: String, lines: [CommissionReports.StoredLine]) in
             PageTable(name: name, columns: ["Partner", "Level", "Rule", "Amount"],
-                      rows: lines.map { (["\($0.partner)", "\($0.level)", $0.rule, Self.money($0.amount)], nil) }, empty: "none")
+                      rows: lines.map { (["\($0.partner)", "\($0.level)", $0.rule, Explain.money($0.amount)], nil) }, empty: "none")
         }
         return renderer.sections("Deal \(server):\(ticket) explained", surface: .admin, context: context,
                                  intro: agree ? "Recomputed from the stored deal with the tree, attributions and plan versions of its time: the same lines as stored."

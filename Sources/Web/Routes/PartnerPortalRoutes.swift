@@ -34,10 +34,10 @@ struct PartnerPortalRoutes {
         let lines = try await reports.lines(partner: partner.id, limit: 100)
         return renderer.sections(t("nav_commissions"), surface: .partners, context: context, intro: t("partner_commissions_intro"), [
             PageSection(heading: t("last_30_days"), table: PageTable(name: "totals", columns: [t("col_level"), t("col_rule"), t("col_deals"), t("col_amount")],
-                rows: totals.map { (["\($0.level)", $0.rule, "\($0.deals)", CommissionReportRoutes.money($0.amount)], nil) }, empty: t("no_commissions"))),
+                rows: totals.map { (["\($0.level)", $0.rule, "\($0.deals)", Explain.money($0.amount)], nil) }, empty: t("no_commissions"))),
             PageSection(heading: t("latest_lines"), table: PageTable(name: "lines", columns: [t("col_time"), t("col_deal"), t("col_symbol"), t("col_level"), t("col_amount")],
                 rows: lines.map { line in
-                    ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", CommissionReportRoutes.money(line.amount)],
+                    ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", Explain.money(line.amount)],
                      (href: "/partners/commissions/explain?server=\(AdminRoutes.queryEscaped(line.server))&ticket=\(line.ticket)", label: t("explain")))
                 }, empty: t("no_commissions"))),
         ])
@@ -62,7 +62,7 @@ struct PartnerPortalRoutes {
         return renderer.sections("\(t("col_deal")) \(server):\(ticket)", surface: .partners, context: context, [
             PageSection(heading: t("how_computed"), table: PageTable(name: "notes", columns: [t("col_note")], rows: notes.map { ([$0], nil) })),
             PageSection(heading: t("your_lines"), table: PageTable(name: "own", columns: [t("col_level"), t("col_rule"), t("col_amount")],
-                                                                    rows: own.map { (["\($0.level)", $0.rule, CommissionReportRoutes.money($0.amount)], nil) })),
+                                                                    rows: own.map { (["\($0.level)", $0.rule, Explain.money($0.amount)], nil) })),
         ])
     }
 }

@@ -27,7 +27,7 @@ struct PartnerRoutes {
     /// The start of the chosen UTC day, or now when none is given.
     func effective(_ text: String?) throws -> Int64 {
         guard let text, !text.isEmpty else { return services.clock.nowMicros() }
-        guard let seconds = TradeServerRoutes.day(text) else { throw PartnerError.invalid(field: "from", "a day as YYYY-MM-DD") }
+        guard let seconds = CivilDay.start(text) else { throw PartnerError.invalid(field: "from", "a day as YYYY-MM-DD") }
         return seconds * 1_000_000
     }
 

@@ -120,17 +120,14 @@ struct TradeServerRoutes {
     func resync(serverID: String, _ context: AppContext) async throws -> Response {
         guard try await trading.servers.server(serverID) != nil else { throw UserFacingError(.notFound, "no trade server \(serverID)") }
         do {
-            guard let from = Self.day(context.form["from"]) else { throw FieldValidationError(field: "from", message: "a day as YYYY-MM-DD") }
-            guard let to = Self.day(context.form["to"]) else { throw FieldValidationError(field: "to", message: "a day as YYYY-MM-DD") }
+            guard let from = CivilDay.start(context.form["from"] ?? "") else { throw FieldValidationError(field: "from", message: "a day as YYYY-MM-DD") }
+            guard let to = CivilDay.start(context.form["to"] ?? "") else { throw FieldValidationError(field: "to", message: "a day as YYYY-MM-DD") }
             try await trading.resync.enqueue(.init(serverID: serverID, from: from, to: to + 86_399), audit: context.audit, clock: services.clock)
             return try await serverForm(id: serverID, context, flash: "Re-sync queued; the job queue shows when it has run.")
         } catch let error as FieldValidationError {
             return try await serverForm(id: serverID, context, error: error.description)
         }
     }
-
-    /// The start of a UTC day given as YYYY-MM-DD, in seconds since the epoch.
-    static func day(_ text: String?) -> Int64? { CivilDay.start(text ?? "") }
 
     // MARK: Account types
 

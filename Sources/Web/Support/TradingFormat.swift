@@ -14,12 +14,7 @@ enum TradingFormat {
         return Money(minorUnits: units, currency: currency).description
     }
 
-    static func lots(_ volume: Volume) -> String {
-        var text = FixedPoint.format(volume.units, scale: 8)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
-    }
+    static func lots(_ volume: Volume) -> String { FixedPoint.format(volume.units, scale: 8, minimumDecimals: 0) }
 
     static func leverage(_ value: Int) -> String { "1:\(value)" }
 
