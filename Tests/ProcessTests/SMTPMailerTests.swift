@@ -182,7 +182,7 @@ final class SMTPSink: @unchecked Sendable {
         try script.write(to: scriptFile, atomically: true, encoding: .utf8)
         let inbox = folder.appendingPathComponent("inbox")
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
-        let sink = SMTPSink(folder: inbox, port: Int.random(in: 20_000...60_000))
+        let sink = SMTPSink(folder: inbox, port: try LoopbackPort.free())
         sink.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         sink.certificate = files.certificate
         sink.process.arguments = ["python3", "-W", "ignore", scriptFile.path, inbox.path, String(sink.port), files.certificate, files.key, mode]

@@ -27,16 +27,9 @@ public struct WebDriver: Sendable {
     /// Starts chromedriver, opens a headless browser session, runs `body`, and cleans up.
     public static func withBrowser<T: Sendable>(_ body: @Sendable (WebDriver) async throws -> T) async throws -> T {
         guard let driverPath = chromedriver else { throw Failure.protocolError("chromedriver is not on PATH") }
-        let port = Int.random(in: 20_000...60_000)
-        let driver = Process()
-        driver.executableURL = URL(fileURLWithPath: driverPath)
-        driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
-        driver.standardOutput = FileHandle.nullDevice
-        driver.standardError = FileHandle.nullDevice
-        try driver.run()
+        let (driver, port) = try await startDriver(driverPath)
         // Process.waitUntilExit needs a run loop; a signal is enough here.
         defer { kill(driver.processIdentifier, SIGKILL) }
-        try await waitForPort(port)
         let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
         client.connect()
         defer { Task { try? await client.shutdown() } }
@@ -126,13 +119,36 @@ public struct WebDriver: Sendable {
         return json
     }
 
-    static func waitForPort(_ port: Int) async throws {
-        for _ in 0..<100 {
+    /// Starts chromedriver on a port the kernel just handed out. On a loaded CI
+    /// machine it can take many seconds to listen, or lose the port to another
+    /// process in between; it is then started again on a new port.
+    static func startDriver(_ driverPath: String) async throws -> (Process, Int) {
+        var lastError = ""
+        for _ in 0..<3 {
+            let port = try LoopbackPort.free()
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(port).log")
+            let driver = Process()
+            driver.executableURL = URL(fileURLWithPath: driverPath)
+            driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1", "--log-path=\(log.path)"]
+            driver.standardOutput = FileHandle.nullDevice
+            driver.standardError = FileHandle.nullDevice
+            try driver.run()
+            if try await waitForPort(port, while: driver) { return (driver, port) }
+            kill(driver.processIdentifier, SIGKILL)
+            lastError = "port \(port): " + String(((try? String(contentsOf: log, encoding: .utf8)) ?? "no log").suffix(1_000))
+        }
+        throw Failure.protocolError("chromedriver did not start: \(lastError)")
+    }
+
+    /// Whether chromedriver answers on `port` within 60 s, giving up early if it exits.
+    static func waitForPort(_ port: Int, while driver: Process) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, driver.isRunning {
             if (try? await TestClient.withClient(host: "127.0.0.1", port: port) { client in
                 try await client.execute(.init("/status", method: .get))
-            }) != nil { return }
+            }) != nil { return true }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw Failure.protocolError("chromedriver did not start on port \(port)")
+        return false
     }
 }
