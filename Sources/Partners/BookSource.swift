@@ -11,11 +11,14 @@ public actor BookCache {
     nonisolated let source: BookSource
     let currency: Currency
     private var points: [Int64] = []
-    private var books: [Int: (book: CommissionBook, engine: CommissionEngine, symbols: [String: Int32], accounts: [String: Int32])] = [:]
+    private var books: [Int: BookContext] = [:]
+    private var numbers: [Int: LineNumbers] = [:]
+    private let names: CommissionNames
 
     public init(source: BookSource, currency: Currency) {
         self.source = source
         self.currency = currency
+        names = CommissionNames(db: source.db)
     }
 
     /// Drops every book when a change point was added since they were built.
@@ -24,22 +27,38 @@ public actor BookCache {
         if current != points {
             points = current
             books = [:]
+            numbers = [:]
         }
         rebuiltForMiss = false
     }
 
     /// The engine for deals at `time`, with its symbol and account indices.
-    public func engine(at time: Int64) async throws -> (engine: CommissionEngine, symbols: [String: Int32], accounts: [String: Int32]) {
+    public func engine(at time: Int64) async throws -> BookContext {
         let interval = CommissionSimulation.interval(of: time, in: points)
-        if let cached = books[interval] { return (cached.engine, cached.symbols, cached.accounts) }
+        if let cached = books[interval] { return cached }
         var missing: Set<String> = []
         let instruments = try await source.instruments(at: time, currency: currency, missing: &missing)
         let accounts = try await source.accounts()
         let book = try await source.builder.book(at: time, currency: currency, instruments: instruments.list, accounts: accounts)
         let accountIndex = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1.key, Int32($0)) })
-        let entry = (book: book, engine: CommissionEngine(book: book), symbols: instruments.index, accounts: accountIndex)
-        books[interval] = entry
-        return (entry.engine, entry.symbols, entry.accounts)
+        let context = BookContext(engine: CommissionEngine(book: book), symbols: instruments.index, accounts: accountIndex)
+        books[interval] = context
+        return context
+    }
+
+    /// The stored numbers of the partners and rules of the book at `time` (what
+    /// the pipeline writes into commission lines), giving new names numbers.
+    public func lineNumbers(at time: Int64) async throws -> LineNumbers {
+        let interval = CommissionSimulation.interval(of: time, in: points)
+        if let cached = numbers[interval] { return cached }
+        let book = try await engine(at: time).engine.book
+        let partnerIDs = book.partners.map(\.id)
+        let partnerNumbers = try await names.numbers(.partner, of: partnerIDs)
+        let ruleNumbers = try await names.numbers(.rule, of: book.ruleIDs)
+        let result = LineNumbers(partners: partnerIDs.map { partnerNumbers[$0] ?? 0 }, rules: book.ruleIDs.map { ruleNumbers[$0] ?? 0 },
+                                 partnerIDs: Dictionary(partnerNumbers.map { ($1, $0) }, uniquingKeysWith: { first, _ in first }))
+        numbers[interval] = result
+        return result
     }
 
     /// The span of time `time` falls in: books are the same within it.
@@ -58,8 +77,23 @@ public actor BookCache {
     /// Forgets the books (new symbols or accounts appeared).
     public func invalidate() {
         books = [:]
+        numbers = [:]
         rebuiltForMiss = true
     }
+}
+
+/// A book's engine with the indices that map a deal's symbol and account ("server:login") to it.
+public struct BookContext: Sendable {
+    public let engine: CommissionEngine
+    public let symbols: [String: Int32]
+    public let accounts: [String: Int32]
+}
+
+/// `commission_names` numbers aligned with a book's partners and rules.
+public struct LineNumbers: Sendable {
+    public let partners: [Int64]
+    public let rules: [Int64]
+    public let partnerIDs: [Int64: String]
 }
 
 /// Where books' inputs come from: the partner stores, trading accounts, traded

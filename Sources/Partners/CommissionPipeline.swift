@@ -30,7 +30,7 @@ public struct CommissionPipeline: Service {
     let batchSize: Int
 
     public init(db: Database, deals: DealStore, ledger: LedgerStore, currency: Currency = .usd, clock: any PipstackClock, logger: Logger,
-                batchSize: Int = 2_000) throws {
+                batchSize: Int = 10_000) throws {
         self.db = db
         writer = try CommissionWriters.make(db)
         feed = DealFeed(store: deals)
@@ -51,10 +51,7 @@ public struct CommissionPipeline: Service {
         while !Task.isCancelled {
             do {
                 try await postPending()
-                for try await batch in feed.batches(for: Self.consumer, batchSize: batchSize, pollInterval: .milliseconds(50)) {
-                    _ = try await process(batch)
-                    failures = 0
-                }
+                try await consume(feed.batches(for: Self.consumer, batchSize: batchSize, pollInterval: .milliseconds(50)))
                 return
             } catch {
                 if Task.isCancelled { return }
@@ -65,28 +62,65 @@ public struct CommissionPipeline: Service {
         }
     }
 
+    /// Computes each batch while the one before it is being written: the engine and
+    /// the database work side by side, and writes still commit in feed order.
+    public func consume<Batches: AsyncSequence>(_ batches: Batches) async throws where Batches.Element == DealFeedBatch {
+        var writing: Task<Void, any Error>?
+        do {
+            for try await batch in batches {
+                let prepared = try await prepare(batch)
+                try await writing?.value
+                writing = nil
+                if let prepared { writing = Task { _ = try await self.commit(prepared) } }
+            }
+            try await writing?.value
+        } catch {
+            writing?.cancel()
+            _ = try? await writing?.value
+            throw error
+        }
+    }
+
     /// Computes and stores one batch; returns how many lines were new.
     @discardableResult
     public func process(_ batch: DealFeedBatch) async throws -> Int {
-        guard let first = batch.deals.first?.seq else { return 0 }
+        guard let prepared = try await prepare(batch) else { return 0 }
+        return try await commit(prepared)
+    }
+
+    /// Writes a computed batch with its cursor, then makes its ledger posting.
+    func commit(_ batch: CommissionBatch) async throws -> Int {
+        let written = try await writer.write(batch)
+        try await postPending()
+        return written == nil ? 0 : batch.lines.count
+    }
+
+    /// The batch's commission lines, or nil when the feed cursor has passed all its
+    /// deals (a replay): then nothing is computed at all.
+    func prepare(_ batch: DealFeedBatch) async throws -> CommissionBatch? {
+        guard let first = batch.deals.first?.seq else { return nil }
+        let position = try await DealFeedCursor(db: db).position(of: Self.consumer)
+        guard position < batch.lastSeq else { return nil }
         try await cache.refresh()
         let openings = try await cache.source.openings(of: batch.deals.map { ($0.serverID, $0.deal) })
         var rows: [CommissionLineRow] = []
         rows.reserveCapacity(batch.deals.count * 4)
+        var partnerIDs: [Int64: String] = [:]
         var lines: [CommissionLine] = []
         var inputs: [EngineDeal] = []
         var sources: [FeedDeal] = []
         // Deals in one span of unchanged books are computed together.
         var index = 0
         var rebuild = false
-        let trades = batch.deals.filter { $0.deal.action.isTrade }
+        let trades = batch.deals.filter { $0.seq > position && $0.deal.action.isTrade }
         while index < trades.count {
             if rebuild {
                 await cache.invalidate()
                 rebuild = false
             }
             var context = try await cache.engine(at: trades[index].deal.time)
-            let span = await cache.span(of: trades[index].deal.time)
+            let spanTime = trades[index].deal.time
+            let span = await cache.span(of: spanTime)
             inputs.removeAll(keepingCapacity: true)
             sources.removeAll(keepingCapacity: true)
             while index < trades.count, span.contains(trades[index].deal.time) {
@@ -113,20 +147,19 @@ public struct CommissionPipeline: Service {
                                          openPricePoints: opening?.price ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units))
                 sources.append(item)
             }
+            guard !inputs.isEmpty else { continue }
             lines.removeAll(keepingCapacity: true)
             context.engine.compute(inputs, into: &lines)
-            let book = context.engine.book
+            let numbers = try await cache.lineNumbers(at: spanTime)
+            partnerIDs.merge(numbers.partnerIDs) { first, _ in first }
             for line in lines {
                 let item = sources[Int(line.ticket)]
-                rows.append(CommissionLineRow(server: item.serverID, ticket: Int64(bitPattern: item.deal.ticket), rule: book.ruleIDs[Int(line.rule)],
-                                              partner: book.partners[Int(line.beneficiary)].id, level: Int64(line.level), amount: line.amount,
-                                              login: Int64(bitPattern: item.deal.login.value), symbol: item.deal.symbol, time: item.deal.time, seq: item.seq))
+                rows.append(CommissionLineRow(seq: item.seq, partner: numbers.partners[Int(line.beneficiary)], rule: numbers.rules[Int(line.rule)],
+                                              level: Int64(line.level), amount: line.amount, day: CommissionLineRow.day(of: item.deal.time)))
             }
         }
-        let written = try await writer.write(CommissionBatch(consumer: Self.consumer, lastSeq: batch.lastSeq, lines: rows, currency: currency,
-                                                             postingKey: "comm:\(currency.code):\(first)-\(batch.lastSeq)", now: clock.nowMicros()))
-        try await postPending()
-        return written == nil ? 0 : rows.count
+        return CommissionBatch(consumer: Self.consumer, lastSeq: batch.lastSeq, lines: rows, currency: currency,
+                               postingKey: "comm:\(currency.code):\(first)-\(batch.lastSeq)", now: clock.nowMicros(), partnerIDs: partnerIDs)
     }
 
     typealias PostingLine = CommissionPayable

@@ -1,4 +1,5 @@
 import BrokerCore
+import Foundation
 import Commissions
 import Money
 import SQLKit
@@ -35,13 +36,16 @@ public struct CommissionReports: Sendable {
         source = BookSource(db: db, clock: clock)
     }
 
-    /// Totals per partner, level and rule for deals in [from, to), optionally one partner's.
+    /// Totals per partner, level and rule for the UTC days from the day of `from`
+    /// up to `to` (read from the daily totals each batch keeps), optionally one partner's.
     public func totals(from: Int64, to: Int64, partner: String? = nil) async throws -> [Total] {
         try await db.read { sql in
             try await sql.raw("""
-                SELECT partner_id, level, rule_id, COUNT(*) AS deals, CAST(SUM(amount) AS BIGINT) AS total FROM commission_lines
-                WHERE deal_time >= \(bind: from) AND deal_time < \(bind: to) AND (\(bind: partner ?? "") = '' OR partner_id = \(bind: partner ?? ""))
-                GROUP BY partner_id, level, rule_id ORDER BY partner_id, level, rule_id
+                SELECT p.name AS partner_id, d.level, r.name AS rule_id, CAST(SUM(d.lines) AS BIGINT) AS deals, CAST(SUM(d.amount) AS BIGINT) AS total
+                FROM commission_daily d JOIN commission_names p ON p.number = d.partner JOIN commission_names r ON r.number = d.rule
+                WHERE d.day >= \(bind: CommissionLineRow.day(of: from)) AND d.day < \(bind: to)
+                    AND (\(bind: partner ?? "") = '' OR p.name = \(bind: partner ?? ""))
+                GROUP BY p.name, d.level, r.name ORDER BY p.name, d.level, r.name
                 """).all().map { row in
                 Total(partner: try row.decode(column: "partner_id", as: String.self), level: try row.decode(column: "level", as: Int.self),
                       rule: try row.decode(column: "rule_id", as: String.self), deals: try row.decode(column: "deals", as: Int.self),
@@ -50,23 +54,95 @@ public struct CommissionReports: Sendable {
         }
     }
 
-    /// A partner's lines, newest first.
+    /// A partner's lines, newest first (by feed position, which follows sync order).
+    /// Found through the batch directory: the partner's part of each batch, newest
+    /// batch first, lists the positions of its lines.
     public func lines(partner: String, limit: Int = 200) async throws -> [StoredLine] {
-        try await db.read { sql in
-            try await sql.raw("""
-                SELECT * FROM commission_lines WHERE partner_id = \(bind: partner) ORDER BY deal_time DESC, ticket DESC LIMIT \(bind: limit)
-                """).all().map(Self.decode)
+        guard limit > 0, let number = try await CommissionNames(db: db).number(.partner, of: partner) else { return [] }
+        var result: [StoredLine] = []
+        var cursor = Int64.max
+        while result.count < limit {
+            let before = cursor
+            let parts = try await db.read { sql in
+                try await sql.raw("""
+                    SELECT b.first_seq, b.last_seq, d.seqs FROM commission_batches b
+                    JOIN commission_partner_batches d ON d.first_seq = b.first_seq AND d.partner = \(bind: number)
+                    WHERE b.first_seq < \(bind: before) ORDER BY b.first_seq DESC LIMIT 20
+                    """).all().map { row in
+                    (first: try row.decode(column: "first_seq", as: Int64.self), last: try row.decode(column: "last_seq", as: Int64.self),
+                     seqs: [UInt8](try row.decode(column: "seqs", as: Data.self)))
+                }
+            }
+            guard let oldest = parts.last else { break }
+            for part in parts where result.count < limit {
+                let wanted = limit - result.count
+                guard let positions = DeltaList.decode(part.seqs) else { throw StorageError.conflict("commission batch \(part.first) lists unreadable positions") }
+                let rows = try await db.read { sql in
+                    var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.joins) WHERE l.partner = \(bind: number) AND ")
+                    if positions.isEmpty {
+                        // A batch from before the directory listed positions: scan its range.
+                        query.appendInterpolation(unsafeRaw: "l.feed_seq BETWEEN ")
+                        query.appendInterpolation(bind: part.first)
+                        query.appendInterpolation(unsafeRaw: " AND ")
+                        query.appendInterpolation(bind: part.last)
+                    } else {
+                        query.appendInterpolation(unsafeRaw: "l.feed_seq IN (")
+                        for (index, position) in positions.suffix(wanted).enumerated() {
+                            if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+                            query.appendInterpolation(bind: position)
+                        }
+                        query.appendInterpolation(unsafeRaw: ")")
+                    }
+                    query.appendInterpolation(unsafeRaw: " ORDER BY l.feed_seq DESC, l.level, r.name LIMIT ")
+                    query.appendInterpolation(bind: wanted)
+                    return try await sql.raw(query).all().map(Self.decode)
+                }
+                result += rows
+            }
+            cursor = oldest.first
         }
+        return result
     }
 
     /// The stored lines of one deal.
     public func lines(server: String, ticket: UInt64) async throws -> [StoredLine] {
         try await db.read { sql in
             try await sql.raw("""
-                SELECT * FROM commission_lines WHERE server_id = \(bind: server) AND ticket = \(bind: Int64(bitPattern: ticket)) ORDER BY level, rule_id
+                SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.joins)
+                WHERE t.server_id = \(bind: server) AND t.ticket = \(bind: Int64(bitPattern: ticket)) ORDER BY l.level, r.name
                 """).all().map(Self.decode)
         }
     }
+
+    /// Every partner's amount and line count over all stored lines, for audits and
+    /// for checking the pipeline against an independent recomputation.
+    public func allTimeTotals() async throws -> [String: (amount: Int64, lines: Int)] {
+        try await db.read { sql in
+            var totals: [String: (amount: Int64, lines: Int)] = [:]
+            for row in try await sql.raw("""
+                SELECT p.name AS partner_id, CAST(SUM(l.amount) AS BIGINT) AS total, COUNT(*) AS n
+                FROM commission_lines l JOIN commission_names p ON p.number = l.partner GROUP BY p.name
+                """).all() {
+                totals[try row.decode(column: "partner_id", as: String.self)] = (try row.decode(column: "total", as: Int64.self), try row.decode(column: "n", as: Int.self))
+            }
+            return totals
+        }
+    }
+
+    /// The partner's rounding residue (accrual units not yet posted as whole minor units).
+    public func residue(of partner: String, currency: Currency) async throws -> Int64 {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner) AND currency = \(bind: currency.code)
+                """).first()?.decode(column: "residue", as: Int64.self) ?? 0
+        }
+    }
+
+    static let columns = "t.server_id, t.ticket, r.name AS rule_id, p.name AS partner_id, l.level, l.amount, t.symbol, t.time_us"
+    static let joins = """
+        FROM commission_lines l JOIN trade_deals t ON t.feed_seq = l.feed_seq
+        JOIN commission_names p ON p.number = l.partner JOIN commission_names r ON r.number = l.rule
+        """
 
     /// The deal's lines recomputed now from its stored inputs, with how each was computed.
     public func explain(server: String, ticket: UInt64, currency: Currency) async throws -> (lines: [StoredLine], notes: [String])? {
@@ -97,6 +173,6 @@ public struct CommissionReports: Sendable {
                    ticket: UInt64(bitPattern: try row.decode(column: "ticket", as: Int64.self)), rule: try row.decode(column: "rule_id", as: String.self),
                    partner: try row.decode(column: "partner_id", as: String.self), level: try row.decode(column: "level", as: Int.self),
                    amount: try row.decode(column: "amount", as: Int64.self), symbol: try row.decode(column: "symbol", as: String.self),
-                   time: try row.decode(column: "deal_time", as: Int64.self))
+                   time: try row.decode(column: "time_us", as: Int64.self))
     }
 }

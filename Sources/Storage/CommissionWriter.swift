@@ -1,34 +1,36 @@
 import BrokerCore
 import Dispatch
 import Money
-import SQLKit
+import Logging
+import NIOCore
+import PostgresNIO
 
-/// One commission line as stored.
+/// One commission line as the hot path stores it: integers only.
 public struct CommissionLineRow: Sendable, Equatable {
-    public var server: String
-    public var ticket: Int64
-    public var rule: String
-    public var partner: String
+    /// The deal's feed position.
+    public var seq: Int64
+    /// `commission_names` numbers of the beneficiary and the rule.
+    public var partner: Int64
+    public var rule: Int64
     public var level: Int64
     /// Accrual units (10^-8) of the batch currency.
     public var amount: Int64
-    public var login: Int64
-    public var symbol: String
-    public var time: Int64
-    public var seq: Int64
+    /// Start of the deal's UTC day (microseconds), for the daily totals.
+    public var day: Int64
 
-    public init(server: String, ticket: Int64, rule: String, partner: String, level: Int64, amount: Int64, login: Int64, symbol: String,
-                time: Int64, seq: Int64) {
-        self.server = server
-        self.ticket = ticket
-        self.rule = rule
+    public init(seq: Int64, partner: Int64, rule: Int64, level: Int64, amount: Int64, day: Int64) {
+        self.seq = seq
         self.partner = partner
+        self.rule = rule
         self.level = level
         self.amount = amount
-        self.login = login
-        self.symbol = symbol
-        self.time = time
-        self.seq = seq
+        self.day = day
+    }
+
+    public static let microsPerDay: Int64 = 86_400_000_000
+
+    public static func day(of time: Int64) -> Int64 {
+        Rounding.divide(time, by: microsPerDay, rule: .down).quotient * microsPerDay
     }
 }
 
@@ -52,8 +54,12 @@ public struct CommissionBatch: Sendable {
     /// The outbox key of the batch's ledger posting.
     public var postingKey: String
     public var now: Int64
+    /// The partner id behind each partner number the lines name.
+    public var partnerIDs: [Int64: String]
 
-    public init(consumer: String, lastSeq: Int64, lines: [CommissionLineRow], currency: Currency, postingKey: String, now: Int64) {
+    public init(consumer: String, lastSeq: Int64, lines: [CommissionLineRow], currency: Currency, postingKey: String, now: Int64,
+                partnerIDs: [Int64: String]) {
+        self.partnerIDs = partnerIDs
         self.consumer = consumer
         self.lastSeq = lastSeq
         self.lines = lines
@@ -72,10 +78,11 @@ public protocol CommissionWriter: Sendable {
 }
 
 public enum CommissionWriters {
-    /// The SQLite C-API writer on SQLite, set-based SQL through SQLKit on PostgreSQL.
+    /// The SQLite C-API writer on SQLite, `unnest` statements through PostgresNIO on PostgreSQL.
     public static func make(_ db: Database) throws -> any CommissionWriter {
         if let path = db.sqlitePath { return try SQLiteCommissionWriter(path: path) }
-        return SQLKitCommissionWriter(db: db)
+        if let client = db.postgresClient { return PostgresCommissionWriter(client: client, logger: db.logger) }
+        throw StorageError.conflict("no commission writer for \(db.url)")
     }
 
     /// Adds `accrued` to each partner's residue and takes whole minor units, rounding down.
@@ -117,15 +124,64 @@ enum JSONString {
     }
 }
 
-/// The SQLite hot path: its own C-API connection on one serial queue, lines through
-/// reused multi-row prepared INSERTs.
+/// What a batch adds up to: each partner's part, the per-day totals and the range
+/// the batch's directory row records.
+struct CommissionBatchTotals {
+    struct DayKey: Hashable {
+        let day: Int64, partner: Int64, level: Int64, rule: Int64
+    }
+
+    struct PartnerPart {
+        var amount: Int64 = 0
+        var lines: Int64 = 0
+        /// Feed positions of the partner's lines, increasing, each once.
+        var seqs: [Int64] = []
+    }
+
+    var partners: [Int64: PartnerPart] = [:]
+    var daily: [DayKey: (amount: Int64, lines: Int64)] = [:]
+    var lines = 0
+    var firstSeq = Int64.max
+    var firstDay = Int64.max
+    var lastDay = Int64.min
+
+    mutating func add(_ line: CommissionLineRow) {
+        partners[line.partner, default: PartnerPart()].amount += line.amount
+        partners[line.partner, default: PartnerPart()].lines += 1
+        if partners[line.partner]?.seqs.last != line.seq { partners[line.partner, default: PartnerPart()].seqs.append(line.seq) }
+        let key = DayKey(day: line.day, partner: line.partner, level: line.level, rule: line.rule)
+        daily[key, default: (0, 0)].amount += line.amount
+        daily[key, default: (0, 0)].lines += 1
+        lines += 1
+        firstSeq = min(firstSeq, line.seq)
+        firstDay = min(firstDay, line.day)
+        lastDay = max(lastDay, line.day)
+    }
+
+    /// Accruals by partner id, for residues and the ledger.
+    func accruedByID(_ ids: [Int64: String]) throws -> [String: Int64] {
+        var byID: [String: Int64] = [:]
+        for (number, part) in partners {
+            guard let id = ids[number] else { throw StorageError.conflict("commission line names partner number \(number) the batch does not know") }
+            byID[id, default: 0] += part.amount
+        }
+        return byID
+    }
+}
+
+/// The SQLite hot path: its own C-API connection on one serial queue, lines and
+/// daily totals through reused multi-row prepared statements.
 final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
     // `handle` is touched only on `queue`.
     private let handle: SQLiteHandle
     private let queue = DispatchQueue(label: "pipstack.commissions.sqlite-writer")
 
+    private let checkpointer: SQLiteCheckpointer
+
     init(path: String) throws {
         handle = try SQLiteHandle(path: path)
+        checkpointer = try SQLiteCheckpointer(path: path)
+        checkpointer.attach(to: handle)
     }
 
     func write(_ batch: CommissionBatch) async throws -> [CommissionPayable]? {
@@ -133,8 +189,6 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
             queue.async { continuation.resume(with: Result { try self.writeOnQueue(batch) }) }
         }
     }
-
-    static let columns: [Bool] = [true, false, true, true, false, false, true, false, true, false, false]
 
     private func writeOnQueue(_ batch: CommissionBatch) throws -> [CommissionPayable]? {
         try handle.execute("BEGIN IMMEDIATE")
@@ -147,27 +201,57 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
                 try handle.execute("ROLLBACK")
                 return nil
             }
-            let rows = RowInserter(handle: handle, rowsPerStatement: 64, textColumns: Self.columns, sqlPrefix: """
-                INSERT INTO commission_lines (server_id, ticket, rule_id, partner_id, level, amount, currency, login, symbol, deal_time, feed_seq) VALUES
+            let currency = batch.currency.code
+            let rows = RowInserter(handle: handle, rowsPerStatement: 100, textColumns: [false, false, false, false, false, true], sqlPrefix: """
+                INSERT INTO commission_lines (feed_seq, partner, rule, level, amount, currency) VALUES
                 """, sqlSuffix: " ON CONFLICT DO NOTHING")
-            var accrued: [String: Int64] = [:]
-            var expected = 0, inserted = 0
+            var totals = CommissionBatchTotals()
+            var inserted = 0
             for line in batch.lines where line.seq > position {
-                rows.text(line.server); rows.int(line.ticket); rows.text(line.rule); rows.text(line.partner); rows.int(line.level)
-                rows.int(line.amount); rows.text(batch.currency.code); rows.int(line.login); rows.text(line.symbol); rows.int(line.time); rows.int(line.seq)
+                rows.int(line.seq); rows.int(line.partner); rows.int(line.rule); rows.int(line.level); rows.int(line.amount); rows.text(currency)
                 try rows.endRow(autoFlush: false)
                 if rows.isFull { inserted += try rows.flush() }
-                accrued[line.partner, default: 0] += line.amount
-                expected += 1
+                totals.add(line)
             }
             inserted += try rows.flush()
             // Deals past the cursor cannot have lines yet; if some do, the books are wrong: stop.
-            guard inserted == expected else { throw StorageError.conflict("\(expected - inserted) commission lines of feed batch \(batch.postingKey) existed already") }
+            guard inserted == totals.lines else {
+                throw StorageError.conflict("\(totals.lines - inserted) commission lines of feed batch \(batch.postingKey) existed already")
+            }
+            let days = RowInserter(handle: handle, rowsPerStatement: 50, textColumns: [false, false, false, false, true, false, false], sqlPrefix: """
+                INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines) VALUES
+                """, sqlSuffix: """
+                 ON CONFLICT (day, partner, level, rule, currency)
+                DO UPDATE SET amount = commission_daily.amount + excluded.amount, lines = commission_daily.lines + excluded.lines
+                """)
+            for (key, total) in totals.daily {
+                days.int(key.day); days.int(key.partner); days.int(key.level); days.int(key.rule); days.text(currency)
+                days.int(total.amount); days.int(total.lines)
+                try days.endRow()
+            }
+            try days.flush()
+            if totals.lines > 0 {
+                let directory = try handle.statement("""
+                    INSERT INTO commission_batches (first_seq, last_seq, first_day, last_day, lines) VALUES (?1, ?2, ?3, ?4, ?5)
+                    """)
+                directory.bind(1, totals.firstSeq); directory.bind(2, batch.lastSeq); directory.bind(3, totals.firstDay)
+                directory.bind(4, totals.lastDay); directory.bind(5, Int64(totals.lines))
+                try directory.step()
+                let parts = RowInserter(handle: handle, rowsPerStatement: 50, columns: [.int, .int, .int, .int, .blob], sqlPrefix: """
+                    INSERT INTO commission_partner_batches (first_seq, partner, lines, amount, seqs) VALUES
+                    """)
+                for (partner, part) in totals.partners {
+                    parts.int(totals.firstSeq); parts.int(partner); parts.int(part.lines); parts.int(part.amount); parts.blob(DeltaList.encode(part.seqs))
+                    try parts.endRow()
+                }
+                try parts.flush()
+            }
+            let accrued = try totals.accruedByID(batch.partnerIDs)
             let readResidue = try handle.statement("SELECT residue FROM commission_residues WHERE partner_id = ?1 AND currency = ?2")
             var residues: [String: Int64] = [:]
             for partner in accrued.keys {
                 readResidue.bind(1, partner)
-                readResidue.bind(2, batch.currency.code)
+                readResidue.bind(2, currency)
                 if try readResidue.step() { residues[partner] = readResidue.int64(0) }
                 readResidue.reset()
             }
@@ -179,7 +263,7 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
                 """)
             for (partner, residue) in left {
                 writeResidue.bind(1, partner)
-                writeResidue.bind(2, batch.currency.code)
+                writeResidue.bind(2, currency)
                 writeResidue.bind(3, residue)
                 try writeResidue.step()
                 writeResidue.reset()
@@ -211,78 +295,98 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
     }
 }
 
-/// The portable path: multi-row SQL through SQLKit, one transaction per batch.
-struct SQLKitCommissionWriter: CommissionWriter {
-    let db: Database
+/// The PostgreSQL path: one transaction per batch, every set written by one
+/// `unnest` statement (the array is a single bind, so batches have no bind limit).
+struct PostgresCommissionWriter: CommissionWriter {
+    let client: PostgresClient
+    let logger: Logger
 
     func write(_ batch: CommissionBatch) async throws -> [CommissionPayable]? {
-        try await db.transaction { sql in
-            let position = try await sql.raw("SELECT seq FROM deal_feed_consumers WHERE consumer = \(bind: batch.consumer)").first()?
-                .decode(column: "seq", as: Int64.self) ?? 0
+        let logger = logger
+        return try await client.withTransaction(logger: logger) { connection -> [CommissionPayable]? in
+            var position: Int64 = 0
+            let current = try await connection.query("SELECT seq FROM deal_feed_consumers WHERE consumer = \(batch.consumer) FOR UPDATE", logger: logger)
+            for try await seq in current.decode(Int64.self) { position = seq }
             guard position < batch.lastSeq else { return nil }
-            let lines = batch.lines.filter { $0.seq > position }
-            var accrued: [String: Int64] = [:]
+            var totals = CommissionBatchTotals()
+            var seqs: [Int64] = [], partners: [Int64] = [], rules: [Int64] = [], levels: [Int64] = [], amounts: [Int64] = []
+            seqs.reserveCapacity(batch.lines.count); partners.reserveCapacity(batch.lines.count); rules.reserveCapacity(batch.lines.count)
+            levels.reserveCapacity(batch.lines.count); amounts.reserveCapacity(batch.lines.count)
+            for line in batch.lines where line.seq > position {
+                seqs.append(line.seq); partners.append(line.partner); rules.append(line.rule); levels.append(line.level); amounts.append(line.amount)
+                totals.add(line)
+            }
+            let currency = batch.currency.code
             var inserted = 0
-            for start in stride(from: 0, to: lines.count, by: 1_000) {
-                var query = SQLQueryString("""
-                    INSERT INTO commission_lines (server_id, ticket, rule_id, partner_id, level, amount, currency, login, symbol, deal_time, feed_seq) VALUES
-                    """)
-                for (index, line) in lines[start..<min(lines.count, start + 1_000)].enumerated() {
-                    query.appendInterpolation(unsafeRaw: index == 0 ? " (" : ", (")
-                    query.appendInterpolation(bind: line.server); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.ticket); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.rule); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.partner); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.level); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.amount); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: batch.currency.code); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.login); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.symbol); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.time); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: line.seq); query.appendInterpolation(unsafeRaw: ")")
-                    accrued[line.partner, default: 0] += line.amount
-                }
-                query.appendInterpolation(unsafeRaw: " ON CONFLICT DO NOTHING RETURNING feed_seq")
-                inserted += try await sql.raw(query).all().count
+            if !seqs.isEmpty {
+                let rows = try await connection.query("""
+                    WITH added AS (
+                        INSERT INTO commission_lines (feed_seq, partner, rule, level, amount, currency)
+                        SELECT t.s, t.p, t.r, t.l, t.a, \(currency) FROM unnest(\(seqs)::bigint[], \(partners)::bigint[], \(rules)::bigint[],
+                            \(levels)::bigint[], \(amounts)::bigint[]) AS t(s, p, r, l, a)
+                        ON CONFLICT DO NOTHING RETURNING 1)
+                    SELECT COUNT(*) FROM added
+                    """, logger: logger)
+                for try await count in rows.decode(Int64.self) { inserted = Int(count) }
             }
-            guard inserted == lines.count else {
-                throw StorageError.conflict("\(lines.count - inserted) commission lines of feed batch \(batch.postingKey) existed already")
+            guard inserted == totals.lines else {
+                throw StorageError.conflict("\(totals.lines - inserted) commission lines of feed batch \(batch.postingKey) existed already")
             }
+            if !totals.daily.isEmpty {
+                let keys = Array(totals.daily.keys)
+                let dayPartners = keys.map(\.partner), days = keys.map(\.day), dayLevels = keys.map(\.level), dayRules = keys.map(\.rule)
+                let dayAmounts = keys.map { totals.daily[$0]?.amount ?? 0 }, dayLines = keys.map { totals.daily[$0]?.lines ?? 0 }
+                try await connection.query("""
+                    INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines)
+                    SELECT t.d, t.p, t.l, t.r, \(currency), t.a, t.n FROM unnest(\(days)::bigint[], \(dayPartners)::bigint[], \(dayLevels)::bigint[],
+                        \(dayRules)::bigint[], \(dayAmounts)::bigint[], \(dayLines)::bigint[]) AS t(d, p, l, r, a, n)
+                    ON CONFLICT (day, partner, level, rule, currency)
+                    DO UPDATE SET amount = commission_daily.amount + excluded.amount, lines = commission_daily.lines + excluded.lines
+                    """, logger: logger)
+            }
+            if totals.lines > 0 {
+                try await connection.query("""
+                    INSERT INTO commission_batches (first_seq, last_seq, first_day, last_day, lines)
+                    VALUES (\(totals.firstSeq), \(batch.lastSeq), \(totals.firstDay), \(totals.lastDay), \(Int64(totals.lines)))
+                    """, logger: logger)
+                let parts = Array(totals.partners)
+                let numbers = parts.map(\.key), counts = parts.map(\.value.lines), sums = parts.map(\.value.amount)
+                let seqs = parts.map { ByteBuffer(bytes: DeltaList.encode($0.value.seqs)) }
+                try await connection.query("""
+                    INSERT INTO commission_partner_batches (first_seq, partner, lines, amount, seqs)
+                    SELECT \(totals.firstSeq), t.p, t.n, t.a, t.s FROM unnest(\(numbers)::bigint[], \(counts)::bigint[], \(sums)::bigint[], \(seqs)::bytea[])
+                        AS t(p, n, a, s)
+                    """, logger: logger)
+            }
+            let accrued = try totals.accruedByID(batch.partnerIDs)
+            let ids = Array(accrued.keys)
             var residues: [String: Int64] = [:]
-            let partners = Array(accrued.keys)
-            for start in stride(from: 0, to: partners.count, by: 500) {
-                var query = SQLQueryString("SELECT partner_id, residue FROM commission_residues WHERE currency = ")
-                query.appendInterpolation(bind: batch.currency.code)
-                query.appendInterpolation(unsafeRaw: " AND partner_id IN (")
-                for (index, partner) in partners[start..<min(partners.count, start + 500)].enumerated() {
-                    if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-                    query.appendInterpolation(bind: partner)
-                }
-                query.appendInterpolation(unsafeRaw: ")")
-                for row in try await sql.raw(query).all() {
-                    residues[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "residue", as: Int64.self)
-                }
+            if !ids.isEmpty {
+                let rows = try await connection.query("""
+                    SELECT partner_id, residue FROM commission_residues WHERE currency = \(currency) AND partner_id = ANY(\(ids)::text[])
+                    """, logger: logger)
+                for try await (partner, residue) in rows.decode((String, Int64).self) { residues[partner] = residue }
             }
             let (payables, left) = CommissionWriters.payables(accrued: accrued, residues: residues,
                                                               unitsPerMinor: Power10.of(Accrual.scale - batch.currency.exponent))
-            let entries = left.sorted { $0.key < $1.key }
-            for start in stride(from: 0, to: entries.count, by: 1_000) {
-                var query = SQLQueryString("INSERT INTO commission_residues (partner_id, currency, residue) VALUES")
-                for (index, entry) in entries[start..<min(entries.count, start + 1_000)].enumerated() {
-                    query.appendInterpolation(unsafeRaw: index == 0 ? " (" : ", (")
-                    query.appendInterpolation(bind: entry.key); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: batch.currency.code); query.appendInterpolation(unsafeRaw: ", ")
-                    query.appendInterpolation(bind: entry.value); query.appendInterpolation(unsafeRaw: ")")
-                }
-                query.appendInterpolation(unsafeRaw: " ON CONFLICT (partner_id, currency) DO UPDATE SET residue = excluded.residue")
-                try await sql.raw(query).run()
+            if !left.isEmpty {
+                let entries = left.sorted { $0.key < $1.key }
+                let leftIDs = entries.map(\.key), leftResidues = entries.map(\.value)
+                try await connection.query("""
+                    INSERT INTO commission_residues (partner_id, currency, residue)
+                    SELECT t.p, \(currency), t.r FROM unnest(\(leftIDs)::text[], \(leftResidues)::bigint[]) AS t(p, r)
+                    ON CONFLICT (partner_id, currency) DO UPDATE SET residue = excluded.residue
+                    """, logger: logger)
             }
-            try await DealFeedCursor.advance(batch.consumer, to: batch.lastSeq, at: batch.now, on: sql)
+            try await connection.query("""
+                INSERT INTO deal_feed_consumers (consumer, seq, updated_at) VALUES (\(batch.consumer), \(batch.lastSeq), \(batch.now))
+                ON CONFLICT (consumer) DO UPDATE SET seq = GREATEST(deal_feed_consumers.seq, excluded.seq), updated_at = excluded.updated_at
+                """, logger: logger)
             if !payables.isEmpty {
-                try await sql.raw("""
+                try await connection.query("""
                     INSERT INTO commission_postings (batch_key, document, status, created_at, posted_at)
-                    VALUES (\(bind: batch.postingKey), \(bind: CommissionWriters.document(payables)), 'pending', \(bind: batch.now), 0) ON CONFLICT DO NOTHING
-                    """).run()
+                    VALUES (\(batch.postingKey), \(CommissionWriters.document(payables)), 'pending', \(batch.now), 0) ON CONFLICT DO NOTHING
+                    """, logger: logger)
             }
             return payables
         }

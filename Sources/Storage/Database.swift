@@ -138,15 +138,16 @@ enum SQLitePragmas {
         "PRAGMA synchronous = FULL",
         "PRAGMA busy_timeout = 10000",
         "PRAGMA foreign_keys = ON",
+        // The bulk writers checkpoint in the background (SQLiteCheckpointer) from 16,384
+        // frames; a connection without one checkpoints inline only far beyond that.
+        "PRAGMA wal_autocheckpoint = 65536",
     ]
 
-    /// The ledger writer touches index pages all over the file: a large page cache
-    /// and memory-mapped reads keep them out of read() calls, and rarer WAL
-    /// checkpoints (each one an extra fsync) cut the write amplification.
+    /// The bulk writers touch index pages all over the file: a large page cache and
+    /// memory-mapped reads keep them out of read() calls.
     static let bulkWriter = [
         "PRAGMA cache_size = -131072",
         "PRAGMA mmap_size = 1073741824",
-        "PRAGMA wal_autocheckpoint = 16384",
         "PRAGMA temp_store = MEMORY",
     ]
 }

@@ -46,6 +46,7 @@ public struct FeedDeal: Sendable, Equatable {
 public struct DealStore: Sendable {
     public let db: Database
     public let writer: any DealWriter
+    let reader: any DealFeedReader
     private let clock: any PipstackClock
 
     public init(db: Database, clock: any PipstackClock = SystemClock()) throws {
@@ -53,8 +54,10 @@ public struct DealStore: Sendable {
         self.clock = clock
         if let path = db.sqlitePath {
             writer = try SQLiteDealWriter(path: path)
+            reader = try SQLiteDealFeedReader(path: path)
         } else if let client = db.postgresClient {
             writer = PostgresDealWriter(client: client, logger: db.logger)
+            reader = PostgresDealFeedReader(client: client, logger: db.logger)
         } else {
             throw StorageError.conflict("no deal writer for \(db.url)")
         }
@@ -118,12 +121,7 @@ public struct DealStore: Sendable {
 
     /// Deals stored after feed position `seq`, in feed order.
     public func feed(after seq: Int64, limit: Int = 1_000) async throws -> [FeedDeal] {
-        try await db.read { sql in
-            try await sql.raw("SELECT * FROM trade_deals WHERE feed_seq > \(bind: seq) ORDER BY feed_seq LIMIT \(bind: limit)").all().map { row in
-                FeedDeal(seq: try row.decode(column: "feed_seq", as: Int64.self), serverID: try row.decode(column: "server_id", as: String.self),
-                         deal: try Self.decode(row))
-            }
-        }
+        try await reader.feed(after: seq, limit: limit)
     }
 
     public static func decode(_ row: any SQLRow) throws -> TradeDeal {

@@ -9,8 +9,12 @@ final class SQLiteDealWriter: DealWriter, @unchecked Sendable {
     private let handle: SQLiteHandle
     private let queue = DispatchQueue(label: "pipstack.deals.sqlite-writer")
 
+    private let checkpointer: SQLiteCheckpointer
+
     init(path: String) throws {
         handle = try SQLiteHandle(path: path)
+        checkpointer = try SQLiteCheckpointer(path: path)
+        checkpointer.attach(to: handle)
     }
 
     func store(_ batch: DealSyncBatch, at time: Int64) async throws -> Int {

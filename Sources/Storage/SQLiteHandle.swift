@@ -1,3 +1,4 @@
+import Foundation
 import VaporCSQLite
 
 /// A raw SQLite C-API connection with persistent prepared statements, for the
@@ -70,6 +71,19 @@ final class SQLiteHandle {
             }
         }
 
+        func bind(_ index: Int32, _ value: [UInt8]) {
+            value.withUnsafeBytes { bytes in
+                // A zero-length blob still needs a non-null pointer to be a blob, not NULL.
+                sqlite_nio_sqlite3_bind_blob(raw, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), Statement.transient)
+            }
+        }
+
+        func blob(_ column: Int32) -> [UInt8] {
+            let count = Int(sqlite_nio_sqlite3_column_bytes(raw, column))
+            guard count > 0, let bytes = sqlite_nio_sqlite3_column_blob(raw, column) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+        }
+
         /// Steps once; true when a row is ready.
         @discardableResult
         func step() throws -> Bool {
@@ -84,6 +98,18 @@ final class SQLiteHandle {
         func int64(_ column: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(raw, column) }
         func text(_ column: Int32) -> String {
             sqlite_nio_sqlite3_column_text(raw, column).map { String(cString: $0) } ?? ""
+        }
+
+        /// Whether the text column holds exactly `value`, compared without building a String.
+        func textEquals(_ column: Int32, _ value: String) -> Bool {
+            guard let text = sqlite_nio_sqlite3_column_text(raw, column) else { return value.isEmpty }
+            let count = Int(sqlite_nio_sqlite3_column_bytes(raw, column))
+            var copy = value
+            return copy.withUTF8 { bytes in
+                guard bytes.count == count else { return false }
+                guard count > 0, let base = bytes.baseAddress else { return true }
+                return memcmp(base, text, count) == 0
+            }
         }
 
         func reset() {

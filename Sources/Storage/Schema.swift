@@ -1,6 +1,7 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
-    public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines]
+    public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines,
+                                              commissionNumbers]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -258,5 +259,65 @@ public enum Schema {
         """,
         "CREATE INDEX commission_postings_status ON commission_postings (status)",
         "CREATE INDEX trade_deals_position ON trade_deals (server_id, position_id)",
+    ] }
+
+    /// Commission lines keyed by integers only: the deal's feed position and numbers
+    /// for partner and rule ids (`commission_names`), so the hot insert appends to
+    /// one narrow B-tree and nothing else per line. An index by partner would be
+    /// written at every partner's own place on every batch (the ingest ran at a third
+    /// of the speed with one); instead each batch appends its directory:
+    /// `commission_batches` (its feed range and days) and `commission_partner_batches`
+    /// (per partner: count, amount, and the feed positions of the partner's lines,
+    /// delta-encoded). Per-day totals live in `commission_daily`, keyed day first so a
+    /// batch updates a few adjacent pages.
+    static let commissionNumbers = Migration(version: 8, name: "commission_numbers") { d in [
+        "CREATE TABLE commission_names (number \(d.sequenceKey), kind TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (kind, name))",
+        "INSERT INTO commission_names (kind, name) SELECT DISTINCT 'partner', partner_id FROM commission_lines",
+        "INSERT INTO commission_names (kind, name) SELECT DISTINCT 'rule', rule_id FROM commission_lines",
+        "DROP INDEX commission_lines_partner",
+        "ALTER TABLE commission_lines RENAME TO commission_lines_v7",
+        """
+        CREATE TABLE commission_lines (
+            feed_seq BIGINT NOT NULL, partner BIGINT NOT NULL, rule BIGINT NOT NULL, level INTEGER NOT NULL, amount BIGINT NOT NULL,
+            currency TEXT NOT NULL, PRIMARY KEY (feed_seq, partner, rule, level))\(d.withoutRowID)
+        """,
+        """
+        INSERT INTO commission_lines (feed_seq, partner, rule, level, amount, currency)
+        SELECT l.feed_seq, p.number, r.number, l.level, l.amount, l.currency FROM commission_lines_v7 l
+        JOIN commission_names p ON p.kind = 'partner' AND p.name = l.partner_id JOIN commission_names r ON r.kind = 'rule' AND r.name = l.rule_id
+        """,
+        """
+        CREATE TABLE commission_batches (
+            first_seq BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, first_day BIGINT NOT NULL, last_day BIGINT NOT NULL, lines BIGINT NOT NULL)
+        """,
+        """
+        CREATE TABLE commission_partner_batches (
+            first_seq BIGINT NOT NULL, partner BIGINT NOT NULL, lines BIGINT NOT NULL, amount BIGINT NOT NULL, seqs \(d.kind == .sqlite ? "BLOB" : "BYTEA") NOT NULL,
+            PRIMARY KEY (first_seq, partner))\(d.withoutRowID)
+        """,
+        // Lines from before the directory existed form one batch whose positions are not listed (readers scan its range).
+        """
+        INSERT INTO commission_batches (first_seq, last_seq, first_day, last_day, lines)
+        SELECT MIN(feed_seq), MAX(feed_seq), (MIN(deal_time) / 86400000000) * 86400000000, (MAX(deal_time) / 86400000000) * 86400000000, COUNT(*)
+        FROM commission_lines_v7 HAVING COUNT(*) > 0
+        """,
+        """
+        INSERT INTO commission_partner_batches (first_seq, partner, lines, amount, seqs)
+        SELECT (SELECT MIN(feed_seq) FROM commission_lines_v7), p.number, COUNT(*), SUM(l.amount), \(d.kind == .sqlite ? "X''" : "''::bytea")
+        FROM commission_lines_v7 l JOIN commission_names p ON p.kind = 'partner' AND p.name = l.partner_id GROUP BY p.number
+        """,
+        """
+        CREATE TABLE commission_daily (
+            day BIGINT NOT NULL, partner BIGINT NOT NULL, level INTEGER NOT NULL, rule BIGINT NOT NULL, currency TEXT NOT NULL,
+            amount BIGINT NOT NULL, lines BIGINT NOT NULL, PRIMARY KEY (day, partner, level, rule, currency))\(d.withoutRowID)
+        """,
+        """
+        INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines)
+        SELECT (l.deal_time / 86400000000) * 86400000000, p.number, l.level, r.number, l.currency, SUM(l.amount), COUNT(*)
+        FROM commission_lines_v7 l JOIN commission_names p ON p.kind = 'partner' AND p.name = l.partner_id
+        JOIN commission_names r ON r.kind = 'rule' AND r.name = l.rule_id
+        GROUP BY (l.deal_time / 86400000000) * 86400000000, p.number, l.level, r.number, l.currency
+        """,
+        "DROP TABLE commission_lines_v7",
     ] }
 }

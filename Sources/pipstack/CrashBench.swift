@@ -61,23 +61,15 @@ struct CrashBench: AsyncParsableCommand {
         guard let plan = try await PlanStore(db: db, clock: SystemClock()).plans(at: 1).values.first else { throw ValidationError("no plan") }
         let report = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: plan, from: 0, to: Int64.max / 2)
         let expected = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.partner, $0.current) })
-        let (stored, storedLines) = try await db.read { sql in
-            var totals: [String: Int64] = [:]
-            var count = 0
-            for row in try await sql.raw("SELECT partner_id, CAST(SUM(amount) AS BIGINT) AS total, COUNT(*) AS n FROM commission_lines GROUP BY partner_id").all() {
-                totals[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "total", as: Int64.self)
-                count += try row.decode(column: "n", as: Int.self)
-            }
-            return (totals, count)
-        }
+        let reports = CommissionReports(db: db, clock: SystemClock())
+        let all = try await reports.allTimeTotals()
+        let stored = all.mapValues(\.amount)
+        let storedLines = all.values.reduce(0) { $0 + $1.lines }
         let ledger = try LedgerStore(db: db)
         var ledgerMatches = true
         for (partner, total) in stored {
             let posted = try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: partner, currency: .usd))
-            let residue = try await db.read { sql in
-                try await sql.raw("SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner)").first()?.decode(column: "residue", as: Int64.self) ?? 0
-            }
-            if posted * 1_000_000 + residue != total { ledgerMatches = false }
+            if try await posted * 1_000_000 + reports.residue(of: partner, currency: .usd) != total { ledgerMatches = false }
         }
         let integrity = try await ledger.verify()
         await db.close()

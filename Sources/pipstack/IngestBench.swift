@@ -17,7 +17,7 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "Deals to ingest.") var deals = 1_000_000
     @Option(help: "Levels of each partner tree.") var depth = 5
     @Option(help: "Trading accounts.") var accounts = 10_000
-    @Option(help: "Deals per pipeline batch.") var batch = 5_000
+    @Option(help: "Deals per pipeline batch.") var batch = 10_000
     @Flag(help: "Print JSON only.") var json = false
     @OptionGroup var storage: StorageOptions
 
@@ -33,23 +33,25 @@ struct IngestBench: AsyncParsableCommand {
         let ledger = try LedgerStore(db: db)
         let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: logger, batchSize: batch)
         let clock = ContinuousClock()
-        var batches: [DealFeedBatch] = []
-        var after: Int64 = 0
-        var lines = 0
+        let recorder = BatchRecorder()
         let started = clock.now
-        while true {
-            let page = try await store.feed(after: after, limit: batch)
-            guard let last = page.last else { break }
-            let feedBatch = DealFeedBatch(deals: page)
-            lines += try await pipeline.process(feedBatch)
-            batches.append(feedBatch)
-            after = last.seq
-        }
+        // The pipeline's own pipelined loop over the real feed, ending when it is drained.
+        try await pipeline.consume(DealFeed(store: store).batches(for: CommissionPipeline.consumer, batchSize: batch, endWhenDrained: true)
+            .map { batch in await recorder.add(batch) })
         let seconds = (clock.now - started).seconds
+        let lines = try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM commission_lines").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+        let batches = await recorder.batches
         let replayStarted = clock.now
-        var replayed = 0
-        for feedBatch in batches { replayed += try await pipeline.process(feedBatch) }
+        try await pipeline.consume(AsyncStream { continuation in
+            for feedBatch in batches { continuation.yield(feedBatch) }
+            continuation.finish()
+        })
         let replaySeconds = (clock.now - replayStarted).seconds
+        let replayed = try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM commission_lines").first()?.decode(column: "n", as: Int.self) ?? 0
+        } - lines
         let integrity = try await ledger.verify()
         await db.close()
         let result: [String: Any] = [
@@ -58,6 +60,16 @@ struct IngestBench: AsyncParsableCommand {
             "fsync_per_second": fsync, "batch": batch, "depth": depth, "database": db.dialect.rawValue,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// Keeps the batches the first pass consumed, to replay them.
+actor BatchRecorder {
+    var batches: [DealFeedBatch] = []
+
+    func add(_ batch: DealFeedBatch) -> DealFeedBatch {
+        batches.append(batch)
+        return batch
     }
 }
 

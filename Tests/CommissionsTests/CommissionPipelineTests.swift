@@ -69,13 +69,7 @@ import Testing
     }
 
     static func totals(_ db: Database) async throws -> [String: Int64] {
-        try await db.read { sql in
-            var result: [String: Int64] = [:]
-            for row in try await sql.raw("SELECT partner_id, CAST(SUM(amount) AS BIGINT) AS total FROM commission_lines GROUP BY partner_id").all() {
-                result[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "total", as: Int64.self)
-            }
-            return result
-        }
+        try await CommissionReports(db: db, clock: SystemClock()).allTimeTotals().mapValues(\.amount)
     }
 
     @Test(arguments: TestDatabases.kinds)
@@ -141,9 +135,7 @@ import Testing
         for item in try await store.feed(after: 0) { try await pipeline.process(DealFeedBatch(deals: [item])) }
         // 7 x 0.35 cents = 2.45 cents: 2 cents posted, 0.45 carried.
         #expect(try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: "sub", currency: .usd)) == 2)
-        let residue = try await db.read { sql in
-            try await sql.raw("SELECT residue FROM commission_residues WHERE partner_id = 'sub'").first()?.decode(column: "residue", as: Int64.self)
-        }
+        let residue = try await CommissionReports(db: db, clock: SystemClock()).residue(of: "sub", currency: .usd)
         #expect(residue == 450_000)
         #expect(try await Self.totals(db)["sub"] == 2_450_000)
     }
@@ -175,7 +167,7 @@ import Testing
         try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(2, "EURUSD"), deal(3, "AUDJPY"), deal(4, "EURUSD")], cursorTime: 0))
         try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 1)))
         let amounts = try await db.read { sql in
-            try await sql.raw("SELECT ticket, amount FROM commission_lines ORDER BY ticket").all().map {
+            try await sql.raw("SELECT t.ticket, l.amount FROM commission_lines l JOIN trade_deals t ON t.feed_seq = l.feed_seq ORDER BY t.ticket").all().map {
                 (try $0.decode(column: "ticket", as: Int64.self), try $0.decode(column: "amount", as: Int64.self))
             }
         }

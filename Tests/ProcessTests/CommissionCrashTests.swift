@@ -73,18 +73,15 @@ import TradingPlatforms
         let inForce = try #require(try await PlanStore(db: db, clock: SystemClock()).plans(at: 1)["plan-top"])
         let report = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: inForce, from: 0, to: Int64.max / 2)
         let expected = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.partner, $0.current) })
-        let lines = try await db.read { sql in
-            var totals: [String: Int64] = [:]
-            for row in try await sql.raw("SELECT partner_id, CAST(SUM(amount) AS BIGINT) AS total FROM commission_lines GROUP BY partner_id").all() {
-                totals[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "total", as: Int64.self)
-            }
-            return totals
-        }
+        let reports = CommissionReports(db: db, clock: SystemClock())
+        let lines = try await reports.allTimeTotals().mapValues(\.amount)
         #expect(try await store.count(serverID: "mt5_crash") == Int64(made))
         #expect(!expected.isEmpty && lines == expected, "stored \(lines), recomputed \(expected)")
         if lines != expected {
-            let reports = CommissionReports(db: db, clock: SystemClock())
-            let tickets = try await db.read { sql in try await sql.raw("SELECT DISTINCT ticket FROM commission_lines").all().map { try $0.decode(column: "ticket", as: Int64.self) } }
+            let tickets = try await db.read { sql in
+                try await sql.raw("SELECT DISTINCT t.ticket FROM commission_lines l JOIN trade_deals t ON t.feed_seq = l.feed_seq").all()
+                    .map { try $0.decode(column: "ticket", as: Int64.self) }
+            }
             var shown = 0
             for ticket in tickets where shown < 5 {
                 let stored = try await reports.lines(server: "mt5_crash", ticket: UInt64(ticket))
@@ -101,9 +98,7 @@ import TradingPlatforms
         let ledger = try LedgerStore(db: db)
         for (partner, total) in lines {
             let posted = try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: partner, currency: .usd))
-            let residue = try await db.read { sql in
-                try await sql.raw("SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner)").first()?.decode(column: "residue", as: Int64.self) ?? 0
-            }
+            let residue = try await reports.residue(of: partner, currency: .usd)
             #expect(posted * 1_000_000 + residue == total, "\(partner): posted \(posted), residue \(residue), lines \(total)")
         }
         #expect(try await ledger.verify().isSound)
