@@ -106,8 +106,9 @@ extension Tokens {
 /// The disk's fsync rate next to the database file: durable throughput depends on it.
 enum FsyncProbe {
     static func measure(in url: DatabaseURL) -> Int {
-        guard case let .sqlite(path) = url else { return -1 }
-        let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("fsync-probe")
+        // Next to the SQLite file; for PostgreSQL on the local disk (where a local server keeps its data).
+        let folder = if case let .sqlite(path) = url { URL(fileURLWithPath: path).deletingLastPathComponent() } else { FileManager.default.temporaryDirectory }
+        let file = folder.appendingPathComponent("fsync-probe-\(Tokens.randomSuffix())")
         _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: file) }
         guard let handle = try? FileHandle(forWritingTo: file) else { return -1 }
