@@ -1,0 +1,79 @@
+import BrokerCore
+import Ledger
+import Money
+import Partners
+import PropertyBased
+import SQLKit
+import Storage
+import TestSupport
+import Testing
+
+/// How commission lines are stored: the migration from text-keyed lines, the
+/// batch directory that finds a partner's lines, and its position lists.
+@Suite struct CommissionStorageTests {
+    /// Lines stored before version 8 keep their amounts, totals and listings.
+    @Test(arguments: TestDatabases.kinds)
+    func linesFromBeforeTheDirectoryAreCarriedOver(kind: String) async throws {
+        let db = try await Database.open(try await TestDatabases.url(kind), logger: TestDatabases.logger)
+        defer { Task { await db.close() } }
+        try await MigrationRunner(migrations: Schema.all.filter { $0.version <= 7 }).migrate(db)
+        let store = try DealStore(db: db)
+        let deals = (1...3).map { ticket in
+            TradeDeal(ticket: UInt64(ticket), login: TradingLogin(7), action: .buy, entry: .entryOut, symbol: "EURUSD",
+                      time: Int64(ticket) * 86_400_000_000 + 5, volume: Volume(units: 100_000_000), contractSize: 100_000)
+        }
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: deals, cursorTime: 0))
+        let feed = try await store.feed(after: 0)
+        try await db.transaction { sql in
+            for item in feed {
+                for (partner, level, amount) in [("sub", 0, 500_000_000), ("master", 1, 200_000_000)] {
+                    try await sql.raw("""
+                        INSERT INTO commission_lines (server_id, ticket, rule_id, partner_id, level, amount, currency, login, symbol, deal_time, feed_seq)
+                        VALUES ('mt5', \(bind: Int64(item.deal.ticket)), 'rebate', \(bind: partner), \(bind: level), \(bind: Int64(amount)), 'USD', 7,
+                                'EURUSD', \(bind: item.deal.time), \(bind: item.seq))
+                        """).run()
+                }
+            }
+        }
+        try await MigrationRunner().migrate(db)
+        let reports = CommissionReports(db: db, clock: SystemClock())
+        let all = try await reports.allTimeTotals()
+        #expect(all["sub"]?.amount == 1_500_000_000 && all["sub"]?.lines == 3)
+        #expect(all["master"]?.amount == 600_000_000 && all["master"]?.lines == 3)
+        let days = try await reports.totals(from: 2 * 86_400_000_000, to: 4 * 86_400_000_000, partner: "sub")
+        #expect(days.map(\.amount) == [1_000_000_000] && days.map(\.deals) == [2])
+        let listed = try await reports.lines(partner: "master", limit: 2)
+        #expect(listed.map(\.ticket) == [3, 2] && listed.allSatisfy { $0.amount == 200_000_000 && $0.rule == "rebate" && $0.level == 1 })
+        #expect(try await reports.lines(server: "mt5", ticket: 1).map(\.partner) == ["sub", "master"])
+    }
+
+    /// A partner's lines are listed newest first across batches, through the directory.
+    @Test(arguments: TestDatabases.kinds)
+    func aPartnersLinesAreFoundThroughTheBatchDirectory(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        try await CommissionPipelineTests.setUp(db)
+        let store = try DealStore(db: db)
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: CommissionPipelineTests.deals(), cursorTime: 0))
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: try LedgerStore(db: db), clock: SystemClock(), logger: TestDatabases.logger,
+                                              batchSize: 7)
+        try await pipeline.consume(DealFeed(store: store).batches(for: CommissionPipeline.consumer, batchSize: 7, endWhenDrained: true))
+        let reports = CommissionReports(db: db, clock: SystemClock())
+        let all = try await reports.lines(partner: "sub", limit: 1_000)
+        #expect(all.count == 39, "39 closing deals held long enough")
+        #expect(all.map(\.ticket) == all.map(\.ticket).sorted(by: >))
+        #expect(try await reports.lines(partner: "sub", limit: 5).map(\.ticket) == Array(all.prefix(5).map(\.ticket)))
+        #expect(try await reports.lines(partner: "nobody").isEmpty)
+        #expect(all.reduce(0) { $0 + $1.amount } == (try await reports.allTimeTotals())["sub"]?.amount)
+    }
+
+    @Test func positionListsRoundTrip() async {
+        await propertyCheck(input: Gen.int64(in: 0...1_000_000).array(of: 0...200)) { values in
+            let sorted = values.sorted()
+            var unique: [Int64] = []
+            for value in sorted where unique.last != value { unique.append(value) }
+            #expect(DeltaList.decode(DeltaList.encode(sorted)) == unique)
+        }
+        #expect(DeltaList.decode([0x80]) == nil, "a varint cut short is refused")
+    }
+}
