@@ -102,45 +102,19 @@ public struct BookSource: Sendable {
     public let db: Database
     public let builder: BookBuilder
     let rates: ExchangeRateStore
+    let reader: DealReader
 
     public init(db: Database, clock: any PipstackClock) {
         self.db = db
+        reader = DealReader(db: db)
         builder = BookBuilder(db: db, clock: clock)
         rates = ExchangeRateStore(db: db, clock: clock)
     }
 
-    /// Open time and price of the positions that closing deals close, keyed
-    /// "server:position" (from the positions' opening deals, synced earlier).
-    public func openings(of deals: [(server: String, deal: TradeDeal)]) async throws -> [String: (time: Int64, price: Int64)] {
-        var byServer: [String: Set<Int64>] = [:]
-        for (server, deal) in deals where deal.entry != .entryIn && deal.positionID != 0 {
-            byServer[server, default: []].insert(Int64(bitPattern: deal.positionID))
-        }
-        guard !byServer.isEmpty else { return [:] }
-        let wanted = byServer
-        return try await db.read { sql in
-            var result: [String: (time: Int64, price: Int64)] = [:]
-            for (server, positions) in wanted {
-                let list = Array(positions)
-                for start in stride(from: 0, to: list.count, by: 500) {
-                    var query = SQLQueryString("SELECT position_id, time_us, price_points FROM trade_deals WHERE entry = 0 AND server_id = ")
-                    query.appendInterpolation(bind: server)
-                    query.appendInterpolation(unsafeRaw: " AND position_id IN (")
-                    for (index, position) in list[start..<min(list.count, start + 500)].enumerated() {
-                        if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-                        query.appendInterpolation(bind: position)
-                    }
-                    query.appendInterpolation(unsafeRaw: ")")
-                    for row in try await sql.raw(query).all() {
-                        let key = "\(server):\(UInt64(bitPattern: try row.decode(column: "position_id", as: Int64.self)))"
-                        let time = try row.decode(column: "time_us", as: Int64.self)
-                        if let known = result[key], known.time <= time { continue }
-                        result[key] = (time, try row.decode(column: "price_points", as: Int64.self))
-                    }
-                }
-            }
-            return result
-        }
+    /// Open time and price of the positions that closing deals close (from the
+    /// positions' opening deals, synced earlier).
+    public func openings(of deals: [(server: String, deal: TradeDeal)]) async throws -> [PositionKey: PositionOpening] {
+        try await reader.openings(for: deals)
     }
 
     /// Every moment at which the tree, a plan, an assignment or an attribution changed.

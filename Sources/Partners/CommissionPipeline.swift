@@ -140,11 +140,11 @@ public struct CommissionPipeline: Service {
                 }
                 index += 1
                 guard let symbol = context.symbols[deal.symbol], let account = context.accounts[key] else { continue }
-                let opening = openings["\(item.serverID):\(deal.positionID)"]
+                let opening = openings[PositionKey(server: item.serverID, position: deal.positionID)]
                 // The engine's ticket is the deal's place in this group, so lines map back to their deal and server.
                 inputs.append(EngineDeal(ticket: UInt64(sources.count), account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                                          volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                                         openPricePoints: opening?.price ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units))
+                                         openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units))
                 sources.append(item)
             }
             guard !inputs.isEmpty else { continue }

@@ -156,10 +156,10 @@ public struct CommissionReports: Sendable {
         guard let symbol = context.symbols[deal.symbol], let account = context.accounts["\(server):\(deal.login)"] else {
             return ([], ["deal \(ticket) earns nothing: its account \(server):\(deal.login) is attributed to no partner"])
         }
-        let opening = try await source.openings(of: [(server, deal)])["\(server):\(deal.positionID)"]
+        let opening = try await source.openings(of: [(server, deal)])[PositionKey(server: server, position: deal.positionID)]
         let input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                                volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                               openPricePoints: opening?.price ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
+                               openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
         let (lines, notes) = context.engine.explain(input)
         let book = context.engine.book
         return (lines.map { line in

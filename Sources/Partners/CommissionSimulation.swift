@@ -72,10 +72,10 @@ public struct CommissionSimulation: Sendable {
                     cache[interval] = (CommissionEngine(book: base), CommissionEngine(book: alternative), instruments.index)
                 }
                 guard let engines = cache[interval], let symbol = engines.symbols[deal.symbol] else { continue }
-                let opening = openings["\(server):\(deal.positionID)"]
+                let opening = openings[PositionKey(server: server, position: deal.positionID)]
                 let input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                                        volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                                       openPricePoints: opening?.price ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
+                                       openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
                 var lines: [CommissionLine] = []
                 engines.current.compute([input], into: &lines)
                 currentLines += lines.count

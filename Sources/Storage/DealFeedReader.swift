@@ -4,11 +4,57 @@ import Logging
 import Money
 import PostgresNIO
 
-/// Reads the deal feed in storage order. The commission pipeline reads every deal
-/// once, so this is a hot path: SQLite through its own C-API connection, PostgreSQL
-/// through PostgresNIO's typed rows, never SQLKit's by-name decoding.
+/// A position on a trade server.
+public struct PositionKey: Hashable, Sendable {
+    public let server: String
+    public let position: UInt64
+
+    public init(server: String, position: UInt64) {
+        self.server = server
+        self.position = position
+    }
+}
+
+/// When and at what price a position was opened (its first entry-in deal).
+public struct PositionOpening: Sendable, Equatable {
+    public let time: Int64
+    public let pricePoints: Int64
+}
+
+/// Reads of stored deals on the commission engine's hot path: the feed in storage
+/// order, and the openings of the positions that closing deals close (hold-time and
+/// price-move filters need them). SQLite through its own C-API connection,
+/// PostgreSQL through PostgresNIO's typed rows, never SQLKit's by-name decoding.
+public struct DealReader: Sendable {
+    let backend: any DealFeedReader
+
+    /// Opens nothing yet: the SQLite connection is opened on first use.
+    public init(db: Database) {
+        if let client = db.postgresClient {
+            backend = PostgresDealFeedReader(client: client, logger: db.logger)
+        } else {
+            backend = SQLiteDealFeedReader(path: db.sqlitePath ?? "")
+        }
+    }
+
+    /// Deals stored after feed position `seq`, in feed order.
+    public func feed(after seq: Int64, limit: Int) async throws -> [FeedDeal] {
+        try await backend.feed(after: seq, limit: limit)
+    }
+
+    /// The openings of the positions closing deals among `deals` close.
+    public func openings(for deals: [(server: String, deal: TradeDeal)]) async throws -> [PositionKey: PositionOpening] {
+        var keys: Set<PositionKey> = []
+        for (server, deal) in deals where deal.entry != .entryIn && deal.positionID != 0 {
+            keys.insert(PositionKey(server: server, position: deal.positionID))
+        }
+        return keys.isEmpty ? [:] : try await backend.openings(of: Array(keys))
+    }
+}
+
 protocol DealFeedReader: Sendable {
     func feed(after seq: Int64, limit: Int) async throws -> [FeedDeal]
+    func openings(of positions: [PositionKey]) async throws -> [PositionKey: PositionOpening]
 }
 
 enum DealFeedColumns {
@@ -26,20 +72,53 @@ enum DealFeedColumns {
 }
 
 /// The SQLite reader: one read connection on its own serial queue (WAL lets it read
-/// while the writers write).
+/// while the writers write), opened on first use.
 final class SQLiteDealFeedReader: DealFeedReader, @unchecked Sendable {
-    // `handle` is touched only on `queue`.
-    private let handle: SQLiteHandle
+    // `opened` is touched only on `queue`.
+    private let path: String
+    private var opened: SQLiteHandle?
     private let queue = DispatchQueue(label: "pipstack.deals.sqlite-feed")
 
-    init(path: String) throws {
-        handle = try SQLiteHandle(path: path)
+    init(path: String) {
+        self.path = path
+    }
+
+    private var handle: SQLiteHandle {
+        get throws {
+            if let opened { return opened }
+            let handle = try SQLiteHandle(path: path)
+            opened = handle
+            return handle
+        }
     }
 
     func feed(after seq: Int64, limit: Int) async throws -> [FeedDeal] {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try self.read(after: seq, limit: limit) }) }
         }
+    }
+
+    func openings(of positions: [PositionKey]) async throws -> [PositionKey: PositionOpening] {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try self.readOpenings(positions) }) }
+        }
+    }
+
+    /// One indexed point lookup per position, a few microseconds each.
+    private func readOpenings(_ positions: [PositionKey]) throws -> [PositionKey: PositionOpening] {
+        let statement = try handle.statement("""
+            SELECT time_us, price_points FROM trade_deals INDEXED BY trade_deals_position
+            WHERE server_id = ?1 AND position_id = ?2 AND entry = 0 ORDER BY time_us LIMIT 1
+            """)
+        var openings: [PositionKey: PositionOpening] = [:]
+        openings.reserveCapacity(positions.count)
+        for key in positions {
+            statement.bind(1, key.server)
+            statement.bind(2, Int64(bitPattern: key.position))
+            if try statement.step() { openings[key] = PositionOpening(time: statement.int64(0), pricePoints: statement.int64(1)) }
+            statement.reset()
+        }
+        return openings
     }
 
     private func read(after seq: Int64, limit: Int) throws -> [FeedDeal] {
@@ -94,6 +173,21 @@ struct PostgresDealFeedReader: DealFeedReader {
             deals.append(FeedDeal(seq: try int(0), serverID: try cells[1].decode(String.self), deal: deal))
         }
         return deals
+    }
+
+    func openings(of positions: [PositionKey]) async throws -> [PositionKey: PositionOpening] {
+        let servers = positions.map(\.server), ids = positions.map { Int64(bitPattern: $0.position) }
+        let rows = try await client.query("""
+            SELECT w.server_id, w.position_id, d.time_us, d.price_points
+            FROM unnest(\(servers)::text[], \(ids)::bigint[]) AS w(server_id, position_id)
+            CROSS JOIN LATERAL (SELECT time_us, price_points FROM trade_deals t
+                WHERE t.server_id = w.server_id AND t.position_id = w.position_id AND t.entry = 0 ORDER BY t.time_us LIMIT 1) AS d
+            """, logger: logger)
+        var openings: [PositionKey: PositionOpening] = [:]
+        for try await (server, position, time, price) in rows.decode((String, Int64, Int64, Int64).self) {
+            openings[PositionKey(server: server, position: UInt64(bitPattern: position))] = PositionOpening(time: time, pricePoints: price)
+        }
+        return openings
     }
 
     static func binds(_ values: Int64...) throws -> PostgresBindings {

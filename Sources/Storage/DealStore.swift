@@ -46,7 +46,7 @@ public struct FeedDeal: Sendable, Equatable {
 public struct DealStore: Sendable {
     public let db: Database
     public let writer: any DealWriter
-    let reader: any DealFeedReader
+    public let reader: DealReader
     private let clock: any PipstackClock
 
     public init(db: Database, clock: any PipstackClock = SystemClock()) throws {
@@ -54,13 +54,12 @@ public struct DealStore: Sendable {
         self.clock = clock
         if let path = db.sqlitePath {
             writer = try SQLiteDealWriter(path: path)
-            reader = try SQLiteDealFeedReader(path: path)
         } else if let client = db.postgresClient {
             writer = PostgresDealWriter(client: client, logger: db.logger)
-            reader = PostgresDealFeedReader(client: client, logger: db.logger)
         } else {
             throw StorageError.conflict("no deal writer for \(db.url)")
         }
+        reader = DealReader(db: db)
     }
 
     /// Stores new deals, skips known ones, and advances the cursor, atomically.
