@@ -146,16 +146,24 @@ struct CommissionBatchTotals {
     var lastDay = Int64.min
 
     mutating func add(_ line: CommissionLineRow) {
-        partners[line.partner, default: PartnerPart()].amount += line.amount
-        partners[line.partner, default: PartnerPart()].lines += 1
-        if partners[line.partner]?.seqs.last != line.seq { partners[line.partner, default: PartnerPart()].seqs.append(line.seq) }
-        let key = DayKey(day: line.day, partner: line.partner, level: line.level, rule: line.rule)
-        daily[key, default: (0, 0)].amount += line.amount
-        daily[key, default: (0, 0)].lines += 1
+        // One hash lookup per table: the writer thread is the bottleneck of ingest.
+        Self.add(line, to: &partners[line.partner, default: PartnerPart()])
+        Self.add(line.amount, to: &daily[DayKey(day: line.day, partner: line.partner, level: line.level, rule: line.rule), default: (0, 0)])
         lines += 1
         firstSeq = min(firstSeq, line.seq)
         firstDay = min(firstDay, line.day)
         lastDay = max(lastDay, line.day)
+    }
+
+    private static func add(_ line: CommissionLineRow, to part: inout PartnerPart) {
+        part.amount += line.amount
+        part.lines += 1
+        if part.seqs.last != line.seq { part.seqs.append(line.seq) }
+    }
+
+    private static func add(_ amount: Int64, to total: inout (amount: Int64, lines: Int64)) {
+        total.amount += amount
+        total.lines += 1
     }
 
     /// Accruals by partner id, for residues and the ledger.
