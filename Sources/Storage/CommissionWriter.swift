@@ -180,35 +180,24 @@ struct CommissionBatchTotals {
 /// The SQLite hot path: its own C-API connection on one serial queue, lines and
 /// daily totals through reused multi-row prepared statements.
 final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
-    // `handle` is touched only on `queue`.
-    private let handle: SQLiteHandle
-    private let queue = DispatchQueue(label: "pipstack.commissions.sqlite-writer")
-
-    private let checkpointer: SQLiteCheckpointer
+    private let connection: SQLiteConnectionQueue
 
     init(path: String) throws {
-        handle = try SQLiteHandle(path: path)
-        checkpointer = try SQLiteCheckpointer(path: path)
-        checkpointer.attach(to: handle)
+        connection = try SQLiteConnectionQueue(path: path, label: "pipstack.commissions.sqlite-writer", writes: true)
     }
 
     func write(_ batch: CommissionBatch) async throws -> [CommissionPayable]? {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try self.writeOnQueue(batch) }) }
-        }
+        try await connection.run { handle in try Self.write(batch, on: handle) }
     }
 
-    private func writeOnQueue(_ batch: CommissionBatch) throws -> [CommissionPayable]? {
-        try handle.execute("BEGIN IMMEDIATE")
-        do {
+    /// Nil, with nothing written, when the cursor has passed the batch's deals.
+    private static func write(_ batch: CommissionBatch, on handle: SQLiteHandle) throws -> [CommissionPayable]? {
+        try handle.writeTransaction {
             let cursor = try handle.statement("SELECT seq FROM deal_feed_consumers WHERE consumer = ?1")
             cursor.bind(1, batch.consumer)
             let position = try cursor.step() ? cursor.int64(0) : 0
             cursor.reset()
-            guard position < batch.lastSeq else {
-                try handle.execute("ROLLBACK")
-                return nil
-            }
+            guard position < batch.lastSeq else { return nil }
             let currency = batch.currency.code
             let rows = RowInserter(handle: handle, rowsPerStatement: 100, textColumns: [false, false, false, false, false, true], sqlPrefix: """
                 INSERT INTO commission_lines (feed_seq, partner, rule, level, amount, currency) VALUES
@@ -294,11 +283,7 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
                 outbox.bind(3, batch.now)
                 try outbox.step()
             }
-            try handle.execute("COMMIT")
             return payables
-        } catch {
-            try? handle.execute("ROLLBACK")
-            throw error
         }
     }
 }

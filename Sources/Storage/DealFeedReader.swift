@@ -1,5 +1,4 @@
 import BrokerCore
-import Dispatch
 import Logging
 import Money
 import PostgresNIO
@@ -71,41 +70,26 @@ enum DealFeedColumns {
     }
 }
 
-/// The SQLite reader: one read connection on its own serial queue (WAL lets it read
-/// while the writers write), opened on first use.
-final class SQLiteDealFeedReader: DealFeedReader, @unchecked Sendable {
-    // `opened` is touched only on `queue`.
-    private let path: String
-    private var opened: SQLiteHandle?
-    private let queue = DispatchQueue(label: "pipstack.deals.sqlite-feed")
+/// The SQLite reader: one read connection on its own queue (WAL lets it read while
+/// the writers write). `DealReader` is made where nothing may throw, so a connection
+/// that failed to open reports its error on first use.
+final class SQLiteDealFeedReader: DealFeedReader, Sendable {
+    private let connection: Result<SQLiteConnectionQueue, any Error>
 
     init(path: String) {
-        self.path = path
-    }
-
-    private var handle: SQLiteHandle {
-        get throws {
-            if let opened { return opened }
-            let handle = try SQLiteHandle(path: path)
-            opened = handle
-            return handle
-        }
+        connection = Result { try SQLiteConnectionQueue(path: path, label: "pipstack.deals.sqlite-feed", writes: false) }
     }
 
     func feed(after seq: Int64, limit: Int) async throws -> [FeedDeal] {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try self.read(after: seq, limit: limit) }) }
-        }
+        try await connection.get().run { handle in try Self.read(after: seq, limit: limit, on: handle) }
     }
 
     func openings(of positions: [PositionKey]) async throws -> [PositionKey: PositionOpening] {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try self.readOpenings(positions) }) }
-        }
+        try await connection.get().run { handle in try Self.readOpenings(positions, on: handle) }
     }
 
     /// One indexed point lookup per position, a few microseconds each.
-    private func readOpenings(_ positions: [PositionKey]) throws -> [PositionKey: PositionOpening] {
+    private static func readOpenings(_ positions: [PositionKey], on handle: SQLiteHandle) throws -> [PositionKey: PositionOpening] {
         let statement = try handle.statement("""
             SELECT time_us, price_points FROM trade_deals INDEXED BY trade_deals_position
             WHERE server_id = ?1 AND position_id = ?2 AND entry = 0 ORDER BY time_us LIMIT 1
@@ -121,7 +105,7 @@ final class SQLiteDealFeedReader: DealFeedReader, @unchecked Sendable {
         return openings
     }
 
-    private func read(after seq: Int64, limit: Int) throws -> [FeedDeal] {
+    private static func read(after seq: Int64, limit: Int, on handle: SQLiteHandle) throws -> [FeedDeal] {
         let statement = try handle.statement("SELECT \(DealFeedColumns.list) FROM trade_deals WHERE feed_seq > ?1 ORDER BY feed_seq LIMIT ?2")
         defer { statement.reset() }
         statement.bind(1, seq)

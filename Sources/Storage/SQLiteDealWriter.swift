@@ -5,31 +5,20 @@ import Dispatch
 /// multi-row inserts that skip known (server, ticket) pairs, feed numbers drawn under
 /// the write lock, and the sync cursor, in one transaction.
 final class SQLiteDealWriter: DealWriter, @unchecked Sendable {
-    // `handle` is touched only on `queue`.
-    private let handle: SQLiteHandle
-    private let queue = DispatchQueue(label: "pipstack.deals.sqlite-writer")
-
-    private let checkpointer: SQLiteCheckpointer
+    private let connection: SQLiteConnectionQueue
 
     init(path: String) throws {
-        handle = try SQLiteHandle(path: path)
-        checkpointer = try SQLiteCheckpointer(path: path)
-        checkpointer.attach(to: handle)
+        connection = try SQLiteConnectionQueue(path: path, label: "pipstack.deals.sqlite-writer", writes: true)
     }
 
     func store(_ batch: DealSyncBatch, at time: Int64) async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try self.storeOnQueue(batch, at: time) })
-            }
-        }
+        try await connection.run { handle in try Self.store(batch, at: time, on: handle) }
     }
 
     static let columns: [Bool] = [true] + Array(repeating: false, count: 7) + [true] + Array(repeating: false, count: 9) + [true, true, false, false]
 
-    private func storeOnQueue(_ batch: DealSyncBatch, at time: Int64) throws -> Int {
-        try handle.execute("BEGIN IMMEDIATE")
-        do {
+    private static func store(_ batch: DealSyncBatch, at time: Int64, on handle: SQLiteHandle) throws -> Int {
+        try handle.writeTransaction {
             let head = try handle.statement("SELECT seq FROM deal_feed_head WHERE id = 1")
             guard try head.step() else { throw StorageError.notFound("deal feed head") }
             let feedStart = head.int64(0)
@@ -73,11 +62,7 @@ final class SQLiteDealWriter: DealWriter, @unchecked Sendable {
             cursor.bind(3, Int64(inserted))
             cursor.bind(4, time)
             try cursor.step()
-            try handle.execute("COMMIT")
             return inserted
-        } catch {
-            try? handle.execute("ROLLBACK")
-            throw error
         }
     }
 }

@@ -29,6 +29,20 @@ final class SQLiteHandle {
         guard code == SQLITE_OK else { throw error(code) }
     }
 
+    /// Runs `body` in one write transaction (taking the write lock at once):
+    /// committed if it returns, rolled back if it throws.
+    func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// A prepared statement, cached for the life of the connection.
     func statement(_ sql: String) throws -> Statement {
         if let cached = statements[sql] {

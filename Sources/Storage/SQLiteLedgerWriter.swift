@@ -11,11 +11,10 @@ import Synchronization
 /// done before it is done on the caller's task: fingerprints, and the account ids
 /// already known. Inside, rows go in through multi-row statements.
 final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
-    // `handle` is touched only on `queue`.
-    private let handle: SQLiteHandle
-    private let queue = DispatchQueue(label: "pipstack.ledger.sqlite-writer")
+    private let connection: SQLiteConnectionQueue
+    /// Touched only on the connection's queue.
+    private var handle: SQLiteHandle { connection.handle }
     private let clock: any PipstackClock
-    private let checkpointer: SQLiteCheckpointer
     /// Account ids that are committed, so they hold for every later batch. Ids made
     /// by a batch are published only after its COMMIT.
     private let committedAccountIDs = Mutex<[LedgerAccount: Int64]>([:])
@@ -26,9 +25,7 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
     private var chainsValidAtSeq: Int64 = -1
 
     init(path: String, clock: any PipstackClock) throws {
-        handle = try SQLiteHandle(path: path)
-        checkpointer = try SQLiteCheckpointer(path: path)
-        checkpointer.attach(to: handle)
+        connection = try SQLiteConnectionQueue(path: path, label: "pipstack.ledger.sqlite-writer", writes: true)
         self.clock = clock
     }
 
@@ -36,11 +33,7 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
         let prepared = PreparedBatch(batch, knownAccounts: committedAccountIDs.withLock { $0 }, audit: audit)
         let created: [LedgerAccount: Int64]
         let outcomes: [PostingOutcome]
-        (outcomes, created) = try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try self.postOnQueue(prepared) })
-            }
-        }
+        (outcomes, created) = try await connection.run { _ in try self.postOnQueue(prepared) }
         if !created.isEmpty {
             committedAccountIDs.withLock { $0.merge(created) { old, _ in old } }
         }
@@ -48,24 +41,20 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
     }
 
     private func postOnQueue(_ batch: PreparedBatch) throws -> ([PostingOutcome], [LedgerAccount: Int64]) {
-        try handle.execute("BEGIN IMMEDIATE")
-        do {
+        // Heads are updated on a copy that replaces the cache only once committed.
+        let (outcomes, created, working, newestSeq, lastSeq) = try handle.writeTransaction {
             let maxSeq = try handle.statement("SELECT COALESCE(MAX(seq), 0) FROM ledger_transactions")
             _ = try maxSeq.step()
             let newestSeq = maxSeq.int64(0)
             maxSeq.reset()
-            // Heads are updated on a copy that replaces the cache only once committed.
             var working = newestSeq == chainsValidAtSeq ? chains : PostingChains(heads: [:])
             var created: [LedgerAccount: Int64] = [:]
             let (outcomes, lastSeq) = try write(batch, firstSeq: newestSeq + 1, chains: &working, created: &created)
-            try handle.execute("COMMIT")
-            chains = working
-            chainsValidAtSeq = max(newestSeq, lastSeq)
-            return (outcomes, created)
-        } catch {
-            try? handle.execute("ROLLBACK")
-            throw error
+            return (outcomes, created, working, newestSeq, lastSeq)
         }
+        chains = working
+        chainsValidAtSeq = max(newestSeq, lastSeq)
+        return (outcomes, created)
     }
 
     /// Rows per multi-row INSERT: one statement execution per this many rows.
