@@ -55,7 +55,12 @@ public actor BookCache {
         let partnerIDs = book.partners.map(\.id)
         let partnerNumbers = try await names.numbers(.partner, of: partnerIDs)
         let ruleNumbers = try await names.numbers(.rule, of: book.ruleIDs)
-        let result = LineNumbers(partners: partnerIDs.map { partnerNumbers[$0] ?? 0 }, rules: book.ruleIDs.map { ruleNumbers[$0] ?? 0 },
+        func number(_ name: String, in numbers: [String: Int64]) throws -> Int64 {
+            guard let number = numbers[name] else { throw StorageError.notFound("commission name number for \(name)") }
+            return number
+        }
+        let result = LineNumbers(partners: try partnerIDs.map { try number($0, in: partnerNumbers) },
+                                 rules: try book.ruleIDs.map { try number($0, in: ruleNumbers) },
                                  partnerIDs: Dictionary(partnerNumbers.map { ($1, $0) }, uniquingKeysWith: { first, _ in first }))
         numbers[interval] = result
         return result

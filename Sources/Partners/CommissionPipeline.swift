@@ -48,6 +48,7 @@ public struct CommissionPipeline: Service {
 
     func loop() async {
         var failures = 0
+        var lastFailure = ContinuousClock.now
         while !Task.isCancelled {
             do {
                 try await postPending()
@@ -55,6 +56,9 @@ public struct CommissionPipeline: Service {
                 return
             } catch {
                 if Task.isCancelled { return }
+                // The back-off grows with failures in a row, not with every failure since start.
+                if ContinuousClock.now - lastFailure > .seconds(60) { failures = 0 }
+                lastFailure = .now
                 failures += 1
                 logger.warning("commission pipeline failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(min(30_000, 200 * (1 << min(failures, 7)))))
