@@ -16,6 +16,8 @@ import Storage
 /// cursor and writes the batch's ledger posting to an outbox; the posting is then
 /// made under the batch's idempotency key. A crash anywhere leaves either nothing of
 /// the batch (the feed resumes before it) or a pending posting (made on restart).
+/// A deal the server corrected or cancelled comes through the feed again: its
+/// earlier lines are reversed line by line and the new version computed afresh.
 public struct CommissionPipeline: Service {
     public static let consumer = "commissions"
 
@@ -162,8 +164,14 @@ public struct CommissionPipeline: Service {
                                               level: Int64(line.level), amount: line.amount, day: CommissionLineRow.day(of: item.deal.time)))
             }
         }
-        return CommissionBatch(consumer: Self.consumer, lastSeq: batch.lastSeq, lines: rows, currency: currency,
-                               postingKey: "comm:\(currency.code):\(first)-\(batch.lastSeq)", now: clock.nowMicros(), partnerIDs: partnerIDs)
+        var prepared = CommissionBatch(consumer: Self.consumer, lastSeq: batch.lastSeq, lines: rows, currency: currency,
+                                       postingKey: "comm:\(currency.code):\(first)-\(batch.lastSeq)", now: clock.nowMicros(), partnerIDs: partnerIDs)
+        // A corrected or cancelled deal: what was stored for its previous version is reversed
+        // (by the writer, from the stored lines), and the new version earns afresh above.
+        prepared.reversals = batch.deals.filter { $0.seq > position && $0.replaces != 0 }.map {
+            CommissionReversal(seq: $0.seq, replaces: $0.replaces, day: CommissionLineRow.day(of: $0.deal.time))
+        }
+        return prepared
     }
 
     typealias PostingLine = CommissionPayable

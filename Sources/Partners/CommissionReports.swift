@@ -26,6 +26,10 @@ public struct CommissionReports: Sendable {
         public let amount: Int64
         public let symbol: String
         public let time: Int64
+        /// The feed position of the deal version the line was computed for (0 for a recomputation).
+        public var seq: Int64 = 0
+        /// For a reversing line, the feed position of the version it negates; else 0.
+        public var reverses: Int64 = 0
     }
 
     let db: Database
@@ -104,14 +108,26 @@ public struct CommissionReports: Sendable {
         return result
     }
 
-    /// The stored lines of one deal.
+    /// The stored lines of one deal, every version of it: the lines of a version the
+    /// server later corrected or cancelled, their reversals, and the current lines.
     public func lines(server: String, ticket: UInt64) async throws -> [StoredLine] {
-        try await db.read { sql in
+        let signed = Int64(bitPattern: ticket)
+        return try await db.read { sql in
             try await sql.raw("""
                 SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.joins)
-                WHERE t.server_id = \(bind: server) AND t.ticket = \(bind: Int64(bitPattern: ticket)) ORDER BY l.level, r.name
+                WHERE l.feed_seq IN (SELECT feed_seq FROM trade_deals WHERE server_id = \(bind: server) AND ticket = \(bind: signed)
+                    UNION SELECT feed_seq FROM trade_deal_revisions WHERE server_id = \(bind: server) AND ticket = \(bind: signed))
+                ORDER BY l.feed_seq, l.reverses, l.level, r.name
                 """).all().map(Self.decode)
         }
+    }
+
+    /// Net amount per (partner, level, rule) of stored lines: what a recomputation of
+    /// the current deal must equal, however many corrections came between.
+    public static func net(_ lines: [StoredLine]) -> [String: Int64] {
+        var net: [String: Int64] = [:]
+        for line in lines { net["\(line.partner)/\(line.level)/\(line.rule)", default: 0] += line.amount }
+        return net.filter { $0.value != 0 }
     }
 
     /// Every partner's amount and line count over all stored lines, for audits and
@@ -138,9 +154,13 @@ public struct CommissionReports: Sendable {
         }
     }
 
-    static let columns = "t.server_id, t.ticket, r.name AS rule_id, p.name AS partner_id, l.level, l.amount, t.symbol, t.time_us"
+    /// A line's deal is the current version, or an earlier one kept in `trade_deal_revisions`.
+    static let columns = """
+        COALESCE(t.server_id, v.server_id) AS server_id, COALESCE(t.ticket, v.ticket) AS ticket, r.name AS rule_id, p.name AS partner_id,
+        l.level, l.amount, COALESCE(t.symbol, v.symbol) AS symbol, COALESCE(t.time_us, v.time_us) AS time_us, l.feed_seq, l.reverses
+        """
     static let joins = """
-        FROM commission_lines l JOIN trade_deals t ON t.feed_seq = l.feed_seq
+        FROM commission_lines l LEFT JOIN trade_deals t ON t.feed_seq = l.feed_seq LEFT JOIN trade_deal_revisions v ON v.feed_seq = l.feed_seq
         JOIN commission_names p ON p.number = l.partner JOIN commission_names r ON r.number = l.rule
         """
 
@@ -173,6 +193,7 @@ public struct CommissionReports: Sendable {
                    ticket: UInt64(bitPattern: try row.decode(column: "ticket", as: Int64.self)), rule: try row.decode(column: "rule_id", as: String.self),
                    partner: try row.decode(column: "partner_id", as: String.self), level: try row.decode(column: "level", as: Int.self),
                    amount: try row.decode(column: "amount", as: Int64.self), symbol: try row.decode(column: "symbol", as: String.self),
-                   time: try row.decode(column: "time_us", as: Int64.self))
+                   time: try row.decode(column: "time_us", as: Int64.self), seq: try row.decode(column: "feed_seq", as: Int64.self),
+                   reverses: try row.decode(column: "reverses", as: Int64.self))
     }
 }

@@ -17,20 +17,70 @@ public struct CommissionLineRow: Sendable, Equatable {
     public var amount: Int64
     /// Start of the deal's UTC day (microseconds), for the daily totals.
     public var day: Int64
+    /// For a reversing line, the feed position of the deal version whose line it negates; else 0.
+    public var reverses: Int64
 
-    public init(seq: Int64, partner: Int64, rule: Int64, level: Int64, amount: Int64, day: Int64) {
+    public init(seq: Int64, partner: Int64, rule: Int64, level: Int64, amount: Int64, day: Int64, reverses: Int64 = 0) {
         self.seq = seq
         self.partner = partner
         self.rule = rule
         self.level = level
         self.amount = amount
         self.day = day
+        self.reverses = reverses
     }
 
     public static let microsPerDay: Int64 = 86_400_000_000
 
     public static func day(of time: Int64) -> Int64 {
         Rounding.divide(time, by: microsPerDay, rule: .down).quotient * microsPerDay
+    }
+}
+
+/// A deal version (at feed position `seq`) replacing the one at `replaces`.
+public struct CommissionReversal: Sendable, Equatable {
+    public let seq: Int64
+    public let replaces: Int64
+    /// The UTC day the reversing lines count in (the new version's).
+    public let day: Int64
+
+    public init(seq: Int64, replaces: Int64, day: Int64) {
+        self.seq = seq
+        self.replaces = replaces
+        self.day = day
+    }
+
+    /// `lines` with the reversing lines, in feed order.
+    static func merge(_ lines: [CommissionLineRow], _ reversing: [CommissionLineRow]) -> [CommissionLineRow] {
+        reversing.isEmpty ? lines : (lines + reversing).sorted { ($0.seq, $0.reverses) < ($1.seq, $1.reverses) }
+    }
+
+    /// Which earlier version's lines a new version reverses. Versions the pipeline
+    /// never saw (replaced again before it got to them) left no lines, so the walk
+    /// goes back through the replaced versions to the newest one that has lines at
+    /// all (its own, or reversals it made): that is the one consumed last, and its
+    /// own lines (`reverses` 0) are the ones still standing. `linesAt` gives a
+    /// version's lines, `previous` the version it replaced (0 for the first).
+    static func reversing(_ reversal: CommissionReversal, currency: String,
+                          linesAt: (Int64) throws -> [(partner: Int64, rule: Int64, level: Int64, reverses: Int64, amount: Int64, currency: String)],
+                          previous: (Int64) throws -> Int64) throws -> [CommissionLineRow] {
+        var version = reversal.replaces
+        while version > 0 {
+            let lines = try linesAt(version)
+            if !lines.isEmpty {
+                return try lines.filter { $0.reverses == 0 }.map { line in
+                    guard line.currency == currency else {
+                        throw StorageError.conflict("lines of feed position \(version) are in \(line.currency), not \(currency)")
+                    }
+                    return CommissionLineRow(seq: reversal.seq, partner: line.partner, rule: line.rule, level: line.level, amount: -line.amount,
+                                             day: reversal.day, reverses: version)
+                }
+            }
+            let earlier = try previous(version)
+            guard earlier < version else { break }
+            version = earlier
+        }
+        return []
     }
 }
 
@@ -56,6 +106,9 @@ public struct CommissionBatch: Sendable {
     public var now: Int64
     /// The partner id behind each partner number the lines name.
     public var partnerIDs: [Int64: String]
+    /// Deals of the batch that replace a version already consumed: the lines stored
+    /// for that version are negated in the same transaction.
+    public var reversals: [CommissionReversal] = []
 
     public init(consumer: String, lastSeq: Int64, lines: [CommissionLineRow], currency: Currency, postingKey: String, now: Int64,
                 partnerIDs: [Int64: String]) {
@@ -199,13 +252,34 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
             cursor.reset()
             guard position < batch.lastSeq else { return nil }
             let currency = batch.currency.code
-            let rows = RowInserter(handle: handle, rowsPerStatement: 100, textColumns: [false, false, false, false, false, true], sqlPrefix: """
-                INSERT INTO commission_lines (feed_seq, partner, rule, level, amount, currency) VALUES
+            var reversing: [CommissionLineRow] = []
+            if !batch.reversals.isEmpty {
+                let linesAt = try handle.statement("SELECT partner, rule, level, reverses, amount, currency FROM commission_lines WHERE feed_seq = ?1")
+                let previous = try handle.statement("SELECT replaces_seq FROM trade_deal_revisions WHERE feed_seq = ?1")
+                for reversal in batch.reversals where reversal.seq > position {
+                    reversing += try CommissionReversal.reversing(reversal, currency: currency, linesAt: { version in
+                        linesAt.bind(1, version)
+                        defer { linesAt.reset() }
+                        var lines: [(partner: Int64, rule: Int64, level: Int64, reverses: Int64, amount: Int64, currency: String)] = []
+                        while try linesAt.step() {
+                            lines.append((linesAt.int64(0), linesAt.int64(1), linesAt.int64(2), linesAt.int64(3), linesAt.int64(4), linesAt.text(5)))
+                        }
+                        return lines
+                    }, previous: { version in
+                        previous.bind(1, version)
+                        defer { previous.reset() }
+                        return try previous.step() ? previous.int64(0) : 0
+                    })
+                }
+            }
+            let rows = RowInserter(handle: handle, rowsPerStatement: 100, textColumns: [false, false, false, false, false, false, true], sqlPrefix: """
+                INSERT INTO commission_lines (feed_seq, partner, rule, level, reverses, amount, currency) VALUES
                 """, sqlSuffix: " ON CONFLICT DO NOTHING")
             var totals = CommissionBatchTotals()
             var inserted = 0
-            for line in batch.lines where line.seq > position {
-                rows.int(line.seq); rows.int(line.partner); rows.int(line.rule); rows.int(line.level); rows.int(line.amount); rows.text(currency)
+            for line in CommissionReversal.merge(batch.lines, reversing) where line.seq > position {
+                rows.int(line.seq); rows.int(line.partner); rows.int(line.rule); rows.int(line.level); rows.int(line.reverses); rows.int(line.amount)
+                rows.text(currency)
                 try rows.endRow(autoFlush: false)
                 if rows.isFull { inserted += try rows.flush() }
                 totals.add(line)
@@ -243,7 +317,14 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
                 }
                 try parts.flush()
             }
-            let accrued = try totals.accruedByID(batch.partnerIDs)
+            var partnerIDs = batch.partnerIDs
+            let name = try handle.statement("SELECT name FROM commission_names WHERE number = ?1")
+            for number in totals.partners.keys where partnerIDs[number] == nil {
+                name.bind(1, number)
+                if try name.step() { partnerIDs[number] = name.text(0) }
+                name.reset()
+            }
+            let accrued = try totals.accruedByID(partnerIDs)
             let readResidue = try handle.statement("SELECT residue FROM commission_residues WHERE partner_id = ?1 AND currency = ?2")
             var residues: [String: Int64] = [:]
             for partner in accrued.keys {
@@ -302,20 +383,43 @@ struct PostgresCommissionWriter: CommissionWriter {
             for try await seq in current.decode(Int64.self) { position = seq }
             guard position < batch.lastSeq else { return nil }
             var totals = CommissionBatchTotals()
+            var reversing: [CommissionLineRow] = []
+            for reversal in batch.reversals where reversal.seq > position {
+                // Corrections are rare: a query or two each, inside the batch's transaction.
+                var found: [Int64: [(partner: Int64, rule: Int64, level: Int64, reverses: Int64, amount: Int64, currency: String)]] = [:]
+                var earlier: [Int64: Int64] = [:]
+                var version = reversal.replaces
+                while version > 0, found[version] == nil {
+                    let rows = try await connection.query("""
+                        SELECT partner, rule, level, reverses, amount, currency FROM commission_lines WHERE feed_seq = \(version)
+                        """, logger: logger)
+                    var lines: [(partner: Int64, rule: Int64, level: Int64, reverses: Int64, amount: Int64, currency: String)] = []
+                    for try await line in rows.decode((Int64, Int64, Int64, Int64, Int64, String).self) { lines.append(line) }
+                    found[version] = lines
+                    if !lines.isEmpty { break }
+                    var replaced: Int64 = 0
+                    for try await seq in try await connection.query("SELECT replaces_seq FROM trade_deal_revisions WHERE feed_seq = \(version)",
+                                                                    logger: logger).decode(Int64.self) { replaced = seq }
+                    earlier[version] = replaced
+                    version = replaced < version ? replaced : 0
+                }
+                reversing += try CommissionReversal.reversing(reversal, currency: batch.currency.code,
+                                                              linesAt: { found[$0] ?? [] }, previous: { earlier[$0] ?? 0 })
+            }
             // COPY is the fastest way in; a line that exists already fails the copy
             // (unique key), which the cursor check above makes impossible short of a bug.
             var text = ByteBuffer()
             text.reserveCapacity(batch.lines.count * 40)
             let suffix = "\t\(batch.currency.code)\n"
-            for line in batch.lines where line.seq > position {
-                text.writeString("\(line.seq)\t\(line.partner)\t\(line.rule)\t\(line.level)\t\(line.amount)")
+            for line in CommissionReversal.merge(batch.lines, reversing) where line.seq > position {
+                text.writeString("\(line.seq)\t\(line.partner)\t\(line.rule)\t\(line.level)\t\(line.reverses)\t\(line.amount)")
                 text.writeString(suffix)
                 totals.add(line)
             }
             let currency = batch.currency.code
             if totals.lines > 0 {
                 let copied = text
-                try await connection.copyFrom(table: "commission_lines", columns: ["feed_seq", "partner", "rule", "level", "amount", "currency"],
+                try await connection.copyFrom(table: "commission_lines", columns: ["feed_seq", "partner", "rule", "level", "reverses", "amount", "currency"],
                                               logger: logger) { writer in
                     try await writer.write(copied)
                 }
@@ -346,7 +450,14 @@ struct PostgresCommissionWriter: CommissionWriter {
                         AS t(p, n, a, s)
                     """, logger: logger)
             }
-            let accrued = try totals.accruedByID(batch.partnerIDs)
+            var partnerIDs = batch.partnerIDs
+            let unnamed = totals.partners.keys.filter { partnerIDs[$0] == nil }
+            if !unnamed.isEmpty {
+                let rows = try await connection.query("SELECT number, name FROM commission_names WHERE number = ANY(\(Array(unnamed))::bigint[])",
+                                                      logger: logger)
+                for try await (number, name) in rows.decode((Int64, String).self) { partnerIDs[number] = name }
+            }
+            let accrued = try totals.accruedByID(partnerIDs)
             let ids = Array(accrued.keys)
             var residues: [String: Int64] = [:]
             if !ids.isEmpty {

@@ -59,7 +59,7 @@ protocol DealFeedReader: Sendable {
 enum DealFeedColumns {
     static let list = """
         feed_seq, server_id, ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us, price_points, digits,
-        volume, contract_size, profit, commission, swap, fee, comment, external_id
+        volume, contract_size, profit, commission, swap, fee, comment, external_id, replaces_seq
         """
 
     static func deal(action: Int64, entry: Int64) throws -> (DealAction, DealEntry) {
@@ -125,7 +125,7 @@ final class SQLiteDealFeedReader: DealFeedReader, Sendable {
                 contractSize: statement.int64(14), profit: PlatformAmount(units: statement.int64(15)),
                 commission: PlatformAmount(units: statement.int64(16)), swap: PlatformAmount(units: statement.int64(17)),
                 fee: PlatformAmount(units: statement.int64(18)), comment: statement.text(19), externalID: statement.text(20))
-            deals.append(FeedDeal(seq: statement.int64(0), serverID: server, deal: deal))
+            deals.append(FeedDeal(seq: statement.int64(0), serverID: server, deal: deal, replaces: statement.int64(21)))
         }
         return deals
     }
@@ -154,7 +154,7 @@ struct PostgresDealFeedReader: DealFeedReader {
                 contractSize: try int(14), profit: PlatformAmount(units: try int(15)), commission: PlatformAmount(units: try int(16)),
                 swap: PlatformAmount(units: try int(17)), fee: PlatformAmount(units: try int(18)),
                 comment: try cells[19].decode(String.self), externalID: try cells[20].decode(String.self))
-            deals.append(FeedDeal(seq: try int(0), serverID: try cells[1].decode(String.self), deal: deal))
+            deals.append(FeedDeal(seq: try int(0), serverID: try cells[1].decode(String.self), deal: deal, replaces: try int(21)))
         }
         return deals
     }

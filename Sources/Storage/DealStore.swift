@@ -19,6 +19,35 @@ public struct DealSyncBatch: Sendable {
     }
 }
 
+/// What both deal writers do with a (server, ticket) they have stored already: an
+/// identical deal is skipped; a changed one (a dealer's correction or cancellation)
+/// replaces the stored version under the new feed position, remembering the old
+/// position in `replaces_seq` (the old version goes to `trade_deal_revisions`).
+enum DealRevision {
+    static let contentColumns = ["login", "action", "entry", "reason", "order_ticket", "position_id", "symbol", "time_us", "price_points",
+                                 "digits", "volume", "contract_size", "profit", "commission", "swap", "fee", "comment", "external_id"]
+
+    /// The batch with each (ticket) once, its last version winning: one statement
+    /// may not update the same row twice on PostgreSQL.
+    static func lastOfEach(_ deals: [TradeDeal]) -> [TradeDeal] {
+        var seen: Set<UInt64> = []
+        guard deals.contains(where: { !seen.insert($0.ticket).inserted }) else { return deals }
+        var last: [UInt64: Int] = [:]
+        for (index, deal) in deals.enumerated() { last[deal.ticket] = index }
+        return deals.enumerated().filter { last[$0.element.ticket] == $0.offset }.map(\.element)
+    }
+
+    static let onConflict: String = {
+        let set = (contentColumns + ["feed_seq", "synced_at"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        let stored = contentColumns.map { "trade_deals.\($0)" }.joined(separator: ", ")
+        let incoming = contentColumns.map { "excluded.\($0)" }.joined(separator: ", ")
+        return """
+             ON CONFLICT (server_id, ticket) DO UPDATE SET \(set), replaces_seq = trade_deals.feed_seq, revision = trade_deals.revision + 1
+            WHERE (\(stored)) <> (\(incoming))
+            """
+    }()
+}
+
 /// Writes deal batches with set-based statements (the SQLite C API or PostgreSQL
 /// `unnest`), one transaction per batch. Returns how many deals were new.
 public protocol DealWriter: Sendable {
@@ -39,6 +68,16 @@ public struct FeedDeal: Sendable, Equatable {
     public let seq: Int64
     public let serverID: String
     public let deal: TradeDeal
+    /// The feed position of the version this one replaces (a correction or a
+    /// cancellation by the server), 0 for a deal seen the first time.
+    public let replaces: Int64
+
+    public init(seq: Int64, serverID: String, deal: TradeDeal, replaces: Int64 = 0) {
+        self.seq = seq
+        self.serverID = serverID
+        self.deal = deal
+        self.replaces = replaces
+    }
 }
 
 /// Deals synced from trade servers: stored once per (server, ticket), readable per

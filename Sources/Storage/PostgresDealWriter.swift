@@ -10,7 +10,7 @@ struct PostgresDealWriter: DealWriter {
     let logger: Logger
 
     func store(_ batch: DealSyncBatch, at time: Int64) async throws -> Int {
-        let deals = batch.deals
+        let deals = DealRevision.lastOfEach(batch.deals)
         let logger = logger
         return try await client.withTransaction(logger: logger) { connection in
             let headRows = try await connection.query("SELECT seq FROM deal_feed_head WHERE id = 1 FOR UPDATE", logger: logger)
@@ -38,7 +38,7 @@ struct PostgresDealWriter: DealWriter {
                         \(swaps)::bigint[], \(fees)::bigint[], \(comments)::text[], \(externals)::text[]) WITH ORDINALITY AS t(
                         ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us, price_points, digits, volume,
                         contract_size, profit, commission, swap, fee, comment, external_id, n)
-                    ON CONFLICT (server_id, ticket) DO NOTHING
+                    \(unescaped: DealRevision.onConflict)
                     RETURNING ticket
                     """, logger: logger)
                 for try await _ in result.decode(Int64.self) { inserted += 1 }

@@ -26,9 +26,9 @@ final class SQLiteDealWriter: DealWriter, @unchecked Sendable {
             let rows = RowInserter(handle: handle, rowsPerStatement: 32, textColumns: Self.columns, sqlPrefix: """
                 INSERT INTO trade_deals (server_id, ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us,
                     price_points, digits, volume, contract_size, profit, commission, swap, fee, comment, external_id, feed_seq, synced_at) VALUES
-                """, sqlSuffix: " ON CONFLICT (server_id, ticket) DO NOTHING")
+                """, sqlSuffix: DealRevision.onConflict)
             var inserted = 0
-            for (index, deal) in batch.deals.enumerated() {
+            for (index, deal) in DealRevision.lastOfEach(batch.deals).enumerated() {
                 rows.text(batch.serverID)
                 for value in [Int64(bitPattern: deal.ticket), Int64(bitPattern: deal.login.value), Int64(deal.action.rawValue),
                               Int64(deal.entry.rawValue), Int64(deal.reason), Int64(bitPattern: deal.order), Int64(bitPattern: deal.positionID)] {

@@ -1,7 +1,7 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
     public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines,
-                                              commissionNumbers]
+                                              commissionNumbers, dealRevisions]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -261,8 +261,9 @@ public enum Schema {
         "CREATE INDEX trade_deals_position ON trade_deals (server_id, position_id)",
     ] }
 
-    /// Commission lines keyed by integers only: the deal's feed position and numbers
-    /// for partner and rule ids (`commission_names`), so the hot insert appends to
+    /// Commission lines keyed by integers only: the deal's feed position, numbers
+    /// for partner and rule ids (`commission_names`), the level, and for a reversing
+    /// line the feed position of the deal version it reverses (0 otherwise), so the hot insert appends to
     /// one narrow B-tree and nothing else per line. An index by partner would be
     /// written at every partner's own place on every batch (the ingest ran at a third
     /// of the speed with one); instead each batch appends its directory:
@@ -278,12 +279,12 @@ public enum Schema {
         "ALTER TABLE commission_lines RENAME TO commission_lines_v7",
         """
         CREATE TABLE commission_lines (
-            feed_seq BIGINT NOT NULL, partner BIGINT NOT NULL, rule BIGINT NOT NULL, level INTEGER NOT NULL, amount BIGINT NOT NULL,
-            currency TEXT NOT NULL, PRIMARY KEY (feed_seq, partner, rule, level))\(d.withoutRowID)
+            feed_seq BIGINT NOT NULL, partner BIGINT NOT NULL, rule BIGINT NOT NULL, level INTEGER NOT NULL, reverses BIGINT NOT NULL,
+            amount BIGINT NOT NULL, currency TEXT NOT NULL, PRIMARY KEY (feed_seq, partner, rule, level, reverses))\(d.withoutRowID)
         """,
         """
-        INSERT INTO commission_lines (feed_seq, partner, rule, level, amount, currency)
-        SELECT l.feed_seq, p.number, r.number, l.level, l.amount, l.currency FROM commission_lines_v7 l
+        INSERT INTO commission_lines (feed_seq, partner, rule, level, reverses, amount, currency)
+        SELECT l.feed_seq, p.number, r.number, l.level, 0, l.amount, l.currency FROM commission_lines_v7 l
         JOIN commission_names p ON p.kind = 'partner' AND p.name = l.partner_id JOIN commission_names r ON r.kind = 'rule' AND r.name = l.rule_id
         """,
         """
@@ -320,4 +321,37 @@ public enum Schema {
         """,
         "DROP TABLE commission_lines_v7",
     ] }
+
+    /// A deal the trade server changed after it was synced (a dealer's correction, or
+    /// a cancellation, which MT5 records as action 13/14) is stored again under a new
+    /// feed position: the row keeps the latest version with `replaces_seq` naming the
+    /// position of the version before, and a trigger keeps every earlier version in
+    /// `trade_deal_revisions`, so lines computed from it stay explainable and the
+    /// commission pipeline reverses exactly what it stored for it.
+    static let dealRevisions = Migration(version: 9, name: "deal_revisions") { d in
+        let columns = ["server_id", "ticket", "login", "action", "entry", "reason", "order_ticket", "position_id", "symbol", "time_us",
+                       "price_points", "digits", "volume", "contract_size", "profit", "commission", "swap", "fee", "comment", "external_id",
+                       "feed_seq", "synced_at", "replaces_seq", "revision"]
+        let old = columns.map { "OLD." + $0 }.joined(separator: ", ")
+        let copy = "INSERT INTO trade_deal_revisions (\(columns.joined(separator: ", "))) VALUES (\(old));"
+        return [
+            "ALTER TABLE trade_deals ADD COLUMN replaces_seq BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE trade_deals ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE trade_deal_revisions (
+                server_id TEXT NOT NULL, ticket BIGINT NOT NULL, login BIGINT NOT NULL, action INTEGER NOT NULL, entry INTEGER NOT NULL,
+                reason INTEGER NOT NULL, order_ticket BIGINT NOT NULL, position_id BIGINT NOT NULL, symbol TEXT NOT NULL,
+                time_us BIGINT NOT NULL, price_points BIGINT NOT NULL, digits INTEGER NOT NULL, volume BIGINT NOT NULL,
+                contract_size BIGINT NOT NULL, profit BIGINT NOT NULL, commission BIGINT NOT NULL, swap BIGINT NOT NULL,
+                fee BIGINT NOT NULL, comment TEXT NOT NULL, external_id TEXT NOT NULL, feed_seq BIGINT PRIMARY KEY,
+                synced_at BIGINT NOT NULL, replaces_seq BIGINT NOT NULL, revision INTEGER NOT NULL)
+            """,
+            "CREATE INDEX trade_deal_revisions_deal ON trade_deal_revisions (server_id, ticket)",
+        ] + (d.kind == .sqlite ? [
+            "CREATE TRIGGER trade_deals_revision BEFORE UPDATE ON trade_deals BEGIN \(copy) END",
+        ] : [
+            "CREATE FUNCTION trade_deals_revision() RETURNS trigger AS $$ BEGIN \(copy) RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER trade_deals_revision BEFORE UPDATE ON trade_deals FOR EACH ROW EXECUTE FUNCTION trade_deals_revision()",
+        ])
+    }
 }

@@ -17,20 +17,20 @@ import Testing
         let db = try await Database.open(try await TestDatabases.url(kind), logger: TestDatabases.logger)
         defer { Task { await db.close() } }
         try await MigrationRunner(migrations: Schema.all.filter { $0.version <= 7 }).migrate(db)
-        let store = try DealStore(db: db)
-        let deals = (1...3).map { ticket in
-            TradeDeal(ticket: UInt64(ticket), login: TradingLogin(7), action: .buy, entry: .entryOut, symbol: "EURUSD",
-                      time: Int64(ticket) * 86_400_000_000 + 5, volume: Volume(units: 100_000_000), contractSize: 100_000)
-        }
-        try await store.store(DealSyncBatch(serverID: "mt5", deals: deals, cursorTime: 0))
-        let feed = try await store.feed(after: 0)
+        // Deals and lines as version 7 stored them (today's writers know newer columns).
         try await db.transaction { sql in
-            for item in feed {
+            for ticket in Int64(1)...3 {
+                let time = ticket * 86_400_000_000 + 5
+                try await sql.raw("""
+                    INSERT INTO trade_deals (server_id, ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us, price_points,
+                        digits, volume, contract_size, profit, commission, swap, fee, comment, external_id, feed_seq, synced_at)
+                    VALUES ('mt5', \(bind: ticket), 7, 0, 1, 0, 0, 0, 'EURUSD', \(bind: time), 0, 5, 100000000, 100000, 0, 0, 0, 0, '', '', \(bind: ticket), 0)
+                    """).run()
                 for (partner, level, amount) in [("sub", 0, 500_000_000), ("master", 1, 200_000_000)] {
                     try await sql.raw("""
                         INSERT INTO commission_lines (server_id, ticket, rule_id, partner_id, level, amount, currency, login, symbol, deal_time, feed_seq)
-                        VALUES ('mt5', \(bind: Int64(item.deal.ticket)), 'rebate', \(bind: partner), \(bind: level), \(bind: Int64(amount)), 'USD', 7,
-                                'EURUSD', \(bind: item.deal.time), \(bind: item.seq))
+                        VALUES ('mt5', \(bind: ticket), 'rebate', \(bind: partner), \(bind: level), \(bind: Int64(amount)), 'USD', 7,
+                                'EURUSD', \(bind: time), \(bind: ticket))
                         """).run()
                 }
             }

@@ -44,12 +44,17 @@ struct CommissionReportRoutes {
         }
         let lines = try await reports.lines(partner: partner)
         let rows = lines.map { line -> (cells: [String], link: (href: String, label: String)?) in
-            ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", line.rule, Explain.money(line.amount)],
+            ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", Self.rule(line), Explain.money(line.amount)],
              (href: "/admin/commissions/explain?server=\(AdminRoutes.queryEscaped(line.server))&ticket=\(line.ticket)", label: "Explain"))
         }
         return renderer.sections("Commission lines of \(partner)", surface: .admin, context: context, intro: "The latest 200, newest first.",
                                  [PageSection(table: PageTable(name: "lines", columns: ["Deal time (UTC)", "Deal", "Symbol", "Level", "Rule", "Amount"],
                                                                rows: rows, empty: "No line yet."))])
+    }
+
+    /// The rule, marked when the line reverses what an earlier version of the deal earned.
+    static func rule(_ line: CommissionReports.StoredLine) -> String {
+        line.reverses == 0 ? line.rule : "\(line.rule) (reversal of a corrected deal)"
     }
 
     func explain(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -61,11 +66,11 @@ struct CommissionReportRoutes {
             throw UserFacingError(.notFound, "no deal \(server):\(ticket)")
         }
         let stored = try await reports.lines(server: server, ticket: ticket)
-        let key = { (line: CommissionReports.StoredLine) in "\(line.partner)/\(line.level)/\(line.rule)/\(line.amount)" }
-        let agree = Set(stored.map(key)) == Set(explained.lines.map(key))
+        // Stored lines of every version of the deal (corrections reversed) net to what the current one earns.
+        let agree = CommissionReports.net(stored) == CommissionReports.net(explained.lines)
         let table = { (name: String, lines: [CommissionReports.StoredLine]) in
             PageTable(name: name, columns: ["Partner", "Level", "Rule", "Amount"],
-                      rows: lines.map { (["\($0.partner)", "\($0.level)", $0.rule, Explain.money($0.amount)], nil) }, empty: "none")
+                      rows: lines.map { (["\($0.partner)", "\($0.level)", Self.rule($0), Explain.money($0.amount)], nil) }, empty: "none")
         }
         return renderer.sections("Deal \(server):\(ticket) explained", surface: .admin, context: context,
                                  intro: agree ? "Recomputed from the stored deal with the tree, attributions and plan versions of its time: the same lines as stored."

@@ -62,7 +62,7 @@ struct PartnerPortalRoutes {
         return renderer.sections("\(t("col_deal")) \(server):\(ticket)", surface: .partners, context: context, [
             PageSection(heading: t("how_computed"), table: PageTable(name: "notes", columns: [t("col_note")], rows: notes.map { ([$0], nil) })),
             PageSection(heading: t("your_lines"), table: PageTable(name: "own", columns: [t("col_level"), t("col_rule"), t("col_amount")],
-                                                                    rows: own.map { (["\($0.level)", $0.rule, Explain.money($0.amount)], nil) })),
+                                                                    rows: own.map { (["\($0.level)", CommissionReportRoutes.rule($0), Explain.money($0.amount)], nil) })),
         ])
     }
 }
