@@ -6,7 +6,8 @@ import Storage
 
 /// A re-read of a range of one server's deals, asked for by staff (after a server
 /// restore, a gap found by reconciliation): queued as a job, run over its own
-/// connection, storing only what is missing; the sync cursor does not move.
+/// connection, storing what is missing and new versions of deals the server changed
+/// (corrections, cancellations); the sync cursor does not move.
 public struct DealResync: Sendable {
     public static let jobKind = "trading.resync"
 
@@ -50,7 +51,7 @@ public struct DealResync: Sendable {
         }
     }
 
-    /// Runs a queued re-sync; returns how many missing deals it stored.
+    /// Runs a queued re-sync; returns how many deals it stored (missing or changed).
     @discardableResult
     public func run(payload: String) async throws -> Int {
         let request = try JSONDecoder().decode(Request.self, from: Data(payload.utf8))

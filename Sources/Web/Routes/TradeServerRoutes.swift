@@ -80,7 +80,7 @@ struct TradeServerRoutes {
         var sections = [PageSection(forms: [form])]
         if !isNew {
             sections.append(PageSection(id: "resync", heading: "Re-sync deals",
-                                        intro: "Reads a range of the server's deals again (server time, UTC days, at most 31) and stores any that are missing, in the background. The sync's position does not move.",
+                                        intro: "Reads a range of the server's deals again (server time, UTC days, at most 31) and stores any that are missing or that the server changed since (a dealer's correction or cancellation, which commissions then reverse), in the background. The sync's position does not move.",
                                         forms: [PageForm(name: "resync", action: "/admin/trade-servers/\(server.id)/resync", submit: "Re-sync", fields: [
                                             .input("from", "From (day)", type: "date", required: true), .input("to", "To (day, included)", type: "date", required: true),
                                         ])]))
