@@ -11,6 +11,7 @@ public actor BookCache {
     nonisolated let source: BookSource
     let currency: Currency
     private var points: [Int64] = []
+    private var generation: [Int64] = []
     private var books: [Int: BookContext] = [:]
     private var numbers: [Int: LineNumbers] = [:]
     private let names: CommissionNames
@@ -21,11 +22,13 @@ public actor BookCache {
         names = CommissionNames(db: source.db)
     }
 
-    /// Drops every book when a change point was added since they were built.
+    /// Drops every book when a change point was added, or any input row, since they were built.
     public func refresh() async throws {
         let current = try await source.changePoints()
-        if current != points {
+        let inputs = try await source.generation()
+        if current != points || inputs != generation {
             points = current
+            generation = inputs
             books = [:]
             numbers = [:]
         }
@@ -94,6 +97,17 @@ public struct BookContext: Sendable {
     public let accounts: [String: Int32]
 }
 
+extension BookContext {
+    /// The engine's input for a stored deal (`ticket` is what its lines will carry),
+    /// or nil when the book knows its account or its symbol not.
+    public func input(for deal: TradeDeal, server: String, opening: PositionOpening?, ticket: UInt64) -> EngineDeal? {
+        guard let symbol = symbols[deal.symbol], let account = accounts["\(server):\(deal.login)"] else { return nil }
+        return EngineDeal(ticket: ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
+                          volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
+                          openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
+    }
+}
+
 /// `commission_names` numbers aligned with a book's partners and rules.
 public struct LineNumbers: Sendable {
     public let partners: [Int64]
@@ -136,6 +150,18 @@ public struct BookSource: Sendable {
             }
             points.remove(Effective.open)
             return points.sorted()
+        }
+    }
+
+    /// How many rows the book's inputs have: a new plan version or assignment at a
+    /// moment that was a change point already adds no point, but changes this.
+    public func generation() async throws -> [Int64] {
+        try await db.read { sql in
+            guard let row = try await sql.raw("""
+                SELECT (SELECT COUNT(*) FROM partner_links) AS links, (SELECT COUNT(*) FROM partner_plans) AS assignments,
+                    (SELECT COUNT(*) FROM attributions) AS attributions, (SELECT COUNT(*) FROM commission_plans) AS plans
+                """).first() else { return [] }
+            return try ["links", "assignments", "attributions", "plans"].map { try row.decode(column: $0, as: Int64.self) }
         }
     }
 

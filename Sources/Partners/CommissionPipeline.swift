@@ -145,12 +145,10 @@ public struct CommissionPipeline: Service {
                     context = try await cache.engine(at: deal.time)
                 }
                 index += 1
-                guard let symbol = context.symbols[deal.symbol], let account = context.accounts[key] else { continue }
-                let opening = openings[PositionKey(server: item.serverID, position: deal.positionID)]
                 // The engine's ticket is the deal's place in this group, so lines map back to their deal and server.
-                inputs.append(EngineDeal(ticket: UInt64(sources.count), account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
-                                         volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                                         openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units))
+                guard let input = context.input(for: deal, server: item.serverID, opening: openings[PositionKey(server: item.serverID, position: deal.positionID)],
+                                                ticket: UInt64(sources.count)) else { continue }
+                inputs.append(input)
                 sources.append(item)
             }
             guard !inputs.isEmpty else { continue }
@@ -190,7 +188,10 @@ public struct CommissionPipeline: Service {
             // At most 1,023 partners per ledger transaction: larger batches post in parts.
             for (part, chunk) in stride(from: 0, to: lines.count, by: 1_000).map({ lines[$0..<min(lines.count, $0 + 1_000)] }).enumerated() {
                 var postings = chunk.map { Posting(account: LedgerAccount(kind: .ibCommissionPayable, owner: $0.partner, currency: currency), amount: $0.minor) }
-                postings.append(Posting(account: expense, amount: -chunk.reduce(0) { $0 + $1.minor }))
+                // Reversals can move payables between partners with nothing left for the expense.
+                let total = chunk.reduce(0) { $0 + $1.minor }
+                if total != 0 { postings.append(Posting(account: expense, amount: -total)) }
+                guard !postings.isEmpty else { continue }
                 _ = try await ledger.post(LedgerTransaction(idempotencyKey: "\(key):\(part)", kind: "ib_commission", memo: "commissions of feed \(key)",
                                                             occurredAt: created, postings: postings))
             }

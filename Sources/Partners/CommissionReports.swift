@@ -173,13 +173,10 @@ public struct CommissionReports: Sendable {
         let cache = BookCache(source: source, currency: currency)
         try await cache.refresh()
         let context = try await cache.engine(at: deal.time)
-        guard let symbol = context.symbols[deal.symbol], let account = context.accounts["\(server):\(deal.login)"] else {
+        let opening = try await source.openings(of: [(server, deal)])[PositionKey(server: server, position: deal.positionID)]
+        guard let input = context.input(for: deal, server: server, opening: opening, ticket: deal.ticket) else {
             return ([], ["deal \(ticket) earns nothing: its account \(server):\(deal.login) is attributed to no partner"])
         }
-        let opening = try await source.openings(of: [(server, deal)])[PositionKey(server: server, position: deal.positionID)]
-        let input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
-                               volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                               openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
         let (lines, notes) = context.engine.explain(input)
         let book = context.engine.book
         return (lines.map { line in

@@ -157,6 +157,27 @@ public struct DealStore: Sendable {
         }
     }
 
+    /// Sends stored deals through the feed again, unchanged, as new versions (each
+    /// replacing its current one): its consumers then redo them, the commission
+    /// pipeline by reversing what it stored and computing them afresh. Returns how
+    /// many were requeued. Runs in the caller's transaction when given one.
+    public func requeue(feedPositions: [Int64], on sql: any SQLDatabase) async throws -> Int {
+        guard !feedPositions.isEmpty else { return 0 }
+        let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
+        guard let head = try await sql.raw("SELECT seq FROM deal_feed_head WHERE id = 1\(unsafeRaw: lock)").first()?
+            .decode(column: "seq", as: Int64.self) else { throw StorageError.notFound("deal feed head") }
+        let now = clock.nowMicros()
+        var requeued = 0
+        for (index, position) in feedPositions.enumerated() {
+            requeued += try await sql.raw("""
+                UPDATE trade_deals SET replaces_seq = feed_seq, feed_seq = \(bind: head + Int64(index) + 1), revision = revision + 1,
+                    synced_at = \(bind: now) WHERE feed_seq = \(bind: position) RETURNING feed_seq
+                """).all().count
+        }
+        try await sql.raw("UPDATE deal_feed_head SET seq = \(bind: head + Int64(feedPositions.count)) WHERE id = 1").run()
+        return requeued
+    }
+
     /// Deals stored after feed position `seq`, in feed order.
     public func feed(after seq: Int64, limit: Int = 1_000) async throws -> [FeedDeal] {
         try await reader.feed(after: seq, limit: limit)

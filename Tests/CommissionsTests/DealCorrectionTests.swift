@@ -141,3 +141,38 @@ import Testing
         #expect(try await ledger.verify().isSound)
     }
 }
+
+/// Recalculating a period after a plan was corrected back in time: only deals whose
+/// result differs go through the pipeline again, and only differences are posted.
+@Suite struct CommissionRecalculationTests {
+    @Test(arguments: TestDatabases.kinds)
+    func recalculationRequeuesOnlyWhatDiffersAndPostsTheDifference(kind: String) async throws {
+        let (db, pipeline, ledger) = try await CommissionPipelineTests.run(kind, batchSize: 9)
+        defer { Task { await db.close() } }
+        let store = try DealStore(db: db)
+        let reports = CommissionReports(db: db, clock: SystemClock())
+        let recalculation = CommissionRecalculation(db: db, deals: store, clock: SystemClock())
+        let unchanged = try await recalculation.run(from: 0, to: Int64.max / 2, audit: .system)
+        #expect(unchanged.checked == CommissionPipelineTests.deals().count && unchanged.requeued == 0, "the books did not change: nothing to redo")
+
+        // Sub's plan corrected from the start: $6 a lot instead of $5 (master's difference falls from $2 to $1).
+        try await BookBuilder(db: db, clock: SystemClock()).plans.save(CommissionPlan(id: "silver", name: "Silver", filters: .init(minHoldSeconds: 60), rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "6.00")),
+        ]), effectiveFrom: 0, audit: .system)
+        let closings = CommissionPipelineTests.deals().filter { $0.entry == .entryOut && $0.login == TradingLogin(1001) }
+        let middle = closings[20].time
+        let secondHalf = try await recalculation.run(from: middle, to: Int64.max / 2, audit: .system)
+        #expect(secondHalf.requeued == closings.filter { $0.time >= middle }.count, "every closing deal of the period earns differently now")
+        try await DealCorrectionTests.drain(pipeline, store)
+        #expect(try await reports.lines(server: "mt5", ticket: closings[2].ticket).allSatisfy { $0.reverses == 0 }, "before the period: untouched")
+        let redone = try await reports.lines(server: "mt5", ticket: closings[30].ticket)
+        #expect(CommissionReports.net(redone) == CommissionReports.net(try #require(try await reports.explain(server: "mt5", ticket: closings[30].ticket,
+                                                                                                              currency: .usd)).lines))
+
+        let rest = try await recalculation.run(from: 0, to: Int64.max / 2, audit: .system)
+        #expect(rest.requeued == closings.filter { $0.time < middle }.count - 1, "the rest, less the deal held too briefly to earn")
+        try await DealCorrectionTests.drain(pipeline, store)
+        try await DealCorrectionTests.expectMatchesRecomputation(db, ledger)
+        #expect(try await recalculation.run(from: 0, to: Int64.max / 2, audit: .system).requeued == 0, "recalculating again changes nothing")
+    }
+}
