@@ -2,14 +2,16 @@ import ArgumentParser
 import BrokerCore
 import Commissions
 import Foundation
+import Identity
 import Money
 import Partners
 import Storage
 
 /// Commission tools that work on the database.
 struct CommissionsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "commissions", abstract: "Commission plans: what-if simulations over past deals.",
-                                                    subcommands: [SimulateCommissions.self])
+    static let configuration = CommandConfiguration(commandName: "commissions",
+                                                    abstract: "Commission plans: what-if simulations over past deals, and recalculating a period.",
+                                                    subcommands: [SimulateCommissions.self, RecalculateCommissions.self])
 }
 
 /// `pipstack commissions simulate --plan FILE --from DATE --to DATE [--partner ID]`.
@@ -53,4 +55,26 @@ struct SimulateCommissions: AsyncParsableCommand {
     }
 
 
+}
+
+/// `pipstack commissions recalculate --from DATE --to DATE`: the same as the back office's form.
+struct RecalculateCommissions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recalculate",
+        abstract: "Compute a period's deals again with the books as they stand now; requeue those that differ (the running pipeline reverses and recomputes them).")
+
+    @Option(help: "First day, YYYY-MM-DD (UTC).") var from: String
+    @Option(help: "Last day, YYYY-MM-DD (UTC), included.") var to: String
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        guard let start = CivilDay.start(from), let end = CivilDay.start(to), start <= end else { throw ValidationError("--from and --to are days (YYYY-MM-DD), --from first") }
+        var logger = Runtime.logger()
+        logger.logLevel = .warning
+        let db = try await Runtime.openMigrated(try storage.resolvedURL(), logger: logger)
+        let result = try await CommissionRecalculation(db: db, deals: try DealStore(db: db), clock: SystemClock())
+            .run(from: start * 1_000_000, to: (end + 86_400) * 1_000_000, audit: AuditContext(actor: "cli"))
+        await db.close()
+        print("\(result.checked) computed deals checked, \(result.requeued) differed and were requeued; the pipeline of `serve` recomputes them.")
+    }
 }

@@ -1,5 +1,6 @@
 import BrokerCore
 import Commissions
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
@@ -44,6 +45,28 @@ import Web
             #expect(explained.text.contains("7.00 per lot x 1.5 lots = 10.50"))
             let missing = try await client.execute(uri: "/admin/commissions/explain?server=mt5&ticket=78", method: .get, headers: headers)
             #expect(missing.status == .notFound)
+
+            // The plan corrected from the start, then the period recalculated: the deal is reversed and computed anew.
+            try await partners.plans.save(CommissionPlan(id: "gold", name: "Gold", rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: "8.00"))]),
+                                          effectiveFrom: 0, audit: .system)
+            var post = formHeaders(cookie: finance.cookie)
+            post[.accept] = "text/html"
+            let day = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(now / 1_000_000))).prefix(10)
+            let wrong = try await client.execute(uri: "/admin/commissions/recalculate", method: .post, headers: post,
+                                                 body: form([("_csrf", finance.csrf), ("from", String(day)), ("to", "")]))
+            #expect(wrong.text.contains("from and to: days as YYYY-MM-DD"))
+            let recalculated = try await client.execute(uri: "/admin/commissions/recalculate", method: .post, headers: post,
+                                                        body: form([("_csrf", finance.csrf), ("from", String(day)), ("to", String(day))]))
+            #expect(recalculated.status == .ok && recalculated.text.contains("1 computed deals checked, 1 differed"), "\(recalculated.text.prefix(3_000))")
+            try await pipeline.consume(DealFeed(store: deals).batches(for: CommissionPipeline.consumer, endWhenDrained: true))
+            let again = try await client.execute(uri: "/admin/commissions/explain?server=mt5&ticket=77", method: .get, headers: headers)
+            #expect(again.text.contains("the same lines as stored") && again.text.contains("(reversal of a corrected deal)") && again.text.contains("12.00"))
+            let manager = try #require(try await harness.session(for: .staff(.ibManager)))
+            var managerPost = formHeaders(cookie: manager.cookie)
+            managerPost[.accept] = "text/html"
+            let refused = try await client.execute(uri: "/admin/commissions/recalculate", method: .post, headers: managerPost,
+                                                   body: form([("_csrf", manager.csrf), ("from", String(day)), ("to", String(day))]))
+            #expect(refused.status == .forbidden)
         }
     }
 

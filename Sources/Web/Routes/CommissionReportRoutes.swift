@@ -17,10 +17,10 @@ struct CommissionReportRoutes {
         routes.get("/admin/commissions") { request, context in try await self.totals(request, context) }
         routes.get("/admin/commissions/lines") { request, context in try await self.lines(request, context) }
         routes.get("/admin/commissions/explain") { request, context in try await self.explain(request, context) }
+        routes.post("/admin/commissions/recalculate") { request, context in try await self.recalculate(request, context) }
     }
 
-
-    func totals(_ request: Request, _ context: AppContext) async throws -> Response {
+    func totals(_ request: Request, _ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
         let query = request.uri.queryParameters
         let today = services.clock.nowMicros() / 86_400_000_000 * 86_400
         let from = query.get("from").flatMap { CivilDay.start(String($0)) } ?? today - 29 * 86_400
@@ -32,10 +32,18 @@ struct CommissionReportRoutes {
              (href: "/admin/commissions/lines?partner=\(AdminRoutes.queryEscaped(total.partner))", label: "Lines"))
         }
         let sum = totals.reduce(Int64(0)) { $0 + $1.amount }
+        var sections = [PageSection(table: PageTable(name: "totals", columns: ["Partner", "Level", "Rule", "Deals", "Amount"], rows: rows,
+                                                     empty: "No commission in the period."))]
+        if PermissionTable.allows(context.principal, .post, "/admin/commissions/recalculate") {
+            sections.append(PageSection(id: "recalculate", heading: "Recalculate a period",
+                                        intro: "After a plan, the tree or an attribution was corrected back in time: every computed deal of the period (UTC days, at most 31) is computed again with the books as they stand now, and only the deals that come out differently are reversed and computed anew; partners' balances move by the differences.",
+                                        forms: [PageForm(name: "recalculate", action: "/admin/commissions/recalculate", submit: "Recalculate", fields: [
+                                            .input("from", "From (day)", type: "date", required: true), .input("to", "To (day, included)", type: "date", required: true),
+                                        ])]))
+        }
         return renderer.sections("Commissions", surface: .admin, context: context,
                                  intro: "Lines computed from synced deals, by partner, level and rule (amounts in accrual precision, USD). Period \(Timestamps.iso(from * 1_000_000)) to \(Timestamps.iso(to * 1_000_000)) (use ?from=YYYY-MM-DD&to=YYYY-MM-DD&partner=ID). Total \(Explain.money(sum)).",
-                                 [PageSection(table: PageTable(name: "totals", columns: ["Partner", "Level", "Rule", "Deals", "Amount"], rows: rows,
-                                                               empty: "No commission in the period."))])
+                                 error: error, flash: flash, sections)
     }
 
     func lines(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -50,6 +58,17 @@ struct CommissionReportRoutes {
         return renderer.sections("Commission lines of \(partner)", surface: .admin, context: context, intro: "The latest 200, newest first.",
                                  [PageSection(table: PageTable(name: "lines", columns: ["Deal time (UTC)", "Deal", "Symbol", "Level", "Rule", "Amount"],
                                                                rows: rows, empty: "No line yet."))])
+    }
+
+    func recalculate(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = context.form
+        guard let from = form["from"].flatMap({ CivilDay.start($0) }), let to = form["to"].flatMap({ CivilDay.start($0) }) else {
+            return try await totals(request, context, error: "from and to: days as YYYY-MM-DD")
+        }
+        guard to >= from, to - from <= 30 * 86_400 else { return try await totals(request, context, error: "to: at most 31 days from the first, not before it") }
+        let result = try await CommissionRecalculation(db: services.db, deals: services.trading.deals, clock: services.clock)
+            .run(from: from * 1_000_000, to: (to + 86_400) * 1_000_000, audit: context.audit)
+        return try await totals(request, context, flash: "Recalculated: \(result.checked) computed deals checked, \(result.requeued) differed and are being computed anew.")
     }
 
     /// The rule, marked when the line reverses what an earlier version of the deal earned.

@@ -85,6 +85,7 @@ public enum PermissionTable {
             .init(.get, "/admin/commissions", staff(.admin, .ibManager, .finance)),
             .init(.get, "/admin/commissions/lines", staff(.admin, .ibManager, .finance)),
             .init(.get, "/admin/commissions/explain", staff(.admin, .ibManager, .finance)),
+            .init(.post, "/admin/commissions/recalculate", staff(.admin, .finance)),
             .init(.get, "/admin/commission-plans", staff(.admin, .ibManager, .finance)),
             .init(.post, "/admin/commission-plans", staff(.admin, .ibManager)),
             .init(.get, "/admin/commission-plans/:id", staff(.admin, .ibManager, .finance)),
