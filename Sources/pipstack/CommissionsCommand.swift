@@ -72,8 +72,14 @@ struct RecalculateCommissions: AsyncParsableCommand {
         var logger = Runtime.logger()
         logger.logLevel = .warning
         let db = try await Runtime.openMigrated(try storage.resolvedURL(), logger: logger)
-        let result = try await CommissionRecalculation(db: db, deals: try DealStore(db: db), clock: SystemClock())
-            .run(from: start * 1_000_000, to: (end + 86_400) * 1_000_000, audit: AuditContext(actor: "cli"))
+        let result: CommissionRecalculation.Result
+        do {
+            result = try await CommissionRecalculation(db: db, deals: try DealStore(db: db), clock: SystemClock())
+                .run(from: start * 1_000_000, to: (end + 86_400) * 1_000_000, audit: AuditContext(actor: "cli"))
+        } catch {
+            await db.close()
+            throw error
+        }
         await db.close()
         print("\(result.checked) computed deals checked, \(result.requeued) differed and were requeued; the pipeline of `serve` recomputes them.")
     }
