@@ -37,4 +37,23 @@ public enum CivilDay {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return (era * 146_097 + doe - 719_468) * 86_400
     }
+
+    /// Year, month and day of the day holding `seconds` since the epoch (Hinnant's civil_from_days).
+    public static func components(of seconds: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let days = (seconds >= 0 ? seconds : seconds - 86_399) / 86_400 + 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let doe = days - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// The day holding `seconds` since the epoch, as YYYY-MM-DD.
+    public static func text(of seconds: Int64) -> String {
+        let (year, month, day) = components(of: seconds)
+        return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+    }
 }

@@ -58,6 +58,32 @@ public struct CommissionReports: Sendable {
         }
     }
 
+    /// One partner's commissions of one UTC day, level and rule.
+    public struct DayTotal: Sendable, Equatable {
+        public let day: Int64
+        public let level: Int
+        public let rule: String
+        public let deals: Int
+        /// Accrual units.
+        public let amount: Int64
+    }
+
+    /// A partner's daily totals for the UTC days from the day of `from` up to `to`.
+    public func daily(from: Int64, to: Int64, partner: String) async throws -> [DayTotal] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT d.day, d.level, r.name AS rule_id, d.lines AS deals, d.amount
+                FROM commission_daily d JOIN commission_names p ON p.number = d.partner JOIN commission_names r ON r.number = d.rule
+                WHERE d.day >= \(bind: CommissionLineRow.day(of: from)) AND d.day < \(bind: to) AND p.name = \(bind: partner)
+                ORDER BY d.day, d.level, r.name
+                """).all().map { row in
+                DayTotal(day: try row.decode(column: "day", as: Int64.self), level: try row.decode(column: "level", as: Int.self),
+                         rule: try row.decode(column: "rule_id", as: String.self), deals: try row.decode(column: "deals", as: Int.self),
+                         amount: try row.decode(column: "amount", as: Int64.self))
+            }
+        }
+    }
+
     /// A partner's lines, newest first (by feed position, which follows sync order).
     /// Found through the batch directory: the partner's part of each batch, newest
     /// batch first, lists the positions of its lines.

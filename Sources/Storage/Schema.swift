@@ -1,7 +1,7 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
     public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines,
-                                              commissionNumbers, dealRevisions]
+                                              commissionNumbers, dealRevisions, payouts]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -354,4 +354,23 @@ public enum Schema {
             "CREATE TRIGGER trade_deals_revision BEFORE UPDATE ON trade_deals FOR EACH ROW EXECUTE FUNCTION trade_deals_revision()",
         ])
     }
+
+    /// How each partner is paid (schedule, minimum, currency, wallet or trading
+    /// account, whether finance approves first) and the payouts themselves: one per
+    /// partner and period, so a run repeated for the same period creates nothing.
+    static let payouts = Migration(version: 10, name: "payouts") { _ in [
+        """
+        CREATE TABLE partner_payout_settings (
+            partner_id TEXT PRIMARY KEY, schedule TEXT NOT NULL, minimum_minor BIGINT NOT NULL, currency TEXT NOT NULL, method TEXT NOT NULL,
+            target TEXT NOT NULL, needs_approval INTEGER NOT NULL, updated_at BIGINT NOT NULL)
+        """,
+        """
+        CREATE TABLE payouts (
+            id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, period_key TEXT NOT NULL, period_start BIGINT NOT NULL, period_end BIGINT NOT NULL,
+            amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, payout_minor BIGINT NOT NULL, payout_currency TEXT NOT NULL, rate_id TEXT NOT NULL,
+            method TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL, note TEXT NOT NULL, decided_by TEXT NOT NULL,
+            created_at BIGINT NOT NULL, decided_at BIGINT NOT NULL, paid_at BIGINT NOT NULL, UNIQUE (partner_id, period_key))
+        """,
+        "CREATE INDEX payouts_status ON payouts (status, created_at)",
+    ] }
 }

@@ -1,0 +1,131 @@
+import BrokerCore
+import Commissions
+import Ledger
+import Money
+import Partners
+import SQLKit
+import Storage
+import TestSupport
+import Testing
+
+/// Paying partners: periods, minimums, approval, conversion at a recorded rate,
+/// exactly-once ledger movements and statements.
+@Suite struct PayoutTests {
+    static let day: Int64 = 86_400_000_000
+
+    @Test func periodsAreUTCDaysMondayWeeksAndCalendarMonths() throws {
+        let time = try #require(CivilDay.start("2026-11-25")) * 1_000_000 + 3_600_000_000   // a Wednesday, 01:00
+        #expect(PayoutSchedule.daily.period(containing: time).key == "2026-11-25")
+        #expect(PayoutSchedule.daily.periodToSettle(at: time).key == "2026-11-24")
+        let week = PayoutSchedule.weekly.period(containing: time)
+        #expect(week.key == "week-of-2026-11-23" && week.end - week.start == 7 * Self.day)
+        #expect(PayoutSchedule.monthly.period(containing: time).key == "2026-11")
+        #expect(PayoutSchedule.monthly.periodToSettle(at: time).key == "2026-10")
+        let december = try #require(CivilDay.start("2026-12-31")) * 1_000_000
+        let month = PayoutSchedule.monthly.period(containing: december)
+        let newYear = try #require(CivilDay.start("2027-01-01")) * 1_000_000
+        #expect(month.key == "2026-12" && month.end == newYear)
+        let february = PayoutSchedule.monthly.period(containing: (try #require(CivilDay.start("2028-02-10"))) * 1_000_000)
+        #expect(february.end - february.start == 29 * Self.day, "2028 is a leap year")
+        #expect(CivilDay.text(of: try #require(CivilDay.start("1999-03-01"))) == "1999-03-01")
+    }
+
+    /// Master ($7) over sub ($5), both with a user; client account mt5:1001 is sub's.
+    static func setUp(_ kind: String) async throws -> (Database, CommissionPipeline, LedgerStore, DealStore) {
+        let db = try await TestDatabases.make(kind)
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "master", userID: "user-master", name: "Master"), parent: nil, from: 0, audit: .system)
+        try await builder.partners.create(Partner(id: "sub", userID: "user-sub", name: "Sub"), parent: "master", from: 0, audit: .system)
+        try await builder.partners.create(Partner(id: "nouser", name: "No user"), parent: nil, from: 0, audit: .system)
+        for (id, rate) in [("gold", "7.00"), ("silver", "5.00")] {
+            try await builder.plans.save(CommissionPlan(id: id, name: id, rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: rate))]),
+                                         effectiveFrom: 0, audit: .system)
+        }
+        try await builder.plans.assign("master", plan: "gold", from: 0, audit: .system)
+        try await builder.plans.assign("sub", plan: "silver", from: 0, audit: .system)
+        try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1001", partnerID: "sub"), from: 0, audit: .system)
+        let store = try DealStore(db: db)
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: CommissionPipelineTests.deals(), cursorTime: 0))
+        let ledger = try LedgerStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
+        try await DealCorrectionTests.drain(pipeline, store)
+        return (db, pipeline, ledger, store)
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func partnersArePaidOncePerPeriodAfterApprovalInTheirCurrency(kind: String) async throws {
+        let (db, _, ledger, _) = try await Self.setUp(kind)
+        defer { Task { await db.close() } }
+        let payouts = PayoutStore(db: db, ledger: ledger, clock: SystemClock())
+        let payable = { (partner: String) in try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: partner, currency: .usd)) }
+        let subOwed = try await payable("sub"), masterOwed = try await payable("master")
+        #expect(subOwed > 0 && masterOwed > 0)
+
+        await #expect(throws: PayoutError.invalid(field: "method", "the partner has no user whose wallet could be paid")) {
+            try await payouts.save(PayoutSettings(partnerID: "nouser"), audit: .system)
+        }
+        await #expect(throws: PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account")) {
+            try await payouts.save(PayoutSettings(partnerID: "sub", method: .tradingAccount, target: "mt5"), audit: .system)
+        }
+        try await payouts.save(PayoutSettings(partnerID: "sub", schedule: .monthly, minimumMinor: 100, currency: "USD", needsApproval: true), audit: .system)
+        try await payouts.save(PayoutSettings(partnerID: "master", schedule: .daily, currency: "EUR", needsApproval: false), audit: .system)
+        let eur = try #require(Currency(code: "EUR"))
+        _ = try await ExchangeRateStore(db: db, clock: SystemClock()).record(try ExchangeRate(base: .usd, quote: eur, parsing: "0.9"), source: "test",
+                                                                            effectiveAt: 0, id: "usd-eur-1")
+
+        let now = try #require(CivilDay.start("2026-12-02")) * 1_000_000
+        let first = try await payouts.run(at: now, audit: .system)
+        #expect(first.created.sorted() == ["po-master-2026-12-01", "po-sub-2026-11"] && first.paid == ["po-master-2026-12-01"])
+        let master = try #require(try await payouts.payout("po-master-2026-12-01"))
+        #expect(master.status == .paid && master.amountMinor == masterOwed && master.payoutMinor == (masterOwed * 9 + 5) / 10 && master.rateID == "usd-eur-1")
+        #expect(try await ledger.balance(of: LedgerAccount(kind: .clientWallet, owner: "user-master", currency: eur)) == master.payoutMinor)
+        #expect(try await payable("master") == 0)
+
+        let again = try await payouts.run(at: now + 3_600_000_000, audit: .system)
+        #expect(again.created.isEmpty && again.paid.isEmpty, "the same periods again: nothing")
+        #expect(try await payable("sub") == subOwed, "awaiting approval: nothing moved yet")
+        try await payouts.approve("po-sub-2026-11", audit: .system)
+        #expect(try await payouts.payout("po-sub-2026-11")?.status == .paid)
+        #expect(try await ledger.balance(of: LedgerAccount(kind: .clientWallet, owner: "user-sub", currency: .usd)) == subOwed)
+        #expect(try await payable("sub") == 0)
+        await #expect(throws: PayoutError.wrongStatus("po-sub-2026-11", .paid)) { try await payouts.approve("po-sub-2026-11", audit: .system) }
+
+        // A crash after the ledger moved but before the payout was marked paid: the next run finishes it, paying nothing twice.
+        try await db.transaction { sql in try await sql.raw("UPDATE payouts SET status = 'approved' WHERE id = 'po-sub-2026-11'").run() }
+        #expect(try await payouts.run(at: now + 7_200_000_000, audit: .system).paid == ["po-sub-2026-11"])
+        #expect(try await ledger.balance(of: LedgerAccount(kind: .clientWallet, owner: "user-sub", currency: .usd)) == subOwed)
+        #expect(try await ledger.verify().isSound)
+
+        let statement = try #require(try await payouts.statement("po-sub-2026-11"))
+        let november = try #require(CivilDay.start("2026-11-01")) * 1_000_000
+        #expect(statement.from == november && statement.days.allSatisfy { $0.rule == "rebate" })
+    }
+
+    /// A rejected payout moves nothing and its amount is paid with the next period.
+    @Test func aRejectedPayoutIsPaidWithTheNextPeriod() async throws {
+        let (db, _, ledger, _) = try await Self.setUp("sqlite")
+        defer { Task { await db.close() } }
+        let payouts = PayoutStore(db: db, ledger: ledger, clock: SystemClock())
+        let owed = try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: "sub", currency: .usd))
+        try await payouts.save(PayoutSettings(partnerID: "sub", schedule: .weekly, minimumMinor: owed + 1), audit: .system)
+        let monday = try #require(CivilDay.start("2026-11-23")) * 1_000_000
+        #expect(try await payouts.run(at: monday, audit: .system).skipped["sub"]?.contains("below the minimum") == true)
+        try await payouts.save(PayoutSettings(partnerID: "sub", schedule: .weekly, minimumMinor: 0), audit: .system)
+        #expect(try await payouts.run(at: monday, audit: .system).created == ["po-sub-week-of-2026-11-16"])
+        await #expect(throws: PayoutError.invalid(field: "note", "a reason is required")) { try await payouts.reject("po-sub-week-of-2026-11-16", note: " ", audit: .system) }
+        try await payouts.reject("po-sub-week-of-2026-11-16", note: "bank details missing", audit: .system)
+        #expect(try await payouts.payout("po-sub-week-of-2026-11-16")?.status == .rejected)
+        let next = try await payouts.run(at: monday + 7 * Self.day, audit: .system)
+        #expect(next.created == ["po-sub-week-of-2026-11-23"])
+        #expect(try await payouts.payout("po-sub-week-of-2026-11-23")?.amountMinor == owed)
+
+        // Real time: paid as soon as there is a balance; the statement covers everything since the last payout.
+        try await payouts.reject("po-sub-week-of-2026-11-23", note: "switching to real time", audit: .system)
+        try await payouts.save(PayoutSettings(partnerID: "sub", schedule: .realtime, needsApproval: false), audit: .system)
+        let realtime = try await payouts.run(at: monday + 8 * Self.day, audit: .system)
+        let id = try #require(realtime.created.first)
+        #expect(realtime.paid == [id])
+        let statement = try #require(try await payouts.statement(id))
+        #expect(statement.from == 0 && statement.accrued / 1_000_000 == owed && !statement.days.isEmpty, "the whole balance, explained by day")
+    }
+}
