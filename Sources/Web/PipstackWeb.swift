@@ -25,6 +25,7 @@ public enum PipstackWeb {
         PartnerRoutes(services: services, renderer: renderer).register(routes)
         CommissionPlanRoutes(services: services, renderer: renderer).register(routes)
         CommissionReportRoutes(services: services, renderer: renderer).register(routes)
+        PayoutRoutes(services: services, renderer: renderer).register(routes)
         PartnerPortalRoutes(services: services, renderer: renderer).register(routes)
         APIRoutes(services: services).register(routes)
         TradingAPIRoutes(services: services).register(routes)

@@ -99,6 +99,7 @@ struct PartnerRoutes {
         sections.append(PageSection(id: "clients", heading: "Clients and accounts attributed", table: PageTable(name: "clients",
             columns: ["Subject", "Id", "Excluded", "Rebate receiver"],
             rows: clients.map { ([$0.subject.rawValue, $0.subjectID, $0.excluded ? "yes" : "", $0.rebateReceiver ?? ""], nil) }, empty: "No client yet.")))
+        sections.append(try await PayoutRoutes.profileSection(id, services: services, context: context))
         if PermissionTable.allows(context.principal, .post, "/admin/partners/:id/move") {
             let others = all.filter { $0.id != id }
             let plans = try await partners.plans.latest()

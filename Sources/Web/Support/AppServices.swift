@@ -2,6 +2,7 @@ import BrokerCore
 import Foundation
 import Identity
 import Logging
+import Money
 import Prometheus
 import Storage
 import Partners
@@ -21,6 +22,7 @@ public struct AppServices: Sendable {
     public let brands: BrandCatalog
     public let trading: TradingServices
     public let partners: BookBuilder
+    public let payouts: PayoutStore
     public let brandStore: BrandStore
     public let localization: Localization
     public let templates: Templates
@@ -43,6 +45,7 @@ public struct AppServices: Sendable {
         jobs = JobQueue(db: db, clock: clock)
         partners = BookBuilder(db: db, clock: clock)
         trading = try TradingServices(db: db, ledger: ledger, secretKey: secretKey, clock: clock, leaseSeconds: balanceOperationLeaseSeconds, logger: logger)
+        payouts = PayoutStore(db: db, ledger: ledger, clock: clock, deposit: Self.payoutDeposit(trading))
         brandStore = BrandStore(db: db)
         self.brands = BrandCatalog(brands: brands, store: brandStore, clock: clock)
         localization = try Localization(folder: WebResources.strings)
@@ -51,6 +54,21 @@ public struct AppServices: Sendable {
         self.metrics = metrics
         self.settings = settings
         self.logger = logger
+    }
+}
+
+extension AppServices {
+    /// A payout to a trading account: from the partner's wallet, through the platform's balance-operation outbox.
+    static func payoutDeposit(_ trading: TradingServices) -> PayoutStore.TradingAccountDeposit {
+        { payout, walletOwner in
+            let parts = payout.target.split(separator: ":")
+            guard parts.count == 2, let login = UInt64(parts[1]), let currency = Currency(code: payout.payoutCurrency) else {
+                throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account")
+            }
+            try await trading.depositFromWallet(reference: "payout:\(payout.id)", serverID: String(parts[0]), login: TradingLogin(login),
+                                                amount: Money(minorUnits: payout.payoutMinor, currency: currency), walletOwner: walletOwner,
+                                                comment: "IB payout \(payout.periodKey)", audit: .system)
+        }
     }
 }
 

@@ -57,13 +57,14 @@ public struct PageRenderer: Sendable {
                 ("/admin/balance-operations", "nav_balance_operations"), ("/admin/reconciliation", "nav_reconciliation"),
                 ("/admin/ledger", "nav_ledger"), ("/admin/audit", "nav_audit"), ("/admin/jobs", "nav_jobs"),
                 ("/admin/partners", "nav_partners"), ("/admin/commissions", "nav_commissions"), ("/admin/commission-plans", "nav_commission_plans"),
+                ("/admin/payouts", "nav_payouts"),
                 ("/admin/trade-servers", "nav_trade_servers"), ("/admin/account-types", "nav_account_types"), ("/admin/brands", "nav_brands"),
                 ("/admin/api-keys", "nav_api_keys"),
             ]
         case .portal:
             items = [("/portal", "nav_home"), ("/portal/accounts", "nav_accounts")]
         case .partners:
-            items = [("/partners", "nav_home"), ("/partners/commissions", "nav_commissions")]
+            items = [("/partners", "nav_home"), ("/partners/commissions", "nav_commissions"), ("/partners/payouts", "nav_payouts")]
         case nil:
             return []
         }

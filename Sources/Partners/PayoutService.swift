@@ -1,0 +1,39 @@
+import BrokerCore
+import Identity
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// Runs payouts every few minutes: creates what schedules make due, pays what
+/// needs no approval, and finishes any approved payout a crash interrupted.
+public struct PayoutService: Service {
+    let payouts: PayoutStore
+    let clock: any PipstackClock
+    let logger: Logger
+    let interval: Duration
+
+    public init(payouts: PayoutStore, clock: any PipstackClock, logger: Logger, interval: Duration = .seconds(600)) {
+        self.payouts = payouts
+        self.clock = clock
+        self.logger = logger
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    func loop() async {
+        while !Task.isCancelled {
+            do {
+                let result = try await payouts.run(at: clock.nowMicros(), audit: .system)
+                if !result.created.isEmpty || !result.paid.isEmpty {
+                    logger.info("payouts run", metadata: ["created": "\(result.created.count)", "paid": "\(result.paid.count)"])
+                }
+            } catch {
+                logger.warning("payouts run failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

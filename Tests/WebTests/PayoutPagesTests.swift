@@ -1,0 +1,107 @@
+import BrokerCore
+import Commissions
+import HTTPTypes
+import HummingbirdTesting
+import Identity
+import Ledger
+import Money
+import Partners
+import Storage
+import TestSupport
+import Testing
+import Web
+
+/// Payouts in the back office and the partner portal.
+@Suite struct PayoutPagesTests {
+    /// Finance sets how a partner is paid, runs payouts, approves one, and reads its
+    /// statement as a page and as CSV; the partner sees its own payouts only.
+    @Test(arguments: TestDatabases.kinds)
+    func financePaysAPartnerWhoSeesItsStatement(kind: String) async throws {
+        let harness = try await WebHarness.make(kind)
+        defer { Task { await harness.db.close() } }
+        let user = try #require(harness.users[.partner])
+        let partners = harness.services.partners
+        try await partners.partners.create(Partner(id: "master", name: "Master"), parent: nil, from: 0, audit: .system)
+        try await partners.partners.create(Partner(id: "paula", userID: user.id.rawValue, name: "Paula"), parent: "master", from: 0, audit: .system)
+        try await partners.plans.save(CommissionPlan(id: "silver", name: "Silver", rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: "5.00"))]),
+                                      effectiveFrom: 0, audit: .system)
+        try await partners.plans.assign("paula", plan: "silver", from: 0, audit: .system)
+        try await partners.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:42", partnerID: "paula"), from: 0, audit: .system)
+        let deals = try DealStore(db: harness.db)
+        try await deals.store(DealSyncBatch(serverID: "mt5", deals: [
+            TradeDeal(ticket: 1, login: TradingLogin(42), action: .sell, entry: .entryOut, reason: 0, symbol: "EURUSD", time: harness.services.clock.nowMicros(),
+                      price: Price(points: 108_000, digits: 5), volume: Volume(units: 200_000_000), contractSize: 100_000, profit: .zero),
+        ], cursorTime: 0))
+        let pipeline = try CommissionPipeline(db: harness.db, deals: deals, ledger: harness.services.ledger, clock: harness.services.clock,
+                                              logger: TestDatabases.logger)
+        try await pipeline.process(DealFeedBatch(deals: try await deals.feed(after: 0)))
+
+        let finance = try #require(try await harness.session(for: .staff(.finance)))
+        let partnerSession = try #require(try await harness.session(for: .partner))
+        try await harness.test { client in
+            var post = formHeaders(cookie: finance.cookie)
+            post[.accept] = "text/html"
+            let bad = try await client.execute(uri: "/admin/partners/paula/payout-settings", method: .post, headers: post, body: form([
+                ("_csrf", finance.csrf), ("schedule", "realtime"), ("minimum", "0"), ("currency", "USD"), ("method", "trading_account"), ("target", "nope"),
+            ]))
+            #expect(bad.status == .badRequest && bad.text.contains("SERVER:LOGIN of a trading account"))
+            let saved = try await client.execute(uri: "/admin/partners/paula/payout-settings", method: .post, headers: post, body: form([
+                ("_csrf", finance.csrf), ("schedule", "realtime"), ("minimum", "5.00"), ("currency", "USD"), ("method", "wallet"), ("needs_approval", "on"),
+            ]))
+            #expect(saved.status == .seeOther)
+            let profile = try await client.execute(uri: "/admin/partners/paula", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
+            #expect(profile.text.contains("realtime") && profile.text.contains("Save payout settings"))
+
+            let run = try await client.execute(uri: "/admin/payouts/run", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
+            #expect(run.status == .ok && run.text.contains("Run: 1 created, 0 paid."))
+            let payout = try #require(try await harness.services.payouts.payouts(partnerID: "paula").first)
+            #expect(payout.status == .awaitingApproval && payout.amountMinor == 1_000)
+            let approved = try await client.execute(uri: "/admin/payouts/\(payout.id)/approve", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
+            #expect(approved.status == .ok && approved.text.contains("approved and paid"))
+            #expect(try await harness.services.ledger.balance(of: LedgerAccount(kind: .clientWallet, owner: user.id.rawValue, currency: .usd)) == 1_000)
+            let again = try await client.execute(uri: "/admin/payouts/\(payout.id)/approve", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
+            #expect(again.status == .badRequest && again.text.contains("is paid"))
+
+            let page = try await client.execute(uri: "/admin/payouts/\(payout.id)", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
+            #expect(page.status == .ok && page.text.contains("10.00 USD") && page.text.contains("Download CSV"))
+            let csv = try await client.execute(uri: "/admin/payouts/\(payout.id)/statement.csv", method: .get, headers: [.cookie: finance.cookie])
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(csv.text.hasPrefix("payout,partner,period,day,level,rule,deals,amount,currency") && csv.text.contains(",rebate,1,10.00,USD")
+                    && csv.text.contains(",paid,,10.00,USD"), "\(csv.text)")
+
+            let own = try await client.execute(uri: "/partners/payouts", method: .get, headers: [.cookie: partnerSession.cookie, .accept: "text/html"])
+            #expect(own.status == .ok && own.text.contains("/partners/payouts/\(payout.id)") && own.text.contains("10.00 USD"))
+            let ownCSV = try await client.execute(uri: "/partners/payouts/\(payout.id)/statement.csv", method: .get, headers: [.cookie: partnerSession.cookie])
+            #expect(ownCSV.status == .ok && ownCSV.text.contains(",paid,,10.00,USD"))
+            let manager = try #require(try await harness.session(for: .staff(.ibManager)))
+            var managerPost = formHeaders(cookie: manager.cookie)
+            managerPost[.accept] = "text/html"
+            let refused = try await client.execute(uri: "/admin/payouts/\(payout.id)/approve", method: .post, headers: managerPost, body: form([("_csrf", manager.csrf)]))
+            #expect(refused.status == .forbidden)
+        }
+    }
+
+    /// A partner cannot open another partner's payout.
+    @Test func aPartnerSeesNoOtherPartnersPayout() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        let user = try #require(harness.users[.partner])
+        let partners = harness.services.partners
+        try await partners.partners.create(Partner(id: "paula", userID: user.id.rawValue, name: "Paula"), parent: nil, from: 0, audit: .system)
+        try await partners.partners.create(Partner(id: "other", userID: "someone-else", name: "Other"), parent: nil, from: 0, audit: .system)
+        try await harness.db.transaction { sql in
+            try await sql.raw("""
+                INSERT INTO payouts (id, partner_id, period_key, period_start, period_end, amount_minor, currency, payout_minor, payout_currency, rate_id,
+                    method, target, status, note, decided_by, created_at, decided_at, paid_at)
+                VALUES ('po-other', 'other', '2026-11', 0, 1, 500, 'USD', 500, 'USD', '', 'wallet', '', 'paid', '', '', 0, 0, 1)
+                """).run()
+        }
+        let session = try #require(try await harness.session(for: .partner))
+        try await harness.test { client in
+            for uri in ["/partners/payouts/po-other", "/partners/payouts/po-other/statement.csv"] {
+                let response = try await client.execute(uri: uri, method: .get, headers: [.cookie: session.cookie, .accept: "text/html"])
+                #expect(response.status == .notFound, "\(uri)")
+            }
+        }
+    }
+}
