@@ -97,6 +97,36 @@ import TradingPlatforms
         #expect(try await h.ledger.balance(of: h.wallet) == TradingHarness.walletFunding - 20_000)
     }
 
+    /// Another part of Pipstack (a partner payout) moves wallet money into the user's
+    /// own account: once per reference, into no one else's account, in its currency.
+    @Test func walletTransfersHappenOncePerReference() async throws {
+        let h = try await TradingHarness.start("sqlite")
+        defer { Task { await h.stop() } }
+        let account = try await h.trading.provisioning.open(for: h.trader, typeID: "standard", leverage: 100, audit: .system).record
+        let cent = try await h.trading.provisioning.open(for: h.trader, typeID: "cent", leverage: 100, audit: .system).record
+        let owner = h.trader.id.rawValue
+        let first = try await h.trading.depositFromWallet(reference: "payout:po-1", serverID: account.serverID, login: account.login,
+                                                          amount: Self.usd(12_345), walletOwner: owner, comment: "IB payout", audit: .system)
+        let again = try await h.trading.depositFromWallet(reference: "payout:po-1", serverID: account.serverID, login: account.login,
+                                                          amount: Self.usd(12_345), walletOwner: owner, comment: "IB payout", audit: .system)
+        #expect(first.id == again.id && first.id.count <= BalanceOperation.maxOperationIDLength)
+        await #expect(throws: TradingServices.WalletTransferError.notTheOwners("\(account.serverID):\(account.login)")) {
+            try await h.trading.depositFromWallet(reference: "payout:po-2", serverID: account.serverID, login: account.login,
+                                                  amount: Self.usd(1), walletOwner: "someone-else", comment: "", audit: .system)
+        }
+        await #expect(throws: TradingServices.WalletTransferError.noAccount("\(account.serverID):999")) {
+            try await h.trading.depositFromWallet(reference: "payout:po-3", serverID: account.serverID, login: TradingLogin(999),
+                                                  amount: Self.usd(1), walletOwner: owner, comment: "", audit: .system)
+        }
+        // Dollars into a cent account arrive as a hundred times as many cents.
+        let toCent = try await h.trading.depositFromWallet(reference: "payout:po-4", serverID: cent.serverID, login: cent.login,
+                                                           amount: Self.usd(100), walletOwner: owner, comment: "", audit: .system)
+        #expect(toCent.amount == 10_000 && toCent.currency == "USC" && toCent.walletAmount == 100)
+        try await h.dispatchAll()
+        #expect(try await h.trading.operations.operation(first.id)?.status == .done)
+        #expect(try await h.ledger.balance(of: h.wallet) == TradingHarness.walletFunding - 12_345 - 100)
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func centAccountsAreFundedFromTheDollarWalletThroughAConversion(kind: String) async throws {
         let h = try await TradingHarness.start(kind)
