@@ -168,5 +168,8 @@ enum DemoTradeServer {
         for login in simulatedLogins {
             try await partners.attributions.attribute(Attribution(subject: .account, subjectID: "mt5_live:\(login)", partnerID: "paula"), from: start, audit: audit)
         }
+        // Paula is paid in real time into her wallet once $1 has accrued, after finance approves (see /admin/payouts).
+        try await services.payouts.save(PayoutSettings(partnerID: "paula", schedule: .realtime, minimumMinor: 100, currency: "USD", needsApproval: true),
+                                        audit: audit)
     }
 }
