@@ -19,8 +19,11 @@ public struct CommissionLineRow: Sendable, Equatable {
     public var day: Int64
     /// For a reversing line, the feed position of the deal version whose line it negates; else 0.
     public var reverses: Int64
+    /// The deal's volume (10^-8 lots), negative on a reversing line: the daily totals count lots.
+    public var volume: Int64
 
-    public init(seq: Int64, partner: Int64, rule: Int64, level: Int64, amount: Int64, day: Int64, reverses: Int64 = 0) {
+    public init(seq: Int64, partner: Int64, rule: Int64, level: Int64, amount: Int64, day: Int64, reverses: Int64 = 0, volume: Int64 = 0) {
+        self.volume = volume
         self.seq = seq
         self.partner = partner
         self.rule = rule
@@ -60,20 +63,22 @@ public struct CommissionReversal: Sendable, Equatable {
     /// goes back through the replaced versions to the newest one that has lines at
     /// all (its own, or reversals it made): that is the one consumed last, and its
     /// own lines (`reverses` 0) are the ones still standing. `linesAt` gives a
-    /// version's lines, `previous` the version it replaced (0 for the first).
+    /// version's lines, `previous` the version it replaced (0 for the first) and
+    /// `volume` its volume (what the reversing lines take off the daily lots).
     static func reversing(_ reversal: CommissionReversal, currency: String,
                           linesAt: (Int64) throws -> [(partner: Int64, rule: Int64, level: Int64, reverses: Int64, amount: Int64, currency: String)],
-                          previous: (Int64) throws -> Int64) throws -> [CommissionLineRow] {
+                          previous: (Int64) throws -> Int64, volume: (Int64) throws -> Int64) throws -> [CommissionLineRow] {
         var version = reversal.replaces
         while version > 0 {
             let lines = try linesAt(version)
             if !lines.isEmpty {
+                let lots = try volume(version)
                 return try lines.filter { $0.reverses == 0 }.map { line in
                     guard line.currency == currency else {
                         throw StorageError.conflict("lines of feed position \(version) are in \(line.currency), not \(currency)")
                     }
                     return CommissionLineRow(seq: reversal.seq, partner: line.partner, rule: line.rule, level: line.level, amount: -line.amount,
-                                             day: reversal.day, reverses: version)
+                                             day: reversal.day, reverses: version, volume: -lots)
                 }
             }
             let earlier = try previous(version)
@@ -139,7 +144,7 @@ public enum CommissionWriters {
     }
 
     /// Adds `accrued` to each partner's residue and takes whole minor units, rounding down.
-    static func payables(accrued: [String: Int64], residues: [String: Int64], unitsPerMinor: Int64) -> (payables: [CommissionPayable], residues: [String: Int64]) {
+    public static func payables(accrued: [String: Int64], residues: [String: Int64], unitsPerMinor: Int64) -> (payables: [CommissionPayable], residues: [String: Int64]) {
         var payables: [CommissionPayable] = []
         var left: [String: Int64] = [:]
         for partner in accrued.keys.sorted() {
@@ -151,7 +156,8 @@ public enum CommissionWriters {
         return (payables, left)
     }
 
-    static func document(_ payables: [CommissionPayable]) -> String {
+    /// The outbox document of a posting: what each partner is owed, in minor units.
+    public static func document(_ payables: [CommissionPayable]) -> String {
         var json = "["
         for (index, payable) in payables.enumerated() {
             if index > 0 { json += "," }
@@ -192,7 +198,7 @@ struct CommissionBatchTotals {
     }
 
     var partners: [Int64: PartnerPart] = [:]
-    var daily: [DayKey: (amount: Int64, lines: Int64)] = [:]
+    var daily: [DayKey: (amount: Int64, lines: Int64, lots: Int64)] = [:]
     var lines = 0
     var firstSeq = Int64.max
     var firstDay = Int64.max
@@ -201,7 +207,7 @@ struct CommissionBatchTotals {
     mutating func add(_ line: CommissionLineRow) {
         // One hash lookup per table: the writer thread is the bottleneck of ingest.
         Self.add(line, to: &partners[line.partner, default: PartnerPart()])
-        Self.add(line.amount, to: &daily[DayKey(day: line.day, partner: line.partner, level: line.level, rule: line.rule), default: (0, 0)])
+        Self.add(line, to: &daily[DayKey(day: line.day, partner: line.partner, level: line.level, rule: line.rule), default: (0, 0, 0)])
         lines += 1
         firstSeq = min(firstSeq, line.seq)
         firstDay = min(firstDay, line.day)
@@ -214,9 +220,10 @@ struct CommissionBatchTotals {
         if part.seqs.last != line.seq { part.seqs.append(line.seq) }
     }
 
-    private static func add(_ amount: Int64, to total: inout (amount: Int64, lines: Int64)) {
-        total.amount += amount
-        total.lines += 1
+    private static func add(_ line: CommissionLineRow, to total: inout (amount: Int64, lines: Int64, lots: Int64)) {
+        total.amount += line.amount
+        total.lines += line.reverses == 0 ? 1 : -1
+        total.lots += line.volume
     }
 
     /// Accruals by partner id, for residues and the ledger.
@@ -255,7 +262,7 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
             var reversing: [CommissionLineRow] = []
             if !batch.reversals.isEmpty {
                 let linesAt = try handle.statement("SELECT partner, rule, level, reverses, amount, currency FROM commission_lines WHERE feed_seq = ?1")
-                let previous = try handle.statement("SELECT replaces_seq FROM trade_deal_revisions WHERE feed_seq = ?1")
+                let previous = try handle.statement("SELECT replaces_seq, volume FROM trade_deal_revisions WHERE feed_seq = ?1")
                 for reversal in batch.reversals where reversal.seq > position {
                     reversing += try CommissionReversal.reversing(reversal, currency: currency, linesAt: { version in
                         linesAt.bind(1, version)
@@ -269,6 +276,10 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
                         previous.bind(1, version)
                         defer { previous.reset() }
                         return try previous.step() ? previous.int64(0) : 0
+                    }, volume: { version in
+                        previous.bind(1, version)
+                        defer { previous.reset() }
+                        return try previous.step() ? previous.int64(1) : 0
                     })
                 }
             }
@@ -289,15 +300,15 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
             guard inserted == totals.lines else {
                 throw StorageError.conflict("\(totals.lines - inserted) commission lines of feed batch \(batch.postingKey) existed already")
             }
-            let days = RowInserter(handle: handle, rowsPerStatement: 50, textColumns: [false, false, false, false, true, false, false], sqlPrefix: """
-                INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines) VALUES
+            let days = RowInserter(handle: handle, rowsPerStatement: 50, textColumns: [false, false, false, false, true, false, false, false], sqlPrefix: """
+                INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines, lots) VALUES
                 """, sqlSuffix: """
-                 ON CONFLICT (day, partner, level, rule, currency)
-                DO UPDATE SET amount = commission_daily.amount + excluded.amount, lines = commission_daily.lines + excluded.lines
+                 ON CONFLICT (day, partner, level, rule, currency) DO UPDATE SET amount = commission_daily.amount + excluded.amount,
+                    lines = commission_daily.lines + excluded.lines, lots = commission_daily.lots + excluded.lots
                 """)
             for (key, total) in totals.daily {
                 days.int(key.day); days.int(key.partner); days.int(key.level); days.int(key.rule); days.text(currency)
-                days.int(total.amount); days.int(total.lines)
+                days.int(total.amount); days.int(total.lines); days.int(total.lots)
                 try days.endRow()
             }
             try days.flush()
@@ -388,6 +399,7 @@ struct PostgresCommissionWriter: CommissionWriter {
                 // Corrections are rare: a query or two each, inside the batch's transaction.
                 var found: [Int64: [(partner: Int64, rule: Int64, level: Int64, reverses: Int64, amount: Int64, currency: String)]] = [:]
                 var earlier: [Int64: Int64] = [:]
+                var volumes: [Int64: Int64] = [:]
                 var version = reversal.replaces
                 while version > 0, found[version] == nil {
                     let rows = try await connection.query("""
@@ -396,15 +408,19 @@ struct PostgresCommissionWriter: CommissionWriter {
                     var lines: [(partner: Int64, rule: Int64, level: Int64, reverses: Int64, amount: Int64, currency: String)] = []
                     for try await line in rows.decode((Int64, Int64, Int64, Int64, Int64, String).self) { lines.append(line) }
                     found[version] = lines
-                    if !lines.isEmpty { break }
                     var replaced: Int64 = 0
-                    for try await seq in try await connection.query("SELECT replaces_seq FROM trade_deal_revisions WHERE feed_seq = \(version)",
-                                                                    logger: logger).decode(Int64.self) { replaced = seq }
+                    for try await (seq, volume) in try await connection.query("SELECT replaces_seq, volume FROM trade_deal_revisions WHERE feed_seq = \(version)",
+                                                                              logger: logger).decode((Int64, Int64).self) {
+                        replaced = seq
+                        volumes[version] = volume
+                    }
+                    if !lines.isEmpty { break }
                     earlier[version] = replaced
                     version = replaced < version ? replaced : 0
                 }
                 reversing += try CommissionReversal.reversing(reversal, currency: batch.currency.code,
-                                                              linesAt: { found[$0] ?? [] }, previous: { earlier[$0] ?? 0 })
+                                                              linesAt: { found[$0] ?? [] }, previous: { earlier[$0] ?? 0 },
+                                                              volume: { volumes[$0] ?? 0 })
             }
             // COPY is the fastest way in; a line that exists already fails the copy
             // (unique key), which the cursor check above makes impossible short of a bug.
@@ -428,12 +444,13 @@ struct PostgresCommissionWriter: CommissionWriter {
                 let keys = Array(totals.daily.keys)
                 let dayPartners = keys.map(\.partner), days = keys.map(\.day), dayLevels = keys.map(\.level), dayRules = keys.map(\.rule)
                 let dayAmounts = keys.map { totals.daily[$0]?.amount ?? 0 }, dayLines = keys.map { totals.daily[$0]?.lines ?? 0 }
+                let dayLots = keys.map { totals.daily[$0]?.lots ?? 0 }
                 try await connection.query("""
-                    INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines)
-                    SELECT t.d, t.p, t.l, t.r, \(currency), t.a, t.n FROM unnest(\(days)::bigint[], \(dayPartners)::bigint[], \(dayLevels)::bigint[],
-                        \(dayRules)::bigint[], \(dayAmounts)::bigint[], \(dayLines)::bigint[]) AS t(d, p, l, r, a, n)
-                    ON CONFLICT (day, partner, level, rule, currency)
-                    DO UPDATE SET amount = commission_daily.amount + excluded.amount, lines = commission_daily.lines + excluded.lines
+                    INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines, lots)
+                    SELECT t.d, t.p, t.l, t.r, \(currency), t.a, t.n, t.v FROM unnest(\(days)::bigint[], \(dayPartners)::bigint[], \(dayLevels)::bigint[],
+                        \(dayRules)::bigint[], \(dayAmounts)::bigint[], \(dayLines)::bigint[], \(dayLots)::bigint[]) AS t(d, p, l, r, a, n, v)
+                    ON CONFLICT (day, partner, level, rule, currency) DO UPDATE SET amount = commission_daily.amount + excluded.amount,
+                        lines = commission_daily.lines + excluded.lines, lots = commission_daily.lots + excluded.lots
                     """, logger: logger)
             }
             if totals.lines > 0 {

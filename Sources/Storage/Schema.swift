@@ -1,7 +1,7 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
     public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines,
-                                              commissionNumbers, dealRevisions, payouts]
+                                              commissionNumbers, dealRevisions, payouts, commissionAdjustments]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -270,7 +270,8 @@ public enum Schema {
     /// `commission_batches` (its feed range and days) and `commission_partner_batches`
     /// (per partner: count, amount, and the feed positions of the partner's lines,
     /// delta-encoded). Per-day totals live in `commission_daily`, keyed day first so a
-    /// batch updates a few adjacent pages.
+    /// batch updates a few adjacent pages; they count the lots (10^-8) of the deals
+    /// too, which volume tiers are priced on.
     static let commissionNumbers = Migration(version: 8, name: "commission_numbers") { d in [
         "CREATE TABLE commission_names (number \(d.sequenceKey), kind TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (kind, name))",
         "INSERT INTO commission_names (kind, name) SELECT DISTINCT 'partner', partner_id FROM commission_lines",
@@ -310,13 +311,13 @@ public enum Schema {
         """
         CREATE TABLE commission_daily (
             day BIGINT NOT NULL, partner BIGINT NOT NULL, level INTEGER NOT NULL, rule BIGINT NOT NULL, currency TEXT NOT NULL,
-            amount BIGINT NOT NULL, lines BIGINT NOT NULL, PRIMARY KEY (day, partner, level, rule, currency))\(d.withoutRowID)
+            amount BIGINT NOT NULL, lines BIGINT NOT NULL, lots BIGINT NOT NULL, PRIMARY KEY (day, partner, level, rule, currency))\(d.withoutRowID)
         """,
         """
-        INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines)
-        SELECT (l.deal_time / 86400000000) * 86400000000, p.number, l.level, r.number, l.currency, SUM(l.amount), COUNT(*)
+        INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines, lots)
+        SELECT (l.deal_time / 86400000000) * 86400000000, p.number, l.level, r.number, l.currency, SUM(l.amount), COUNT(*), SUM(COALESCE(t.volume, 0))
         FROM commission_lines_v7 l JOIN commission_names p ON p.kind = 'partner' AND p.name = l.partner_id
-        JOIN commission_names r ON r.kind = 'rule' AND r.name = l.rule_id
+        JOIN commission_names r ON r.kind = 'rule' AND r.name = l.rule_id LEFT JOIN trade_deals t ON t.feed_seq = l.feed_seq
         GROUP BY (l.deal_time / 86400000000) * 86400000000, p.number, l.level, r.number, l.currency
         """,
         "DROP TABLE commission_lines_v7",
@@ -372,5 +373,16 @@ public enum Schema {
             created_at BIGINT NOT NULL, decided_at BIGINT NOT NULL, paid_at BIGINT NOT NULL, UNIQUE (partner_id, period_key))
         """,
         "CREATE INDEX payouts_status ON payouts (status, created_at)",
+    ] }
+
+    /// Period-end adjustments (volume tiers priced on the period's lots, less what
+    /// real time paid): one per partner, rule and period, with the numbers it came from.
+    static let commissionAdjustments = Migration(version: 11, name: "commission_adjustments") { _ in [
+        """
+        CREATE TABLE commission_adjustments (
+            partner_id TEXT NOT NULL, rule_id TEXT NOT NULL, period_key TEXT NOT NULL, period_start BIGINT NOT NULL, period_end BIGINT NOT NULL,
+            plan_id TEXT NOT NULL, plan_version INTEGER NOT NULL, lots BIGINT NOT NULL, paid BIGINT NOT NULL, target BIGINT NOT NULL,
+            amount BIGINT NOT NULL, currency TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (partner_id, rule_id, period_key))
+        """,
     ] }
 }

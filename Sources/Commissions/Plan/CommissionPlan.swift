@@ -191,9 +191,15 @@ extension CommissionPlan {
         public var capPerLot: ByInstrument?
         /// Account types the rule applies to; empty is all.
         public var accountTypes: [String]
+        /// Volume tiers (per-lot money rules): real time pays `rates`; at the end of each
+        /// period the partner's lots on the rule are priced by the tiers and the
+        /// difference is posted.
+        public var tiers: VolumeTiers?
 
         public init(id: String, kind: Kind, unit: Unit = .money, rates: ByInstrument = ByInstrument(), share: String? = nil,
-                    spreadPerLot: ByInstrument? = nil, capShare: String? = nil, capPerLot: ByInstrument? = nil, accountTypes: [String] = []) {
+                    spreadPerLot: ByInstrument? = nil, capShare: String? = nil, capPerLot: ByInstrument? = nil, accountTypes: [String] = [],
+                    tiers: VolumeTiers? = nil) {
+            self.tiers = tiers
             self.id = id
             self.kind = kind
             self.unit = unit
@@ -207,7 +213,7 @@ extension CommissionPlan {
 
         enum CodingKeys: String, CodingKey {
             case id, kind, unit, rates, share, spreadPerLot = "spread_per_lot", capShare = "cap_share", capPerLot = "cap_per_lot"
-            case accountTypes = "account_types"
+            case accountTypes = "account_types", tiers
         }
 
         public init(from decoder: any Decoder) throws {
@@ -221,6 +227,46 @@ extension CommissionPlan {
             capShare = try c.decodeIfPresent(String.self, forKey: .capShare)
             capPerLot = try c.decodeIfPresent(ByInstrument.self, forKey: .capPerLot)
             accountTypes = try c.decodeIfPresent([String].self, forKey: .accountTypes) ?? []
+            tiers = try c.decodeIfPresent(VolumeTiers.self, forKey: .tiers)
+        }
+    }
+
+    /// A per-lot rule's volume tiers, as written in a plan.
+    public struct VolumeTiers: Codable, Sendable, Equatable {
+        public struct Step: Codable, Sendable, Equatable {
+            /// Lots from which the step's rate applies, e.g. "100".
+            public var fromLots: String
+            /// Plan currency per lot, e.g. "6.50".
+            public var rate: String
+
+            public init(fromLots: String, rate: String) {
+                self.fromLots = fromLots
+                self.rate = rate
+            }
+
+            enum CodingKeys: String, CodingKey { case fromLots = "from_lots", rate }
+        }
+
+        public var mode: TierSchedule.Mode
+        /// daily, weekly or monthly.
+        public var period: PayoutSchedule
+        public var steps: [Step]
+
+        public init(mode: TierSchedule.Mode, period: PayoutSchedule = .monthly, steps: [Step]) {
+            self.mode = mode
+            self.period = period
+            self.steps = steps
+        }
+
+        /// The steps in engine units (10^-8 lots, accrual units per lot); nil when a step does not parse.
+        public var schedule: TierSchedule? {
+            var tiers: [TierSchedule.Tier] = []
+            for step in steps {
+                guard let from = try? FixedPoint.parse(step.fromLots, scale: 8), let rate = try? FixedPoint.parse(step.rate, scale: Accrual.scale),
+                      from >= 0, rate >= 0 else { return nil }
+                tiers.append(TierSchedule.Tier(from: from, rate: rate))
+            }
+            return TierSchedule(mode: mode, tiers: tiers)
         }
     }
 }

@@ -93,6 +93,21 @@ extension CommissionPlan {
                 guard rule.rates.defaultValue != nil || !rule.rates.groups.isEmpty || !rule.rates.symbols.isEmpty else {
                     throw fail("\(path).rates", "give a default, group or symbol rate")
                 }
+                if let tiers = rule.tiers {
+                    guard rule.unit == .money else { throw fail("\(path).tiers", "tiers price lots in money: use unit money") }
+                    guard tiers.period != .realtime else { throw fail("\(path).tiers.period", "daily, weekly or monthly") }
+                    guard !tiers.steps.isEmpty else { throw fail("\(path).tiers.steps", "give at least one step") }
+                    var previous: Int64 = -1
+                    for (step, entry) in tiers.steps.enumerated() {
+                        guard let from = try? FixedPoint.parse(entry.fromLots, scale: 8), from >= 0 else {
+                            throw fail("\(path).tiers.steps[\(step)].from_lots", "\(entry.fromLots) is not a number of lots")
+                        }
+                        guard step > 0 || from == 0 else { throw fail("\(path).tiers.steps[0].from_lots", "the first step starts at 0 lots") }
+                        guard from > previous else { throw fail("\(path).tiers.steps[\(step)].from_lots", "steps must rise") }
+                        previous = from
+                        try Self.amount(entry.rate, "\(path).tiers.steps[\(step)].rate")
+                    }
+                }
             case .spreadShare:
                 guard let spread = rule.spreadPerLot else { throw fail("\(path).spread_per_lot", "the spread earned per lot is required") }
                 try Self.table(spread, "\(path).spread_per_lot", points: false)
@@ -102,6 +117,7 @@ extension CommissionPlan {
             case .commissionShare:
                 try Self.share(rule.share, "\(path).share", required: true)
             }
+            if rule.kind != .perLot, rule.tiers != nil { throw fail("\(path).tiers", "only per-lot rules have volume tiers") }
         }
     }
 

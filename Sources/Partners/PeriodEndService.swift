@@ -4,15 +4,18 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// Runs payouts every few minutes: creates what schedules make due, pays what
-/// needs no approval, and finishes any approved payout a crash interrupted.
-public struct PayoutService: Service {
+/// Every few minutes: closes the volume tiers of periods that have ended (so their
+/// adjustments are in the balance), then runs payouts: creates what schedules make
+/// due, pays what needs no approval, and finishes any approved payout a crash interrupted.
+public struct PeriodEndService: Service {
+    let tiers: TierSettlement
     let payouts: PayoutStore
     let clock: any PipstackClock
     let logger: Logger
     let interval: Duration
 
-    public init(payouts: PayoutStore, clock: any PipstackClock, logger: Logger, interval: Duration = .seconds(600)) {
+    public init(tiers: TierSettlement, payouts: PayoutStore, clock: any PipstackClock, logger: Logger, interval: Duration = .seconds(600)) {
+        self.tiers = tiers
         self.payouts = payouts
         self.clock = clock
         self.logger = logger
@@ -25,6 +28,12 @@ public struct PayoutService: Service {
 
     func loop() async {
         while !Task.isCancelled {
+            do {
+                let adjustments = try await tiers.run(at: clock.nowMicros(), audit: .system)
+                if !adjustments.isEmpty { logger.info("volume tiers closed", metadata: ["adjustments": "\(adjustments.count)"]) }
+            } catch {
+                logger.warning("closing volume tiers failed", metadata: ["error": "\(error)"])
+            }
             do {
                 let result = try await payouts.run(at: clock.nowMicros(), audit: .system)
                 if !result.created.isEmpty || !result.paid.isEmpty {
