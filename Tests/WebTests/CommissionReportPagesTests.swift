@@ -107,6 +107,19 @@ import Web
             #expect(upline.status == .notFound)
             let home = try await client.execute(uri: "/partners", method: .get, headers: headers)
             #expect(home.text.contains("5.00 USD"))
+            // The partner's network: its own accounts, not the upline's; a client's email masked.
+            let network = try await client.execute(uri: "/partners/network", method: .get, headers: headers)
+            #expect(network.status == .ok && network.text.contains("mt5:42") && !network.text.contains("mt5:43") && network.text.contains("No sub-partner yet."))
+            let trader = try #require(harness.users[.trader])
+            try await harness.services.partners.attributions.attribute(Attribution(subject: .client, subjectID: trader.id.rawValue, partnerID: "paula"),
+                                                                       from: 0, audit: .system)
+            let at = try #require(trader.email.firstIndex(of: "@"))
+            let masked = String(trader.email.prefix(1)) + "***" + String(trader.email[at...])
+            let withClient = try await client.execute(uri: "/partners/network", method: .get, headers: headers)
+            #expect(withClient.text.contains(masked) && !withClient.text.contains(trader.email))
+            let finance = try #require(try await harness.session(for: .staff(.finance)))
+            let profile = try await client.execute(uri: "/admin/partners/paula", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
+            #expect(profile.text.contains("Earnings, last 30 days") && profile.text.contains("5.00"))
         }
     }
 }

@@ -2,6 +2,7 @@ import BrokerCore
 import Commissions
 import Foundation
 import Hummingbird
+import Identity
 import Partners
 
 /// The partner portal's commission pages: the partner's own totals, lines and
@@ -14,6 +15,40 @@ struct PartnerPortalRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/partners/commissions") { _, context in try await self.commissions(context) }
         routes.get("/partners/commissions/explain") { request, context in try await self.explain(request, context) }
+        routes.get("/partners/network") { _, context in try await self.network(context) }
+    }
+
+    /// The partner's own network: sub-partners below it and the clients and accounts
+    /// attributed to it (emails masked; other partners' earnings are not shown).
+    func network(_ context: AppContext) async throws -> Response {
+        let t = t(context)
+        let partner = try await partner(context)
+        let now = services.clock.nowMicros()
+        let below = try await services.partners.partners.subtree(of: partner.id).filter { $0.partner != partner.id }
+        let all = Dictionary(uniqueKeysWithValues: try await services.partners.partners.all().map { ($0.id, $0) })
+        var clients: [(cells: [String], link: (href: String, label: String)?)] = []
+        for attribution in try await services.partners.attributions.attributions(of: partner.id, at: now) {
+            var shown = attribution.subjectID
+            if attribution.subject == .client {
+                shown = (try await services.identity.user(id: UserID(attribution.subjectID))).map { Self.masked($0.email) } ?? t("client_unknown")
+            }
+            clients.append(([t("subject_\(attribution.subject.rawValue)"), shown, attribution.excluded ? t("excluded") : ""], nil))
+        }
+        return renderer.sections(t("nav_network"), surface: .partners, context: context, intro: t("partner_network_intro"), [
+            PageSection(heading: t("sub_partners"), table: PageTable(name: "sub-partners", columns: [t("col_level_below"), t("col_partner"), t("col_status")],
+                rows: below.map { entry in
+                    let sub = all[entry.partner]
+                    return (["\(entry.depth)", String(repeating: "· ", count: max(0, entry.depth - 1)) + (sub?.name ?? entry.partner), sub?.status.rawValue ?? ""], nil)
+                }, empty: t("no_sub_partners"))),
+            PageSection(heading: t("your_clients"), table: PageTable(name: "clients", columns: [t("col_type"), t("col_client"), t("col_note")],
+                rows: clients, empty: t("no_clients"))),
+        ])
+    }
+
+    /// "a***@example.com": enough for a partner to recognise a client, not to contact one it should not.
+    static func masked(_ email: String) -> String {
+        guard let at = email.firstIndex(of: "@"), at > email.startIndex else { return "***" }
+        return String(email[email.startIndex]) + "***" + String(email[at...])
     }
 
     func t(_ context: AppContext) -> (String) -> String { { services.localization.text($0, context.language) } }

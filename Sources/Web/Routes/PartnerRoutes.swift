@@ -99,6 +99,13 @@ struct PartnerRoutes {
         sections.append(PageSection(id: "clients", heading: "Clients and accounts attributed", table: PageTable(name: "clients",
             columns: ["Subject", "Id", "Excluded", "Rebate receiver"],
             rows: clients.map { ([$0.subject.rawValue, $0.subjectID, $0.excluded ? "yes" : "", $0.rebateReceiver ?? ""], nil) }, empty: "No client yet.")))
+        let today = now / 86_400_000_000 * 86_400_000_000
+        let earnings = try await CommissionReports(db: services.db, clock: services.clock).totals(from: today - 29 * 86_400_000_000, to: today + 86_400_000_000,
+                                                                                                 partner: id)
+        var earned = PageSection(id: "earnings", heading: "Earnings, last 30 days", table: PageTable(name: "earnings", columns: ["Level", "Rule", "Deals", "Amount"],
+            rows: earnings.map { (["\($0.level)", $0.rule, "\($0.deals)", Explain.money($0.amount)], nil) }, empty: "Nothing earned in the last 30 days."))
+        earned.more = (href: "/admin/commissions/lines?partner=\(AdminRoutes.queryEscaped(id))", label: "Lines")
+        sections.append(earned)
         sections.append(try await PayoutRoutes.profileSection(id, services: services, context: context))
         if PermissionTable.allows(context.principal, .post, "/admin/partners/:id/move") {
             let others = all.filter { $0.id != id }

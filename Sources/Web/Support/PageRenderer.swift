@@ -64,7 +64,8 @@ public struct PageRenderer: Sendable {
         case .portal:
             items = [("/portal", "nav_home"), ("/portal/accounts", "nav_accounts")]
         case .partners:
-            items = [("/partners", "nav_home"), ("/partners/commissions", "nav_commissions"), ("/partners/payouts", "nav_payouts")]
+            items = [("/partners", "nav_home"), ("/partners/commissions", "nav_commissions"), ("/partners/network", "nav_network"),
+                     ("/partners/payouts", "nav_payouts")]
         case nil:
             return []
         }

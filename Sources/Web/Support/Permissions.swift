@@ -110,6 +110,7 @@ public enum PermissionTable {
             .init(.get, "/partners/commissions", [.partner]),
             .init(.get, "/partners/commissions/explain", [.partner]),
             .init(.get, "/partners/payouts", [.partner]),
+            .init(.get, "/partners/network", [.partner]),
             .init(.get, "/partners/payouts/:id", [.partner]),
             .init(.get, "/partners/payouts/:id/statement.csv", [.partner]),
             // JSON API.
