@@ -4,18 +4,21 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// Every few minutes: closes the volume tiers of periods that have ended (so their
-/// adjustments are in the balance), then runs payouts: creates what schedules make
+/// Every few minutes: closes the volume tiers and settles the revenue share of periods
+/// that have ended (so they are in the balance), then runs payouts: creates what schedules make
 /// due, pays what needs no approval, and finishes any approved payout a crash interrupted.
 public struct PeriodEndService: Service {
     let tiers: TierSettlement
+    let revenueShare: RevenueShareSettlement
     let payouts: PayoutStore
     let clock: any PipstackClock
     let logger: Logger
     let interval: Duration
 
-    public init(tiers: TierSettlement, payouts: PayoutStore, clock: any PipstackClock, logger: Logger, interval: Duration = .seconds(600)) {
+    public init(tiers: TierSettlement, revenueShare: RevenueShareSettlement, payouts: PayoutStore, clock: any PipstackClock, logger: Logger,
+                interval: Duration = .seconds(600)) {
         self.tiers = tiers
+        self.revenueShare = revenueShare
         self.payouts = payouts
         self.clock = clock
         self.logger = logger
@@ -33,6 +36,12 @@ public struct PeriodEndService: Service {
                 if !adjustments.isEmpty { logger.info("volume tiers closed", metadata: ["adjustments": "\(adjustments.count)"]) }
             } catch {
                 logger.warning("closing volume tiers failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let settled = try await revenueShare.run(at: clock.nowMicros(), audit: .system)
+                if !settled.isEmpty { logger.info("revenue share settled", metadata: ["partners": "\(settled.count)"]) }
+            } catch {
+                logger.warning("settling revenue share failed", metadata: ["error": "\(error)"])
             }
             do {
                 let result = try await payouts.run(at: clock.nowMicros(), audit: .system)

@@ -98,40 +98,47 @@ public struct TierSettlement: Sendable {
                     \(bind: lots), \(bind: paid), \(bind: target), \(bind: adjustment.amount), \(bind: currency.code), \(bind: now))
                 """).run()
             guard adjustment.amount != 0 else { return adjustment }
-            // Counted in the period's last day, at level 1 of the rule, with no deal and no lots.
-            let names = try await sql.raw("""
-                SELECT kind, number FROM commission_names WHERE (kind = 'partner' AND name = \(bind: partner)) OR (kind = 'rule' AND name = \(bind: rule))
-                """).all()
-            var numbers: [String: Int64] = [:]
-            for name in names { numbers[try name.decode(column: "kind", as: String.self)] = try name.decode(column: "number", as: Int64.self) }
-            if let partnerNumber = numbers["partner"], let ruleNumber = numbers["rule"] {
-                try await sql.raw("""
-                    INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines, lots)
-                    VALUES (\(bind: CommissionLineRow.day(of: period.end - 1)), \(bind: partnerNumber), 1, \(bind: ruleNumber), \(bind: currency.code),
-                        \(bind: adjustment.amount), 0, 0)
-                    ON CONFLICT (day, partner, level, rule, currency) DO UPDATE SET amount = commission_daily.amount + excluded.amount
-                    """).run()
-            }
-            // Rounded to minor units with the partner's residue carried, then posted through the outbox.
-            let residue = try await sql.raw("""
-                SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner) AND currency = \(bind: currency.code)
-                """).first()?.decode(column: "residue", as: Int64.self) ?? 0
-            let (payables, left) = CommissionWriters.payables(accrued: [partner: adjustment.amount], residues: [partner: residue],
-                                                              unitsPerMinor: Power10.of(Accrual.scale - currency.exponent))
-            try await sql.raw("""
-                INSERT INTO commission_residues (partner_id, currency, residue) VALUES (\(bind: partner), \(bind: currency.code), \(bind: left[partner] ?? 0))
-                ON CONFLICT (partner_id, currency) DO UPDATE SET residue = excluded.residue
-                """).run()
-            if !payables.isEmpty {
-                try await sql.raw("""
-                    INSERT INTO commission_postings (batch_key, document, status, created_at, posted_at)
-                    VALUES (\(bind: "tier:\(partner):\(rule):\(period.key)"), \(bind: CommissionWriters.document(payables)), 'pending', \(bind: now), 0)
-                    """).run()
-            }
+            try await PeriodEndPosting.book(adjustment.amount, partner: partner, rule: rule, day: CommissionLineRow.day(of: period.end - 1),
+                                            key: "tier:\(partner):\(rule):\(period.key)", currency: currency, at: now, on: sql)
             try await AuditLog.append(audit.entry("commissions.tier_adjustment", entityType: "partner", entityID: partner,
                                                   after: #"{"rule":"\#(rule)","period":"\#(period.key)","lots":\#(lots),"paid":\#(paid),"target":\#(target),"amount":\#(adjustment.amount)}"#),
                                       at: now, on: sql, dialect: dialect)
             return adjustment
+        }
+    }
+}
+
+/// How a period-end amount (a tier adjustment, a revenue share) reaches the partner:
+/// counted in the daily totals at level 1 under its rule, rounded to minor units
+/// with the partner's residue carried, and written to the commission-posting outbox
+/// under `key`, all in the caller's transaction.
+enum PeriodEndPosting {
+    static func book(_ amount: Int64, partner: String, rule: String, day: Int64, key: String, currency: Currency, at now: Int64,
+                     on sql: any SQLDatabase) async throws {
+        guard amount != 0 else { return }
+        for (kind, name) in [("partner", partner), ("rule", rule)] {
+            try await sql.raw("INSERT INTO commission_names (kind, name) VALUES (\(bind: kind), \(bind: name)) ON CONFLICT (kind, name) DO NOTHING").run()
+        }
+        try await sql.raw("""
+            INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines, lots)
+            SELECT \(bind: day), p.number, 1, r.number, \(bind: currency.code), \(bind: amount), 0, 0
+            FROM commission_names p, commission_names r WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND r.kind = 'rule' AND r.name = \(bind: rule)
+            ON CONFLICT (day, partner, level, rule, currency) DO UPDATE SET amount = commission_daily.amount + excluded.amount
+            """).run()
+        let residue = try await sql.raw("""
+            SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner) AND currency = \(bind: currency.code)
+            """).first()?.decode(column: "residue", as: Int64.self) ?? 0
+        let (payables, left) = CommissionWriters.payables(accrued: [partner: amount], residues: [partner: residue],
+                                                          unitsPerMinor: Power10.of(Accrual.scale - currency.exponent))
+        try await sql.raw("""
+            INSERT INTO commission_residues (partner_id, currency, residue) VALUES (\(bind: partner), \(bind: currency.code), \(bind: left[partner] ?? 0))
+            ON CONFLICT (partner_id, currency) DO UPDATE SET residue = excluded.residue
+            """).run()
+        if !payables.isEmpty {
+            try await sql.raw("""
+                INSERT INTO commission_postings (batch_key, document, status, created_at, posted_at)
+                VALUES (\(bind: key), \(bind: CommissionWriters.document(payables)), 'pending', \(bind: now), 0)
+                """).run()
         }
     }
 }

@@ -376,13 +376,21 @@ public enum Schema {
     ] }
 
     /// Period-end adjustments (volume tiers priced on the period's lots, less what
-    /// real time paid): one per partner, rule and period, with the numbers it came from.
+    /// real time paid) and revenue-share settlements with their carried loss: one per
+    /// partner, rule and period, with the numbers each came from.
     static let commissionAdjustments = Migration(version: 11, name: "commission_adjustments") { _ in [
         """
         CREATE TABLE commission_adjustments (
             partner_id TEXT NOT NULL, rule_id TEXT NOT NULL, period_key TEXT NOT NULL, period_start BIGINT NOT NULL, period_end BIGINT NOT NULL,
             plan_id TEXT NOT NULL, plan_version INTEGER NOT NULL, lots BIGINT NOT NULL, paid BIGINT NOT NULL, target BIGINT NOT NULL,
             amount BIGINT NOT NULL, currency TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (partner_id, rule_id, period_key))
+        """,
+        """
+        CREATE TABLE revenue_share_periods (
+            partner_id TEXT NOT NULL, period_key TEXT NOT NULL, period_start BIGINT NOT NULL, period_end BIGINT NOT NULL, plan_id TEXT NOT NULL,
+            plan_version INTEGER NOT NULL, accounts INTEGER NOT NULL, net BIGINT NOT NULL, carry_in BIGINT NOT NULL, payout BIGINT NOT NULL,
+            carry_out BIGINT NOT NULL, periods_carried INTEGER NOT NULL, skipped TEXT NOT NULL, currency TEXT NOT NULL, created_at BIGINT NOT NULL,
+            PRIMARY KEY (partner_id, period_key))
         """,
     ] }
 }

@@ -49,8 +49,9 @@ enum Runtime {
         ], logger: logger)
         let trading = services.trading.backgroundServices(db: services.db, clock: services.clock, logger: logger)
         let commissions = try CommissionPipeline(db: services.db, deals: services.trading.deals, ledger: services.ledger, clock: services.clock, logger: logger)
-        let periodEnd = PeriodEndService(tiers: TierSettlement(db: services.db, ledger: services.ledger, clock: services.clock), payouts: services.payouts,
-                                         clock: services.clock, logger: logger)
+        let periodEnd = PeriodEndService(tiers: TierSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
+                                         revenueShare: RevenueShareSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
+                                         payouts: services.payouts, clock: services.clock, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app, worker, commissions, periodEnd] + trading, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()

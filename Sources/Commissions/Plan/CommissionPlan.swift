@@ -18,9 +18,12 @@ public struct CommissionPlan: Codable, Sendable, Equatable {
     public var distribution: Distribution
     public var filters: Filters
     public var rules: [Rule]
+    /// A share of the broker's net revenue from the level-1 partner's clients, settled per period.
+    public var revenueShare: RevenueSharePlan?
 
     public init(id: String, version: Int = 1, name: String, currency: String = "USD", earnOn: EarnOn = .close,
-                distribution: Distribution = .difference, filters: Filters = Filters(), rules: [Rule]) {
+                distribution: Distribution = .difference, filters: Filters = Filters(), rules: [Rule], revenueShare: RevenueSharePlan? = nil) {
+        self.revenueShare = revenueShare
         self.id = id
         self.version = version
         self.name = name
@@ -34,7 +37,7 @@ public struct CommissionPlan: Codable, Sendable, Equatable {
     public enum EarnOn: String, Codable, Sendable, CaseIterable { case close, open, both }
 
     enum CodingKeys: String, CodingKey {
-        case id, version, name, currency, earnOn = "earn_on", distribution, filters, rules
+        case id, version, name, currency, earnOn = "earn_on", distribution, filters, rules, revenueShare = "revenue_share"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,7 +49,38 @@ public struct CommissionPlan: Codable, Sendable, Equatable {
         earnOn = try c.decodeIfPresent(EarnOn.self, forKey: .earnOn) ?? .close
         distribution = try c.decodeIfPresent(Distribution.self, forKey: .distribution) ?? .difference
         filters = try c.decodeIfPresent(Filters.self, forKey: .filters) ?? Filters()
-        rules = try c.decode([Rule].self, forKey: .rules)
+        rules = try c.decodeIfPresent([Rule].self, forKey: .rules) ?? []
+        revenueShare = try c.decodeIfPresent(RevenueSharePlan.self, forKey: .revenueShare)
+    }
+
+    /// Revenue share as written in a plan: `share` of each period's net revenue,
+    /// a negative period carried into the next, kept down to `carry_floor` at most
+    /// (plan currency) and forgotten after `reset_after_periods` losing periods in a row.
+    public struct RevenueSharePlan: Codable, Sendable, Equatable {
+        public var share: String
+        public var period: PayoutSchedule
+        public var carryFloor: String?
+        public var resetAfterPeriods: Int?
+
+        public init(share: String, period: PayoutSchedule = .monthly, carryFloor: String? = nil, resetAfterPeriods: Int? = nil) {
+            self.share = share
+            self.period = period
+            self.carryFloor = carryFloor
+            self.resetAfterPeriods = resetAfterPeriods
+        }
+
+        enum CodingKeys: String, CodingKey { case share, period, carryFloor = "carry_floor", resetAfterPeriods = "reset_after_periods" }
+
+        /// In engine units (ppm; the floor in accrual units, negative); nil when a field does not parse.
+        public var settlement: RevenueShare? {
+            guard let share = Share(share) else { return nil }
+            var floor: Int64?
+            if let carryFloor {
+                guard let units = try? FixedPoint.parse(carryFloor, scale: Accrual.scale), units >= 0 else { return nil }
+                floor = -units
+            }
+            return RevenueShare(share: share.ppm, carryFloor: floor, resetAfterPeriods: resetAfterPeriods)
+        }
     }
 }
 

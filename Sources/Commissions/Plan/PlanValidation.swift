@@ -60,7 +60,13 @@ extension CommissionPlan {
         guard version >= 1 else { throw fail("version", "versions count from 1") }
         guard !name.allSatisfy(\.isWhitespace), name.count <= 100 else { throw fail("name", "1 to 100 characters") }
         guard Currency(code: currency) != nil else { throw fail("currency", "unknown currency \(currency)") }
-        guard !rules.isEmpty else { throw fail("rules", "a plan needs at least one rule") }
+        guard !rules.isEmpty || revenueShare != nil else { throw fail("rules", "a plan needs at least one rule or a revenue share") }
+        if let revenue = revenueShare {
+            try Self.share(revenue.share, "revenue_share.share", required: true)
+            guard revenue.period != .realtime else { throw fail("revenue_share.period", "daily, weekly or monthly") }
+            if let floor = revenue.carryFloor { try Self.amount(floor, "revenue_share.carry_floor") }
+            if let reset = revenue.resetAfterPeriods, reset < 1 { throw fail("revenue_share.reset_after_periods", "at least 1 period") }
+        }
         guard filters.minHoldSeconds >= 0 else { throw fail("filters.min_hold_seconds", "cannot be negative") }
         guard filters.minPoints >= 0 else { throw fail("filters.min_points", "cannot be negative") }
         if let cap = filters.capPerDeal { try Self.amount(cap, "filters.cap_per_deal") }
