@@ -54,6 +54,11 @@ struct PartnerPortalRoutes {
     func t(_ context: AppContext) -> (String) -> String { { services.localization.text($0, context.language) } }
 
     func partner(_ context: AppContext) async throws -> Partner {
+        try await Self.partner(of: context, services: services)
+    }
+
+    /// The partner whose user is logged in: every partner-portal page shows only its own data.
+    static func partner(of context: AppContext, services: AppServices) async throws -> Partner {
         guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
         guard let partner = try await services.partners.partners.partner(userID: user.id.rawValue) else {
             throw UserFacingError(.notFound, "no partner account is linked to your login; ask your partner manager")

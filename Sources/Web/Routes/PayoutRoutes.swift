@@ -135,11 +135,7 @@ struct PayoutRoutes {
     // MARK: Partner portal
 
     func partner(_ context: AppContext) async throws -> Partner {
-        guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
-        guard let partner = try await services.partners.partners.partner(userID: user.id.rawValue) else {
-            throw UserFacingError(.notFound, "no partner account is linked to your login; ask your partner manager")
-        }
-        return partner
+        try await PartnerPortalRoutes.partner(of: context, services: services)
     }
 
     func own(_ context: AppContext) async throws -> Response {
