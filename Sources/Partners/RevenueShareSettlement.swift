@@ -39,6 +39,20 @@ public struct RevenueShareSettlement: Sendable {
         postings = CommissionPostings(db: db, ledger: ledger, clock: clock)
     }
 
+    /// A partner's settled periods, newest first.
+    public func periods(of partner: String, limit: Int = 24) async throws -> [Result] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT * FROM revenue_share_periods WHERE partner_id = \(bind: partner) ORDER BY period_end DESC LIMIT \(bind: limit)
+                """).all().map { row in
+                Result(partner: partner, periodKey: try row.decode(column: "period_key", as: String.self), net: try row.decode(column: "net", as: Int64.self),
+                       carryIn: try row.decode(column: "carry_in", as: Int64.self), payout: try row.decode(column: "payout", as: Int64.self),
+                       carryOut: try row.decode(column: "carry_out", as: Int64.self),
+                       skipped: try row.decode(column: "skipped", as: String.self).split(separator: " ").map(String.init))
+            }
+        }
+    }
+
     public func run(at now: Int64, audit: AuditContext) async throws -> [Result] {
         var results: [Result] = []
         for plan in try await plans.latest().map(\.plan) {

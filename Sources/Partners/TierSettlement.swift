@@ -47,6 +47,19 @@ public struct TierSettlement: Sendable {
         postings = CommissionPostings(db: db, ledger: ledger, currency: currency, clock: clock)
     }
 
+    /// A partner's tier adjustments, newest period first.
+    public func adjustments(of partner: String, limit: Int = 24) async throws -> [Adjustment] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT * FROM commission_adjustments WHERE partner_id = \(bind: partner) ORDER BY period_end DESC, rule_id LIMIT \(bind: limit)
+                """).all().map { row in
+                Adjustment(partner: partner, rule: try row.decode(column: "rule_id", as: String.self), periodKey: try row.decode(column: "period_key", as: String.self),
+                           lots: try row.decode(column: "lots", as: Int64.self), paid: try row.decode(column: "paid", as: Int64.self),
+                           target: try row.decode(column: "target", as: Int64.self), amount: try row.decode(column: "amount", as: Int64.self))
+            }
+        }
+    }
+
     /// Settles every tiered rule whose last full period ended before `now`.
     public func run(at now: Int64, audit: AuditContext) async throws -> [Adjustment] {
         var made: [Adjustment] = []

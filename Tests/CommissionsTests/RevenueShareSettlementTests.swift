@@ -47,6 +47,7 @@ import Testing
         #expect(outcomes.map(\.carryIn) == [0, 0, -300 * dollars, -100 * dollars])
         #expect(outcomes.map(\.payout) == [3_060_000_000, 0, 0, 120 * dollars], "30% of 102.00, then 30% of 400.00")
         #expect(outcomes.map(\.carryOut) == [0, -300 * dollars, -100 * dollars, 0])
+        #expect(try await settlement.periods(of: "ib").map(\.periodKey) == ["1970-04", "1970-03", "1970-02", "1970-01"])
         #expect(try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: "ib", currency: .usd)) == 15_060)
         let totals = try await CommissionReports(db: db, clock: SystemClock()).totals(from: 0, to: try Self.month("1970-05-01"), partner: "ib")
         #expect(totals.map(\.rule) == ["revenue_share"] && totals.map(\.amount) == [15_060_000_000])

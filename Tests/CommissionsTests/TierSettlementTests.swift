@@ -49,6 +49,7 @@ import Testing
                                                    amount: expected - paid)])
         #expect(expected > paid, "13.2 lots: 5 at $5 and 8.2 at $8")
         #expect(try await settlement.run(at: february + 86_400_000_000, audit: .system).isEmpty, "settled once")
+        #expect(try await settlement.adjustments(of: "sub") == made, "kept with the numbers it came from")
 
         // The month's totals include the adjustment; the ledger holds it to the cent with the residue carried.
         let month = try await reports.totals(from: 0, to: try #require(CivilDay.start("1970-02-01")) * 1_000_000, partner: "sub")

@@ -104,4 +104,29 @@ import Web
             }
         }
     }
+
+    /// The partner profile lists period-end settlements with the numbers they came from.
+    @Test func theProfileShowsPeriodEndSettlements() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        try await harness.services.partners.partners.create(Partner(id: "paula", name: "Paula"), parent: nil, from: 0, audit: .system)
+        try await harness.db.transaction { sql in
+            try await sql.raw("""
+                INSERT INTO commission_adjustments (partner_id, rule_id, period_key, period_start, period_end, plan_id, plan_version, lots, paid, target,
+                    amount, currency, created_at)
+                VALUES ('paula', 'rebate', '2026-10', 0, 1, 'silver', 1, 1320000000, 6600000000, 9060000000, 2460000000, 'USD', 0)
+                """).run()
+            try await sql.raw("""
+                INSERT INTO revenue_share_periods (partner_id, period_key, period_start, period_end, plan_id, plan_version, accounts, net, carry_in, payout,
+                    carry_out, periods_carried, skipped, currency, created_at)
+                VALUES ('paula', '2026-10', 0, 1, 'rs', 1, 1, -30000000000, 0, 0, -30000000000, 1, '', 'USD', 0)
+                """).run()
+        }
+        let admin = try #require(try await harness.session(for: .staff(.admin)))
+        try await harness.test { client in
+            let page = try await client.execute(uri: "/admin/partners/paula", method: .get, headers: [.cookie: admin.cookie, .accept: "text/html"])
+            #expect(page.status == .ok && page.text.contains("Period-end settlements") && page.text.contains("tiers of rebate")
+                    && page.text.contains("13.2 lots") && page.text.contains("24.60") && page.text.contains("carried out -300.00"))
+        }
+    }
 }

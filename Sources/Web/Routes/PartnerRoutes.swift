@@ -106,6 +106,19 @@ struct PartnerRoutes {
             rows: earnings.map { (["\($0.level)", $0.rule, "\($0.deals)", Explain.money($0.amount)], nil) }, empty: "Nothing earned in the last 30 days."))
         earned.more = (href: "/admin/commissions/lines?partner=\(AdminRoutes.queryEscaped(id))", label: "Lines")
         sections.append(earned)
+        let adjustments = try await TierSettlement(db: services.db, ledger: services.ledger, clock: services.clock).adjustments(of: id)
+        let revenue = try await RevenueShareSettlement(db: services.db, ledger: services.ledger, clock: services.clock).periods(of: id)
+        if !adjustments.isEmpty || !revenue.isEmpty {
+            sections.append(PageSection(id: "period-end", heading: "Period-end settlements", table: PageTable(name: "period-end",
+                columns: ["Period", "What", "Measured", "Paid before", "Due", "Posted"],
+                rows: adjustments.map { adjustment in
+                    ([adjustment.periodKey, "tiers of \(adjustment.rule)", "\(Explain.lots(adjustment.lots)) lots", Explain.money(adjustment.paid),
+                      Explain.money(adjustment.target), Explain.money(adjustment.amount)], nil)
+                } + revenue.map { period in
+                    ([period.periodKey, "revenue share", "net \(Explain.money(period.net)), carried in \(Explain.money(period.carryIn))", "",
+                      "carried out \(Explain.money(period.carryOut))", Explain.money(period.payout)], nil)
+                })))
+        }
         sections.append(try await PayoutRoutes.profileSection(id, services: services, context: context))
         if PermissionTable.allows(context.principal, .post, "/admin/partners/:id/move") {
             let others = all.filter { $0.id != id }
