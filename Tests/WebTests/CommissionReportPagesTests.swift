@@ -67,6 +67,15 @@ import Web
             let refused = try await client.execute(uri: "/admin/commissions/recalculate", method: .post, headers: managerPost,
                                                    body: form([("_csrf", manager.csrf), ("from", String(day)), ("to", String(day))]))
             #expect(refused.status == .forbidden)
+
+            // The IB manager previews a plan change before saving it: partner by partner, nothing saved.
+            let preview = try await client.execute(uri: "/admin/commission-plans", method: .post, headers: managerPost, body: form([
+                ("_csrf", manager.csrf), ("document", #"{"id":"gold","name":"Gold","rules":[{"id":"rebate","kind":"per_lot","rates":{"default":"9.00"}}]}"#),
+                ("preview", "on"),
+            ]))
+            #expect(preview.status == .ok && preview.text.contains("Preview of gold") && preview.text.contains("13.50") && preview.text.contains("1.50"),
+                    "\(preview.text.prefix(2_000))")
+            #expect(try await partners.plans.versions(of: "gold").count == 2, "a preview saves nothing")
         }
     }
 

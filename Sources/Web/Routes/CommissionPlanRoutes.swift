@@ -19,7 +19,7 @@ struct CommissionPlanRoutes {
         routes.get("/admin/commission-plans/:id") { _, context in try await self.plan(try context.parameters.require("id"), context) }
     }
 
-    func list(_ context: AppContext, error: String? = nil, draft: String = "") async throws -> Response {
+    func list(_ context: AppContext, error: String? = nil, draft: String = "", preview: PageSection? = nil) async throws -> Response {
         let rows = try await plans.latest().map { entry -> (cells: [String], link: (href: String, label: String)?) in
             ([entry.plan.id, entry.plan.name, "v\(entry.plan.version)", entry.plan.currency, Self.distribution(entry.plan.distribution),
               entry.plan.rules.map { "\($0.id) (\($0.kind.rawValue))" }.joined(separator: ", "), Timestamps.iso(entry.effectiveFrom)],
@@ -33,8 +33,12 @@ struct CommissionPlanRoutes {
                                         forms: [PageForm(name: "import", action: "/admin/commission-plans", submit: "Validate and save", fields: [
                                             PageField(kind: .textarea, name: "document", label: "Plan JSON", value: draft, required: true),
                                             .input("from", "In force from (day, UTC; empty: now)", type: "date"),
+                                            .checkbox("preview", "Preview only: what the plan would have paid over the last 30 days, partner by partner; nothing is saved",
+                                                      checked: false),
+                                            .input("partner", "For the preview, also put this partner on the plan (optional)"),
                                         ])]))
         }
+        if let preview { sections.insert(preview, at: 0) }
         return renderer.sections("Commission plans", surface: .admin, context: context, error: error, status: error == nil ? .ok : .badRequest, sections)
     }
 
@@ -49,6 +53,7 @@ struct CommissionPlanRoutes {
             } else {
                 from = services.clock.nowMicros()
             }
+            if context.form["preview"] != nil { return try await list(context, draft: document, preview: try await preview(plan, partner: context.form["partner"])) }
             let saved = try await plans.save(plan, effectiveFrom: from, audit: context.audit)
             return renderer.redirect("/admin/commission-plans/\(saved.id)")
         } catch let error as PlanValidationError {
@@ -56,6 +61,20 @@ struct CommissionPlanRoutes {
         } catch let error as PartnerError {
             return try await list(context, error: error.description, draft: document)
         }
+    }
+
+    /// The what-if of a proposed plan over the last 30 days, as a page section.
+    func preview(_ plan: CommissionPlan, partner: String?) async throws -> PageSection {
+        let now = services.clock.nowMicros()
+        let report = try await CommissionSimulation(db: services.db, clock: services.clock)
+            .run(proposed: plan, from: now - 30 * 86_400_000_000, to: now, partner: (partner ?? "").isEmpty ? nil : partner)
+        let rows = report.rows.map { row -> (cells: [String], link: (href: String, label: String)?) in
+            ([row.partner, Explain.money(row.current), Explain.money(row.proposed), Explain.money(row.difference)], nil)
+        }
+        return PageSection(id: "preview", heading: "Preview of \(plan.id): the last 30 days, \(report.deals) deals (\(report.currency.code)), nothing saved",
+                           intro: report.missingRates.isEmpty ? "" : "No recorded rate for \(report.missingRates.joined(separator: ", ")): point-based amounts count as zero.",
+                           table: PageTable(name: "preview", columns: ["Partner", "Plans in force", "Proposed", "Difference"], rows: rows,
+                                            empty: "No deal in the last 30 days earns under either."))
     }
 
     func plan(_ id: String, _ context: AppContext) async throws -> Response {
