@@ -20,9 +20,10 @@ struct PartnerRoutes {
         routes.post("/admin/partners/:id/move") { _, context in try await self.change(try context.parameters.require("id"), context, .move) }
         routes.post("/admin/partners/:id/plan") { _, context in try await self.change(try context.parameters.require("id"), context, .plan) }
         routes.post("/admin/partners/:id/attribute") { _, context in try await self.change(try context.parameters.require("id"), context, .attribute) }
+        routes.post("/admin/partners/:id/override") { _, context in try await self.change(try context.parameters.require("id"), context, .override) }
     }
 
-    enum Change { case move, plan, attribute }
+    enum Change { case move, plan, attribute, override }
 
     /// The start of the chosen UTC day, or now when none is given.
     func effective(_ text: String?) throws -> Int64 {
@@ -132,6 +133,12 @@ struct PartnerRoutes {
                     .select("plan", "Plan", options: plans.map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }, selected: plan ?? ""),
                     .input("from", "Effective from", type: "date"),
                 ]),
+                PageForm(name: "override", action: "\(base)/override", submit: "Set a personal rate", fields: [
+                    .input("rule", "Rule id (per lot)", required: true),
+                    .input("applies_to", "Applies to: default, group NAME or symbol NAME", value: "default"),
+                    .input("rate", "Rate per lot", required: true),
+                    .input("from", "Effective from", type: "date"),
+                ]),
                 PageForm(name: "attribute", action: "\(base)/attribute", submit: "Attribute", fields: [
                     .select("subject", "What", options: [("client", "a client (by email)"), ("account", "one trading account (server:login)")], selected: "client"),
                     .input("subject_id", "Client email or server:login", required: true),
@@ -155,6 +162,19 @@ struct PartnerRoutes {
                 try await partners.partners.move(id, to: parent, at: from, audit: context.audit)
             case .plan:
                 try await partners.plans.assign(id, plan: form["plan"] ?? "", from: from, audit: context.audit)
+            case .override:
+                let target = (form["applies_to"] ?? "").trimmingCharacters(in: .whitespaces)
+                let parts = target.split(separator: " ", maxSplits: 1).map(String.init)
+                let chosen: PlanStore.RateTarget
+                switch (parts.first, parts.count) {
+                case (nil, _), ("default", 1): chosen = .byDefault
+                case ("group", 2): chosen = .group(parts[1])
+                case ("symbol", 2): chosen = .symbol(parts[1].uppercased())
+                default: throw PartnerError.invalid(field: "applies_to", "default, group NAME or symbol NAME")
+                }
+                let plan = try await partners.plans.override(partner: id, rule: form["rule"] ?? "", target: chosen, rate: form["rate"] ?? "",
+                                                             from: from, audit: context.audit)
+                return try await profile(id, context, flash: "Personal rate saved: \(id) is on \(plan.id) v\(plan.version).")
             case .attribute:
                 let text = (form["subject_id"] ?? "").trimmingCharacters(in: .whitespaces)
                 let subject: Attribution.Subject = form["subject"] == "account" ? .account : .client

@@ -82,6 +82,7 @@ public enum PermissionTable {
             .init(.post, "/admin/partners/:id/move", staff(.admin, .ibManager)),
             .init(.post, "/admin/partners/:id/plan", staff(.admin, .ibManager)),
             .init(.post, "/admin/partners/:id/attribute", staff(.admin, .ibManager)),
+            .init(.post, "/admin/partners/:id/override", staff(.admin, .ibManager)),
             .init(.get, "/admin/commissions", staff(.admin, .ibManager, .finance)),
             .init(.get, "/admin/commissions/lines", staff(.admin, .ibManager, .finance)),
             .init(.get, "/admin/commissions/explain", staff(.admin, .ibManager, .finance)),
