@@ -134,6 +134,66 @@ public struct CommissionReports: Sendable {
         return result
     }
 
+    /// One partner's commissions in a period by symbol.
+    public struct SymbolTotal: Sendable, Equatable {
+        public let symbol: String
+        /// Lines net of reversals.
+        public let lines: Int
+        /// Accrual units.
+        public let amount: Int64
+
+        public init(symbol: String, lines: Int, amount: Int64) {
+            self.symbol = symbol
+            self.lines = lines
+            self.amount = amount
+        }
+    }
+
+    /// A partner's lines of deals in [from, to) added up by symbol, read through the
+    /// batch directory (the batches whose deal days overlap the period).
+    public func bySymbol(partner: String, from: Int64, to: Int64) async throws -> [SymbolTotal] {
+        guard let number = try await CommissionNames(db: db).number(.partner, of: partner) else { return [] }
+        let parts = try await db.read { sql in
+            try await sql.raw("""
+                SELECT b.first_seq, b.last_seq, d.seqs FROM commission_batches b
+                JOIN commission_partner_batches d ON d.first_seq = b.first_seq AND d.partner = \(bind: number)
+                WHERE b.last_day >= \(bind: CommissionLineRow.day(of: from)) AND b.first_day < \(bind: to) ORDER BY b.first_seq
+                """).all().map { row in
+                (first: try row.decode(column: "first_seq", as: Int64.self), last: try row.decode(column: "last_seq", as: Int64.self),
+                 seqs: [UInt8](try row.decode(column: "seqs", as: Data.self)))
+            }
+        }
+        var totals: [String: (lines: Int, amount: Int64)] = [:]
+        for part in parts {
+            guard let positions = DeltaList.decode(part.seqs) else { throw StorageError.conflict("commission batch \(part.first) lists unreadable positions") }
+            let chunks: [[Int64]] = positions.isEmpty ? [[]] : stride(from: 0, to: positions.count, by: 500).map { Array(positions[$0..<min(positions.count, $0 + 500)]) }
+            for chunk in chunks {
+                let rows = try await db.read { sql in
+                    var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.joins) WHERE l.partner = \(bind: number) AND ")
+                    if chunk.isEmpty {
+                        query.appendInterpolation(unsafeRaw: "l.feed_seq BETWEEN ")
+                        query.appendInterpolation(bind: part.first)
+                        query.appendInterpolation(unsafeRaw: " AND ")
+                        query.appendInterpolation(bind: part.last)
+                    } else {
+                        query.appendInterpolation(unsafeRaw: "l.feed_seq IN (")
+                        for (index, position) in chunk.enumerated() {
+                            if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+                            query.appendInterpolation(bind: position)
+                        }
+                        query.appendInterpolation(unsafeRaw: ")")
+                    }
+                    return try await sql.raw(query).all().map(Self.decode)
+                }
+                for line in rows where line.time >= from && line.time < to {
+                    totals[line.symbol, default: (0, 0)].lines += line.reverses == 0 ? 1 : -1
+                    totals[line.symbol, default: (0, 0)].amount += line.amount
+                }
+            }
+        }
+        return totals.map { SymbolTotal(symbol: $0.key, lines: $0.value.lines, amount: $0.value.amount) }.sorted { $0.symbol < $1.symbol }
+    }
+
     /// The stored lines of one deal, every version of it: the lines of a version the
     /// server later corrected or cancelled, their reversals, and the current lines.
     public func lines(server: String, ticket: UInt64) async throws -> [StoredLine] {

@@ -65,6 +65,9 @@ import Testing
         #expect(try await reports.lines(partner: "sub", limit: 5).map(\.ticket) == Array(all.prefix(5).map(\.ticket)))
         #expect(try await reports.lines(partner: "nobody").isEmpty)
         #expect(all.reduce(0) { $0 + $1.amount } == (try await reports.allTimeTotals())["sub"]?.amount)
+        let bySymbol = try await reports.bySymbol(partner: "sub", from: 0, to: Int64.max / 2)
+        #expect(bySymbol == [CommissionReports.SymbolTotal(symbol: "EURUSD", lines: all.count, amount: all.reduce(0) { $0 + $1.amount })])
+        #expect(try await reports.bySymbol(partner: "sub", from: Int64.max / 4, to: Int64.max / 2).isEmpty, "a period with no deal")
     }
 
     @Test func positionListsRoundTrip() async {

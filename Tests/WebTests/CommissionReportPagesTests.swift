@@ -38,6 +38,8 @@ import Web
             let headers: HTTPFields = [.cookie: finance.cookie, .accept: "text/html"]
             let totals = try await client.execute(uri: "/admin/commissions", method: .get, headers: headers)
             #expect(totals.status == .ok && totals.text.contains("10.50") && totals.text.contains("/admin/commissions/lines?partner=ib"))
+            let symbols = try await client.execute(uri: "/admin/commissions?partner=ib", method: .get, headers: headers)
+            #expect(symbols.text.contains("ib by symbol") && symbols.text.contains("EURUSD"))
             let lines = try await client.execute(uri: "/admin/commissions/lines?partner=ib", method: .get, headers: headers)
             #expect(lines.status == .ok && lines.text.contains("mt5:77") && lines.text.contains("/admin/commissions/explain?server=mt5&amp;ticket=77"))
             let explained = try await client.execute(uri: "/admin/commissions/explain?server=mt5&ticket=77", method: .get, headers: headers)

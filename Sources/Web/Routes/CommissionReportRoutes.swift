@@ -34,6 +34,11 @@ struct CommissionReportRoutes {
         let sum = totals.reduce(Int64(0)) { $0 + $1.amount }
         var sections = [PageSection(table: PageTable(name: "totals", columns: ["Partner", "Level", "Rule", "Deals", "Amount"], rows: rows,
                                                      empty: "No commission in the period."))]
+        if let partner {
+            let symbols = try await reports.bySymbol(partner: partner, from: from * 1_000_000, to: to * 1_000_000)
+            sections.append(PageSection(id: "symbols", heading: "\(partner) by symbol", table: PageTable(name: "symbols", columns: ["Symbol", "Lines", "Amount"],
+                rows: symbols.map { ([$0.symbol, "\($0.lines)", Explain.money($0.amount)], nil) }, empty: "No line in the period.")))
+        }
         if PermissionTable.allows(context.principal, .post, "/admin/commissions/recalculate") {
             sections.append(PageSection(id: "recalculate", heading: "Recalculate a period",
                                         intro: "After a plan, the tree or an attribution was corrected back in time: every computed deal of the period (UTC days, at most 31) is computed again with the books as they stand now, and only the deals that come out differently are reversed and computed anew; partners' balances move by the differences.",
