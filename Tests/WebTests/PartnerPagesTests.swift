@@ -1,4 +1,6 @@
 import BrokerCore
+import Commissions
+import Partners
 import HTTPTypes
 import HummingbirdTesting
 import Identity
@@ -76,5 +78,44 @@ import Web
         #expect(try await harness.services.partners.partners.chain(of: "sub", at: march) == ["sub", "other"])
         let events = try await harness.db.read { sql in try await AuditLog.recent(on: sql, limit: 100) }.map(\.entry.action)
         #expect(events.filter { $0 == "commission_plan.save" }.count == 2 && events.contains("partner.move") && events.contains("attribution.set"))
+    }
+
+    /// A per-lot plan made with the form: refusals name the field, a preview saves
+    /// nothing, saving makes the plan; a personal rate is set from the partner's profile.
+    @Test func aPlanIsMadeWithTheFormAndAPartnerGetsAPersonalRate() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        let manager = try #require(try await harness.session(for: .staff(.ibManager)))
+        try await harness.test { client in
+            var post = formHeaders(cookie: manager.cookie)
+            post[.accept] = "text/html"
+            let fields = { (groups: String, preview: Bool) in
+                form([("_csrf", manager.csrf), ("id", "fx"), ("name", "FX <desk>"), ("currency", "usd"), ("distribution", "difference"), ("earn_on", "close"),
+                      ("default", "4.00"), ("groups", groups), ("symbols", "EURUSD=7.00"), ("account_types", ""), ("min_hold_seconds", "60")]
+                     + (preview ? [("preview", "on")] : []))
+            }
+            let bad = try await client.execute(uri: "/admin/commission-plans/form", method: .post, headers: post, body: fields("metals", false))
+            #expect(bad.status == .badRequest && bad.text.contains("groups: write NAME=RATE"))
+            let rate = try await client.execute(uri: "/admin/commission-plans/form", method: .post, headers: post, body: fields("metals=x", false))
+            #expect(rate.status == .badRequest && rate.text.contains("rules[0].rates.groups.metals"))
+            let preview = try await client.execute(uri: "/admin/commission-plans/form", method: .post, headers: post, body: fields("metals=3.00", true))
+            #expect(preview.status == .ok && preview.text.contains("Preview of fx"))
+            #expect(try await harness.services.partners.plans.versions(of: "fx").isEmpty, "a preview saves nothing")
+            let saved = try await client.execute(uri: "/admin/commission-plans/form", method: .post, headers: post, body: fields("metals=3.00", false))
+            #expect(saved.status == .seeOther)
+            let plan = try #require(try await harness.services.partners.plans.versions(of: "fx").last?.plan)
+            #expect(plan.rules.first?.rates == .init(default: "4.00", groups: ["metals": "3.00"], symbols: ["EURUSD": "7.00"]) && plan.filters.minHoldSeconds == 60)
+
+            try await harness.services.partners.partners.create(Partner(id: "ib", name: "IB"), parent: nil, from: 0, audit: .system)
+            try await harness.services.partners.plans.assign("ib", plan: "fx", from: 0, audit: .system)
+            let personal = try await client.execute(uri: "/admin/partners/ib/override", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("rule", "rebate"), ("applies_to", "symbol eurusd"), ("rate", "7.50"), ("from", ""),
+            ]))
+            #expect(personal.status == .ok && personal.text.contains("ib is on fx--ib v1"))
+            let wrong = try await client.execute(uri: "/admin/partners/ib/override", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("rule", "rebate"), ("applies_to", "everything"), ("rate", "7.50"), ("from", ""),
+            ]))
+            #expect(wrong.status == .badRequest && wrong.text.contains("applies_to: default, group NAME or symbol NAME"))
+        }
     }
 }

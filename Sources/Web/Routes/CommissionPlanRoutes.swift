@@ -16,6 +16,7 @@ struct CommissionPlanRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/commission-plans") { _, context in try await self.list(context) }
         routes.post("/admin/commission-plans") { _, context in try await self.importPlan(context) }
+        routes.post("/admin/commission-plans/form") { _, context in try await self.formPlan(context) }
         routes.get("/admin/commission-plans/:id") { _, context in try await self.plan(try context.parameters.require("id"), context) }
     }
 
@@ -38,21 +39,73 @@ struct CommissionPlanRoutes {
                                             .input("partner", "For the preview, also put this partner on the plan (optional)"),
                                         ])]))
         }
+        if PermissionTable.allows(context.principal, .post, "/admin/commission-plans/form") {
+            sections.append(PageSection(id: "form", heading: "New plan or version, per lot (form)",
+                                        intro: "A per-lot plan without writing JSON: rates by default, group and symbol (symbol over group over default). Saving an existing id makes its next version. For spread share, commission share, tiers or revenue share, use the JSON import.",
+                                        forms: [PageForm(name: "plan-form", action: "/admin/commission-plans/form", submit: "Validate and save", fields: [
+                                            .input("id", "Plan id", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}"), .input("name", "Name", required: true),
+                                            .input("currency", "Currency", value: "USD", required: true),
+                                            .select("distribution", "Up the tree", options: [("difference", "difference (each level its rate less the level below)"),
+                                                                                            ("direct", "direct (level 1 only)")], selected: "difference"),
+                                            .select("earn_on", "Deals that earn", options: CommissionPlan.EarnOn.allCases.map { ($0.rawValue, $0.rawValue) }, selected: "close"),
+                                            .input("default", "Rate per lot, default", required: true),
+                                            .input("groups", "Rates per lot by group, e.g. metals=3.00, energies=0.50"),
+                                            .input("symbols", "Rates per lot by symbol, e.g. EURUSD=7.00"),
+                                            .input("account_types", "Account types (comma separated; empty: all)"),
+                                            .input("min_hold_seconds", "Minimum hold (seconds)", value: "0"),
+                                            .checkbox("skip_open_equals_close", "Skip trades closed at their open price", checked: false),
+                                            .input("from", "In force from (day, UTC; empty: now)", type: "date"),
+                                            .checkbox("preview", "Preview only (the last 30 days; nothing saved)", checked: false),
+                                        ])]))
+        }
         if let preview { sections.insert(preview, at: 0) }
         return renderer.sections("Commission plans", surface: .admin, context: context, error: error, status: error == nil ? .ok : .badRequest, sections)
+    }
+
+    /// A per-lot plan from the form's fields; then the same validation, preview and saving as an import.
+    func formPlan(_ context: AppContext) async throws -> Response {
+        let form = context.form
+        func pairs(_ text: String?, field: String) throws(PlanValidationError) -> [String: String] {
+            var result: [String: String] = [:]
+            for item in (text ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty else { throw PlanValidationError(path: field, message: "write NAME=RATE, separated by commas") }
+                result[parts[0]] = parts[1]
+            }
+            return result
+        }
+        do {
+            let plan = CommissionPlan(
+                id: (form["id"] ?? "").trimmingCharacters(in: .whitespaces), name: form["name"] ?? "", currency: (form["currency"] ?? "USD").uppercased(),
+                earnOn: CommissionPlan.EarnOn(rawValue: form["earn_on"] ?? "") ?? .close, distribution: form["distribution"] == "direct" ? .direct : .difference,
+                filters: .init(minHoldSeconds: Int64(form["min_hold_seconds"] ?? "0") ?? -1, skipOpenEqualsClose: form["skip_open_equals_close"] != nil),
+                rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: (form["default"] ?? "").isEmpty ? nil : form["default"],
+                                                                        groups: try pairs(form["groups"], field: "groups"),
+                                                                        symbols: try pairs(form["symbols"], field: "symbols")),
+                              accountTypes: (form["account_types"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })])
+            let document = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
+            try plan.validate()
+            if form["preview"] != nil { return try await list(context, draft: document, preview: try await preview(plan, partner: nil)) }
+            let saved = try await plans.save(plan, effectiveFrom: try effective(form["from"]), audit: context.audit)
+            return renderer.redirect("/admin/commission-plans/\(saved.id)")
+        } catch let error as PlanValidationError {
+            return try await list(context, error: error.description)
+        } catch let error as PartnerError {
+            return try await list(context, error: error.description)
+        }
+    }
+
+    func effective(_ day: String?) throws(PlanValidationError) -> Int64 {
+        guard let day, !day.isEmpty else { return services.clock.nowMicros() }
+        guard let seconds = CivilDay.start(day) else { throw PlanValidationError(path: "from", message: "a day as YYYY-MM-DD") }
+        return seconds * 1_000_000
     }
 
     func importPlan(_ context: AppContext) async throws -> Response {
         let document = context.form["document"] ?? ""
         do {
             let plan = try PlanValidationError.plan(fromJSON: Array(document.utf8))
-            let from: Int64
-            if let day = context.form["from"], !day.isEmpty {
-                guard let seconds = CivilDay.start(day) else { throw PlanValidationError(path: "from", message: "a day as YYYY-MM-DD") }
-                from = seconds * 1_000_000
-            } else {
-                from = services.clock.nowMicros()
-            }
+            let from = try effective(context.form["from"])
             if context.form["preview"] != nil { return try await list(context, draft: document, preview: try await preview(plan, partner: context.form["partner"])) }
             let saved = try await plans.save(plan, effectiveFrom: from, audit: context.audit)
             return renderer.redirect("/admin/commission-plans/\(saved.id)")

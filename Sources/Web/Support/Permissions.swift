@@ -96,6 +96,7 @@ public enum PermissionTable {
             .init(.post, "/admin/partners/:id/payout-settings", staff(.admin, .finance)),
             .init(.get, "/admin/commission-plans", staff(.admin, .ibManager, .finance)),
             .init(.post, "/admin/commission-plans", staff(.admin, .ibManager)),
+            .init(.post, "/admin/commission-plans/form", staff(.admin, .ibManager)),
             .init(.get, "/admin/commission-plans/:id", staff(.admin, .ibManager, .finance)),
             .init(.get, "/admin/api-keys", allStaff),
             .init(.post, "/admin/api-keys", allStaff),
