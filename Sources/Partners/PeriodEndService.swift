@@ -4,19 +4,21 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// Every few minutes: closes the volume tiers and settles the revenue share of periods
-/// that have ended (so they are in the balance), then runs payouts: creates what schedules make
+/// Every few minutes: closes the volume tiers, settles the revenue share and applies
+/// the caps per period of periods that have ended (so they are in the balance), then runs payouts: creates what schedules make
 /// due, pays what needs no approval, and finishes any approved payout a crash interrupted.
 public struct PeriodEndService: Service {
     let tiers: TierSettlement
     let revenueShare: RevenueShareSettlement
+    let caps: PeriodCapSettlement
     let payouts: PayoutStore
     let clock: any PipstackClock
     let logger: Logger
     let interval: Duration
 
-    public init(tiers: TierSettlement, revenueShare: RevenueShareSettlement, payouts: PayoutStore, clock: any PipstackClock, logger: Logger,
-                interval: Duration = .seconds(600)) {
+    public init(tiers: TierSettlement, revenueShare: RevenueShareSettlement, caps: PeriodCapSettlement, payouts: PayoutStore, clock: any PipstackClock,
+                logger: Logger, interval: Duration = .seconds(600)) {
+        self.caps = caps
         self.tiers = tiers
         self.revenueShare = revenueShare
         self.payouts = payouts
@@ -42,6 +44,12 @@ public struct PeriodEndService: Service {
                 if !settled.isEmpty { logger.info("revenue share settled", metadata: ["partners": "\(settled.count)"]) }
             } catch {
                 logger.warning("settling revenue share failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let capped = try await caps.run(at: clock.nowMicros(), audit: .system).filter { $0.amount != 0 }
+                if !capped.isEmpty { logger.info("period caps applied", metadata: ["partners": "\(capped.count)"]) }
+            } catch {
+                logger.warning("applying period caps failed", metadata: ["error": "\(error)"])
             }
             do {
                 let result = try await payouts.run(at: clock.nowMicros(), audit: .system)

@@ -71,4 +71,38 @@ import Testing
             try PlanValidationError.plan(fromJSON: Array(json.utf8))
         }
     }
+
+    /// A cap per period takes back, once, what the partner earned above it.
+    @Test(arguments: TestDatabases.kinds)
+    func aCapPerPeriodTakesBackTheExcessOnce(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "ib", name: "IB"), parent: nil, from: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "capped", name: "Capped", filters: .init(capPerPeriod: .init(amount: "10.00", period: .monthly)),
+                                                    rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: "5.00"))]), effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("ib", plan: "capped", from: 0, audit: .system)
+        try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1001", partnerID: "ib"), from: 0, audit: .system)
+        let store = try DealStore(db: db)
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: CommissionPipelineTests.deals(), cursorTime: 0))
+        let ledger = try LedgerStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
+        try await DealCorrectionTests.drain(pipeline, store)
+        let reports = CommissionReports(db: db, clock: SystemClock())
+        let earned = try #require(try await reports.allTimeTotals()["ib"]?.amount)
+        let caps = PeriodCapSettlement(db: db, ledger: ledger, clock: SystemClock())
+        let february = try #require(CivilDay.start("1970-02-01")) * 1_000_000 + 60_000_000
+        let made = try await caps.run(at: february, audit: .system)
+        #expect(made.map(\.amount) == [1_000_000_000 - earned] && earned > 1_000_000_000)
+        #expect(try await caps.run(at: february + 60_000_000, audit: .system).isEmpty, "once")
+        let month = try await reports.totals(from: 0, to: try #require(CivilDay.start("1970-02-01")) * 1_000_000, partner: "ib")
+        #expect(month.reduce(0) { $0 + $1.amount } == 1_000_000_000, "the month pays the cap")
+        let posted = try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: "ib", currency: .usd))
+        #expect(try await posted * 1_000_000 + reports.residue(of: "ib", currency: .usd) == 1_000_000_000)
+        #expect(try await ledger.verify().isSound)
+        #expect(throws: PlanValidationError(path: "filters.cap_per_period.period", message: "daily, weekly or monthly")) {
+            try CommissionPlan(id: "x", name: "X", filters: .init(capPerPeriod: .init(amount: "1", period: .realtime)),
+                               rules: [.init(id: "r", kind: .perLot, rates: .init(default: "1"))]).validate()
+        }
+    }
 }

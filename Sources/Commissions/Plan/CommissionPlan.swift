@@ -145,9 +145,13 @@ extension CommissionPlan {
         public var bonusCoefficient: Bool
         /// The most one deal pays for one rule, all levels together (decimal, plan currency).
         public var capPerDeal: String?
+        /// The most the partner on this plan earns in a period, all rules and levels
+        /// together; the excess is taken back when the period ends.
+        public var capPerPeriod: PeriodCap?
 
         public init(minHoldSeconds: Int64 = 0, minPoints: Int64 = 0, skipOpenEqualsClose: Bool = false, bonusCoefficient: Bool = false,
-                    capPerDeal: String? = nil) {
+                    capPerDeal: String? = nil, capPerPeriod: PeriodCap? = nil) {
+            self.capPerPeriod = capPerPeriod
             self.minHoldSeconds = minHoldSeconds
             self.minPoints = minPoints
             self.skipOpenEqualsClose = skipOpenEqualsClose
@@ -157,7 +161,7 @@ extension CommissionPlan {
 
         enum CodingKeys: String, CodingKey {
             case minHoldSeconds = "min_hold_seconds", minPoints = "min_points", skipOpenEqualsClose = "skip_open_equals_close"
-            case bonusCoefficient = "bonus_coefficient", capPerDeal = "cap_per_deal"
+            case bonusCoefficient = "bonus_coefficient", capPerDeal = "cap_per_deal", capPerPeriod = "cap_per_period"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -167,6 +171,18 @@ extension CommissionPlan {
             skipOpenEqualsClose = try c.decodeIfPresent(Bool.self, forKey: .skipOpenEqualsClose) ?? false
             bonusCoefficient = try c.decodeIfPresent(Bool.self, forKey: .bonusCoefficient) ?? false
             capPerDeal = try c.decodeIfPresent(String.self, forKey: .capPerDeal)
+            capPerPeriod = try c.decodeIfPresent(PeriodCap.self, forKey: .capPerPeriod)
+        }
+    }
+
+    /// A cap per period: `amount` (plan currency) per `period` (daily, weekly, monthly).
+    public struct PeriodCap: Codable, Sendable, Equatable {
+        public var amount: String
+        public var period: PayoutSchedule
+
+        public init(amount: String, period: PayoutSchedule = .monthly) {
+            self.amount = amount
+            self.period = period
         }
     }
 

@@ -70,6 +70,10 @@ extension CommissionPlan {
         guard filters.minHoldSeconds >= 0 else { throw fail("filters.min_hold_seconds", "cannot be negative") }
         guard filters.minPoints >= 0 else { throw fail("filters.min_points", "cannot be negative") }
         if let cap = filters.capPerDeal { try Self.amount(cap, "filters.cap_per_deal") }
+        if let cap = filters.capPerPeriod {
+            try Self.amount(cap.amount, "filters.cap_per_period.amount")
+            guard cap.period != .realtime else { throw fail("filters.cap_per_period.period", "daily, weekly or monthly") }
+        }
         switch distribution {
         case let .perLevel(shares, cap):
             guard !shares.isEmpty else { throw fail("distribution.shares", "give one share per level, e.g. [\"20%\", \"5%\", \"2%\"]") }
