@@ -4,20 +4,24 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// Every few minutes: closes the volume tiers, settles the revenue share and applies
-/// the caps per period of periods that have ended (so they are in the balance), then runs payouts: creates what schedules make
-/// due, pays what needs no approval, and finishes any approved payout a crash interrupted.
+/// Every minute: decides CPA for referred clients who qualified (or whose window
+/// passed), closes the volume tiers, settles the revenue share and applies the caps
+/// per period of periods that have ended (so they are in the balance), then runs
+/// payouts: creates what schedules make due, pays what needs no approval, and
+/// finishes any approved payout a crash interrupted.
 public struct PeriodEndService: Service {
     let tiers: TierSettlement
     let revenueShare: RevenueShareSettlement
     let caps: PeriodCapSettlement
+    let cpa: CPASettlement
     let payouts: PayoutStore
     let clock: any PipstackClock
     let logger: Logger
     let interval: Duration
 
-    public init(tiers: TierSettlement, revenueShare: RevenueShareSettlement, caps: PeriodCapSettlement, payouts: PayoutStore, clock: any PipstackClock,
-                logger: Logger, interval: Duration = .seconds(600)) {
+    public init(tiers: TierSettlement, revenueShare: RevenueShareSettlement, caps: PeriodCapSettlement, cpa: CPASettlement, payouts: PayoutStore,
+                clock: any PipstackClock, logger: Logger, interval: Duration = .seconds(60)) {
+        self.cpa = cpa
         self.caps = caps
         self.tiers = tiers
         self.revenueShare = revenueShare
@@ -33,6 +37,12 @@ public struct PeriodEndService: Service {
 
     func loop() async {
         while !Task.isCancelled {
+            do {
+                let decided = try await cpa.run(at: clock.nowMicros(), audit: .system)
+                if !decided.isEmpty { logger.info("CPA decided", metadata: ["clients": "\(decided.count)"]) }
+            } catch {
+                logger.warning("deciding CPA failed", metadata: ["error": "\(error)"])
+            }
             do {
                 let adjustments = try await tiers.run(at: clock.nowMicros(), audit: .system)
                 if !adjustments.isEmpty { logger.info("volume tiers closed", metadata: ["adjustments": "\(adjustments.count)"]) }

@@ -1,7 +1,7 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
     public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines,
-                                              commissionNumbers, dealRevisions, payouts, commissionAdjustments]
+                                              commissionNumbers, dealRevisions, payouts, commissionAdjustments, clientEvents]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -392,5 +392,26 @@ public enum Schema {
             carry_out BIGINT NOT NULL, periods_carried INTEGER NOT NULL, skipped TEXT NOT NULL, currency TEXT NOT NULL, created_at BIGINT NOT NULL,
             PRIMARY KEY (partner_id, period_key))
         """,
+    ] }
+
+    /// What happened to a client outside trading (a deposit a payment provider
+    /// confirmed, a KYC approval and the country it established), once per source
+    /// and the source's own id; and the CPA decided for each referred client, at
+    /// most one per client ever.
+    static let clientEvents = Migration(version: 12, name: "client_events") { _ in [
+        """
+        CREATE TABLE client_events (
+            source TEXT NOT NULL, external_id TEXT NOT NULL, user_id TEXT NOT NULL, kind TEXT NOT NULL, amount BIGINT NOT NULL,
+            currency TEXT NOT NULL, country TEXT NOT NULL, occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, received_by TEXT NOT NULL,
+            PRIMARY KEY (source, external_id))
+        """,
+        "CREATE INDEX client_events_user ON client_events (user_id, occurred_at)",
+        """
+        CREATE TABLE cpa_awards (
+            user_id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, plan_id TEXT NOT NULL, plan_version INTEGER NOT NULL, status TEXT NOT NULL,
+            amount BIGINT NOT NULL, currency TEXT NOT NULL, first_deposit BIGINT NOT NULL, lots BIGINT NOT NULL, spread BIGINT NOT NULL,
+            country TEXT NOT NULL, detail TEXT NOT NULL, decided_at BIGINT NOT NULL, created_at BIGINT NOT NULL)
+        """,
+        "CREATE INDEX cpa_awards_partner ON cpa_awards (partner_id, decided_at)",
     ] }
 }

@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func aPlanNeedsRulesOrARevenueShare() throws {
-        #expect(throws: PlanValidationError(path: "rules", message: "a plan needs at least one rule or a revenue share")) {
+        #expect(throws: PlanValidationError(path: "rules", message: "a plan needs at least one rule, a revenue share or a CPA")) {
             try CommissionPlan(id: "x", name: "X", rules: []).validate()
         }
         #expect(throws: PlanValidationError(path: "revenue_share.period", message: "daily, weekly or monthly")) {

@@ -7,6 +7,7 @@ import Testing
 @Suite struct WorkedExampleTests {
     typealias Plan = CommissionPlan
     static let lot: Int64 = 100_000_000
+    static let accrual: Int64 = 100_000_000
     static func usd(_ text: String) -> Int64 { (try? FixedPoint.parse(text, scale: 8)) ?? -1 }
 
     static let instruments = [
@@ -165,17 +166,17 @@ import Testing
 
     @Test func cpaQualificationNeedsEveryConditionInTime() {
         // First deposit of at least $100 AND 5 lots AND $80 of spread within 30 days, KYC approved.
-        let rule = CPARule(minFirstDeposit: 10_000, minLots: 5 * Self.lot, minSpread: 8_000, requireKYC: true, withinDays: 30,
+        let rule = CPARule(minFirstDeposit: 10_000, minLots: 5 * Self.lot, minSpread: 80 * Self.accrual, requireKYC: true, withinDays: 30,
                            bands: [.init(minDeposit: 100_000, countries: ["DE"], amount: 60_000), .init(minDeposit: 10_000, amount: 25_000)])
         let day: Int64 = 86_400_000_000
-        let events: [ClientEvent] = [.deposit(amount: 15_000, at: day), .traded(lots: 3 * Self.lot, spread: 5_000, at: 2 * day),
-                                     .kycApproved(at: 3 * day), .traded(lots: 2 * Self.lot, spread: 3_000, at: 4 * day)]
+        let events: [ClientEvent] = [.deposit(amount: 15_000, at: day), .traded(lots: 3 * Self.lot, spread: 50 * Self.accrual, at: 2 * day),
+                                     .kycApproved(at: 3 * day), .traded(lots: 2 * Self.lot, spread: 30 * Self.accrual, at: 4 * day)]
         #expect(rule.evaluate(registeredAt: 0, country: "ES", excludedReason: nil, events: events, now: 5 * day) == .qualified(at: 4 * day, amount: 25_000))
         #expect(rule.evaluate(registeredAt: 0, country: "ES", excludedReason: nil, events: Array(events.prefix(3)), now: 5 * day)
                 == .notYet(missing: ["lots", "spread"]))
         // The last trade comes after the 30 days: never qualifies.
         var late = events
-        late[3] = .traded(lots: 2 * Self.lot, spread: 3_000, at: 31 * day)
+        late[3] = .traded(lots: 2 * Self.lot, spread: 30 * Self.accrual, at: 31 * day)
         #expect(rule.evaluate(registeredAt: 0, country: "ES", excludedReason: nil, events: late, now: 40 * day) == .expired)
         #expect(rule.evaluate(registeredAt: 0, country: "ES", excludedReason: "own account", events: events, now: 5 * day) == .excluded("own account"))
         // A German client's $1,500 first deposit falls in the richer band.

@@ -8,7 +8,7 @@ public struct CPARule: Codable, Sendable, Equatable {
     public var minFirstDeposit: Int64
     /// Minimum lots traded, 10^-8 lots.
     public var minLots: Int64
-    /// Minimum spread the broker collected, minor units.
+    /// Minimum spread the broker collected, accrual units (10^-8).
     public var minSpread: Int64
     public var requireKYC: Bool
     public var withinDays: Int64

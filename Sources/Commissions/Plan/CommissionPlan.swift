@@ -20,10 +20,14 @@ public struct CommissionPlan: Codable, Sendable, Equatable {
     public var rules: [Rule]
     /// A share of the broker's net revenue from the level-1 partner's clients, settled per period.
     public var revenueShare: RevenueSharePlan?
+    /// A one-off amount per referred client who qualifies, paid to the level-1 partner.
+    public var cpa: CPAPlan?
 
     public init(id: String, version: Int = 1, name: String, currency: String = "USD", earnOn: EarnOn = .close,
-                distribution: Distribution = .difference, filters: Filters = Filters(), rules: [Rule], revenueShare: RevenueSharePlan? = nil) {
+                distribution: Distribution = .difference, filters: Filters = Filters(), rules: [Rule], revenueShare: RevenueSharePlan? = nil,
+                cpa: CPAPlan? = nil) {
         self.revenueShare = revenueShare
+        self.cpa = cpa
         self.id = id
         self.version = version
         self.name = name
@@ -37,7 +41,7 @@ public struct CommissionPlan: Codable, Sendable, Equatable {
     public enum EarnOn: String, Codable, Sendable, CaseIterable { case close, open, both }
 
     enum CodingKeys: String, CodingKey {
-        case id, version, name, currency, earnOn = "earn_on", distribution, filters, rules, revenueShare = "revenue_share"
+        case id, version, name, currency, earnOn = "earn_on", distribution, filters, rules, revenueShare = "revenue_share", cpa
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,6 +55,7 @@ public struct CommissionPlan: Codable, Sendable, Equatable {
         filters = try c.decodeIfPresent(Filters.self, forKey: .filters) ?? Filters()
         rules = try c.decodeIfPresent([Rule].self, forKey: .rules) ?? []
         revenueShare = try c.decodeIfPresent(RevenueSharePlan.self, forKey: .revenueShare)
+        cpa = try c.decodeIfPresent(CPAPlan.self, forKey: .cpa)
     }
 
     /// Revenue share as written in a plan: `share` of each period's net revenue,

@@ -59,8 +59,9 @@ extension CommissionPlan {
         }
         guard version >= 1 else { throw fail("version", "versions count from 1") }
         guard !name.allSatisfy(\.isWhitespace), name.count <= 100 else { throw fail("name", "1 to 100 characters") }
-        guard Currency(code: currency) != nil else { throw fail("currency", "unknown currency \(currency)") }
-        guard !rules.isEmpty || revenueShare != nil else { throw fail("rules", "a plan needs at least one rule or a revenue share") }
+        guard let planCurrency = Currency(code: currency) else { throw fail("currency", "unknown currency \(currency)") }
+        guard !rules.isEmpty || revenueShare != nil || cpa != nil else { throw fail("rules", "a plan needs at least one rule, a revenue share or a CPA") }
+        try cpa?.validate(currency: planCurrency)
         if let revenue = revenueShare {
             try Self.share(revenue.share, "revenue_share.share", required: true)
             guard revenue.period != .realtime else { throw fail("revenue_share.period", "daily, weekly or monthly") }
