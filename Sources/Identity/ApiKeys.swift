@@ -8,6 +8,8 @@ public enum ApiScope: String, Sendable, Codable, CaseIterable {
     case ledgerWrite = "ledger:write"
     /// Balance operations on trading accounts.
     case tradingWrite = "trading:write"
+    /// Reporting what happened to clients outside trading (deposits, KYC approvals).
+    case clientsWrite = "clients:write"
     case admin = "admin"
 }
 

@@ -37,7 +37,7 @@ extension CPASettlement {
             lots += deal.volume
             spread += collected
         }
-        return Facts(registeredAt: registeredAt, firstDeposit: firstDeposit?.amount, lots: lots, spread: spread,
+        return Facts(registeredAt: registeredAt, currency: currency.code, firstDeposit: firstDeposit?.amount, lots: lots, spread: spread,
                      kycApproved: kycAt.map { $0 <= deadline } ?? false, country: country, events: events, skipped: skipped)
     }
 

@@ -46,6 +46,8 @@ public struct CPASettlement: Sendable {
     /// What a client did within the CPA window, in the plan's units.
     public struct Facts: Sendable, Equatable {
         public let registeredAt: Int64
+        /// The plan currency the amounts are in.
+        public let currency: String
         public let firstDeposit: Int64?
         public let lots: Int64
         public let spread: Int64

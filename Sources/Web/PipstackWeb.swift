@@ -29,6 +29,7 @@ public enum PipstackWeb {
         PartnerPortalRoutes(services: services, renderer: renderer).register(routes)
         APIRoutes(services: services).register(routes)
         TradingAPIRoutes(services: services).register(routes)
+        ClientEventAPIRoutes(services: services).register(routes)
         return (router, routes.registered)
     }
 

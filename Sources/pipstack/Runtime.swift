@@ -52,7 +52,7 @@ enum Runtime {
         let periodEnd = PeriodEndService(tiers: TierSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
                                          revenueShare: RevenueShareSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
                                          caps: PeriodCapSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
-                                         cpa: CPASettlement(db: services.db, ledger: services.ledger, clock: services.clock),
+                                         cpa: services.cpa,
                                          payouts: services.payouts, clock: services.clock, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app, worker, commissions, periodEnd] + trading, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))

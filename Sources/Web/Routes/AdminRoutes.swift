@@ -43,7 +43,7 @@ struct AdminRoutes {
             let name = String((context.form["name"] ?? "API key").prefix(100))
             let requested = (context.form["scopes"] ?? "read").split(whereSeparator: { $0 == " " || $0 == "," }).map { String($0) }
             let scopes = try requested.map { text -> ApiScope in
-                guard let scope = ApiScope(rawValue: text) else { throw UserFacingError(.badRequest, "unknown scope \(text); use read, ledger:write, trading:write or admin") }
+                guard let scope = ApiScope(rawValue: text) else { throw UserFacingError(.badRequest, "unknown scope \(text); use read, ledger:write, trading:write, clients:write or admin") }
                 return scope
             }
             let key = try await self.services.apiKeys.create(for: user, name: name, scopes: scopes, audit: context.audit)
@@ -161,7 +161,7 @@ struct AdminRoutes {
 
     func apiKeysPage(_ context: AppContext, created: String?) async throws -> Response {
         let intro = created.map { "New key (shown once, copy it now): \($0)" }
-            ?? "Keys act as you, within their scopes (read, ledger:write, trading:write, admin). Send them as Authorization: Bearer psk_..."
+            ?? "Keys act as you, within their scopes (read, ledger:write, trading:write, clients:write, admin). Send them as Authorization: Bearer psk_..."
         let form: [String: Any] = ["action": "/admin/api-keys", "submit": "Create key", "fields": [
             ["label": "Name", "name": "name", "value": "integration"],
             ["label": "Scopes", "name": "scopes", "value": "read"],

@@ -27,12 +27,14 @@ struct PartnerPortalRoutes {
         let below = try await services.partners.partners.subtree(of: partner.id).filter { $0.partner != partner.id }
         let all = Dictionary(uniqueKeysWithValues: try await services.partners.partners.all().map { ($0.id, $0) })
         var clients: [(cells: [String], link: (href: String, label: String)?)] = []
+        let cpa = Dictionary(try await services.cpa.standings(of: partner.id, at: now).map { ($0.client, $0) }, uniquingKeysWith: { first, _ in first })
         for attribution in try await services.partners.attributions.attributions(of: partner.id, at: now) {
             var shown = attribution.subjectID
             if attribution.subject == .client {
                 shown = (try await services.identity.user(id: UserID(attribution.subjectID))).map { Self.masked($0.email) } ?? t("client_unknown")
             }
-            clients.append(([t("subject_\(attribution.subject.rawValue)"), shown, attribution.excluded ? t("excluded") : ""], nil))
+            let note = attribution.subject == .client ? CPASections.note(cpa[attribution.subjectID], t: t) : ""
+            clients.append(([t("subject_\(attribution.subject.rawValue)"), shown, attribution.excluded ? t("excluded") : "", note], nil))
         }
         return renderer.sections(t("nav_network"), surface: .partners, context: context, intro: t("partner_network_intro"), [
             PageSection(heading: t("sub_partners"), table: PageTable(name: "sub-partners", columns: [t("col_level_below"), t("col_partner"), t("col_status")],
@@ -40,7 +42,7 @@ struct PartnerPortalRoutes {
                     let sub = all[entry.partner]
                     return (["\(entry.depth)", String(repeating: "· ", count: max(0, entry.depth - 1)) + (sub?.name ?? entry.partner), sub?.status.rawValue ?? ""], nil)
                 }, empty: t("no_sub_partners"))),
-            PageSection(heading: t("your_clients"), table: PageTable(name: "clients", columns: [t("col_type"), t("col_client"), t("col_note")],
+            PageSection(heading: t("your_clients"), table: PageTable(name: "clients", columns: [t("col_type"), t("col_client"), t("col_note"), t("col_cpa")],
                 rows: clients, empty: t("no_clients"))),
         ])
     }

@@ -120,6 +120,7 @@ struct PartnerRoutes {
                       "carried out \(Explain.money(period.carryOut))", Explain.money(period.payout)], nil)
                 })))
         }
+        if let cpa = try await CPASections.profile(id, services: services) { sections.append(cpa) }
         sections.append(try await PayoutRoutes.profileSection(id, services: services, context: context))
         if PermissionTable.allows(context.principal, .post, "/admin/partners/:id/move") {
             let others = all.filter { $0.id != id }

@@ -23,6 +23,9 @@ public struct AppServices: Sendable {
     public let trading: TradingServices
     public let partners: BookBuilder
     public let payouts: PayoutStore
+    /// Deposits and KYC approvals reported for clients; with the CPA decisions they feed.
+    public let clientEvents: ClientEventStore
+    public let cpa: CPASettlement
     public let brandStore: BrandStore
     public let localization: Localization
     public let templates: Templates
@@ -46,6 +49,8 @@ public struct AppServices: Sendable {
         partners = BookBuilder(db: db, clock: clock)
         trading = try TradingServices(db: db, ledger: ledger, secretKey: secretKey, clock: clock, leaseSeconds: balanceOperationLeaseSeconds, logger: logger)
         payouts = PayoutStore(db: db, ledger: ledger, clock: clock, deposit: Self.payoutDeposit(trading))
+        clientEvents = ClientEventStore(db: db, clock: clock)
+        cpa = CPASettlement(db: db, ledger: ledger, clock: clock)
         brandStore = BrandStore(db: db)
         self.brands = BrandCatalog(brands: brands, store: brandStore, clock: clock)
         localization = try Localization(folder: WebResources.strings)

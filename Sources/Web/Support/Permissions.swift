@@ -128,6 +128,8 @@ public enum PermissionTable {
             .init(.get, "/api/v1/trading/accounts/:server/:login/deals", staff(.admin, .finance, .compliance, .dealing)),
             .init(.post, "/api/v1/trading/balance-operations", staff(.admin, .finance)),
             .init(.get, "/api/v1/trading/balance-operations/:id", staff(.admin, .finance)),
+            .init(.post, "/api/v1/client-events", staff(.admin, .finance, .compliance)),
+            .init(.get, "/api/v1/clients/:id/events", staff(.admin, .finance, .compliance, .ibManager)),
         ]
         return rules
     }()
