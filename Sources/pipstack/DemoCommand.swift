@@ -160,7 +160,7 @@ enum DemoTradeServer {
         let ib = CommissionPlan(id: "standard-ib", name: "Standard IB", filters: .init(minHoldSeconds: 10, skipOpenEqualsClose: true), rules: [
             .init(id: "rebate", kind: .perLot, rates: .init(default: "2.00", groups: ["fx_majors": "5.00", "fx_minors": "3.50", "metals": "3.00", "energies": "0.50"])),
             .init(id: "commission", kind: .commissionShare, share: "10%"),
-        ], cpa: .init(minFirstDeposit: "100.00", minLots: "1", requireKYC: true, withinDays: 30,
+        ], cpa: .init(minFirstDeposit: "100.00", requireKYC: true, withinDays: 30,
                       bands: [.init(minDeposit: "1000.00", amount: "250.00"), .init(minDeposit: "100.00", amount: "100.00")]))
         for plan in [master, ib] { try await partners.plans.save(plan, effectiveFrom: start, audit: audit) }
         try await partners.plans.assign("meridian", plan: "meridian-master", from: start, audit: audit)
@@ -170,7 +170,7 @@ enum DemoTradeServer {
             try await partners.attributions.attribute(Attribution(subject: .account, subjectID: "mt5_live:\(login)", partnerID: "paula"), from: start, audit: audit)
         }
         // The demo trader's identity check, as a KYC vendor would report it: with the
-        // $2,500 wallet deposit, one lot traded makes Paula's CPA due.
+        // $2,500 wallet deposit it makes Paula's $250 CPA due on the first run.
         _ = try await services.clientEvents.record(ClientEventRecord(source: "demo-kyc", externalID: "kyc-\(trader.id.rawValue)", userID: trader.id.rawValue,
                                                                      kind: .kycApproved, country: "GB", occurredAt: start), audit: audit)
         // Paula is paid in real time into her wallet once $1 has accrued, after finance approves (see /admin/payouts).
