@@ -39,6 +39,15 @@ import Web
             }
             let plan = try await client.execute(uri: "/admin/commission-plans/gold", method: .get, headers: [.cookie: manager.cookie])
             #expect(plan.status == .ok && plan.text.contains("Gold &lt;IB&gt;") && plan.text.contains("group energies") && plan.text.contains("v1"))
+            // The plan page offers the next version as JSON to edit: every part of a plan, a CPA here.
+            #expect(plan.text.contains("Edit: the next version") && plan.text.contains("&quot;version&quot; : 2"), "\(plan.text)")
+            let edited = try await client.execute(uri: "/admin/commission-plans", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("from", "2026-02-01"),
+                ("document", #"{"id":"gold","name":"Gold <IB>","rules":[{"id":"rebate","kind":"per_lot","rates":{"default":"7.00"}}],"cpa":{"min_first_deposit":"100.00","require_kyc":true,"within_days":30,"bands":[{"min_deposit":"100.00","amount":"250.00"}]}}"#),
+            ]))
+            #expect(edited.status == .seeOther, "\(edited.text.prefix(300))")
+            let second = try await client.execute(uri: "/admin/commission-plans/gold", method: .get, headers: [.cookie: manager.cookie])
+            #expect(second.text.contains("Version 2") && second.text.contains("first deposit ≥ 100.00, KYC approved within 30 days; pays 250.00 from 100.00"))
 
             for (id, parent, planID) in [("master", "", "gold"), ("sub", "master", "silver"), ("other", "", "gold")] {
                 let created = try await client.execute(uri: "/admin/partners", method: .post, headers: post, body: form([
@@ -77,7 +86,7 @@ import Web
         #expect(try await harness.services.partners.partners.chain(of: "sub", at: march - 1) == ["sub", "master"])
         #expect(try await harness.services.partners.partners.chain(of: "sub", at: march) == ["sub", "other"])
         let events = try await harness.db.read { sql in try await AuditLog.recent(on: sql, limit: 100) }.map(\.entry.action)
-        #expect(events.filter { $0 == "commission_plan.save" }.count == 2 && events.contains("partner.move") && events.contains("attribution.set"))
+        #expect(events.filter { $0 == "commission_plan.save" }.count == 3 && events.contains("partner.move") && events.contains("attribution.set"))
     }
 
     /// A per-lot plan made with the form: refusals name the field, a preview saves

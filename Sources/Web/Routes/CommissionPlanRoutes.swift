@@ -41,7 +41,7 @@ struct CommissionPlanRoutes {
         }
         if PermissionTable.allows(context.principal, .post, "/admin/commission-plans/form") {
             sections.append(PageSection(id: "form", heading: "New plan or version, per lot (form)",
-                                        intro: "A per-lot plan without writing JSON: rates by default, group and symbol (symbol over group over default). Saving an existing id makes its next version. For spread share, commission share, tiers or revenue share, use the JSON import.",
+                                        intro: "A per-lot plan without writing JSON: rates by default, group and symbol (symbol over group over default). Saving an existing id makes its next version. For spread share, commission share, tiers, revenue share or CPA, edit a plan's JSON on its page or import one.",
                                         forms: [PageForm(name: "plan-form", action: "/admin/commission-plans/form", submit: "Validate and save", fields: [
                                             .input("id", "Plan id", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}"), .input("name", "Name", required: true),
                                             .input("currency", "Currency", value: "USD", required: true),
@@ -156,12 +156,43 @@ struct CommissionPlanRoutes {
             ("Distribution", Self.distribution(newest.plan.distribution), "distribution"),
             ("Filters", "hold ≥ \(filters.minHoldSeconds) s, move ≥ \(filters.minPoints) points\(filters.skipOpenEqualsClose ? ", none at open = close" : "")\(filters.bonusCoefficient ? ", bonus coefficient" : "")\(filters.capPerDeal.map { ", at most \($0) per deal" } ?? "")", "filters"),
             ("In force from (UTC)", Timestamps.iso(newest.effectiveFrom), "from"),
-        ]), at: 0)
+        ] + Self.periodTerms(newest.plan)), at: 0)
         sections.append(PageSection(heading: "Versions", table: PageTable(name: "versions", columns: ["Version", "In force from (UTC)", "JSON"],
             rows: versions.reversed().map { entry in
                 (["v\(entry.plan.version)", Timestamps.iso(entry.effectiveFrom), (try? Self.json(entry.plan)) ?? ""], nil)
             })))
+        if PermissionTable.allows(context.principal, .post, "/admin/commission-plans") {
+            var draft = newest.plan
+            draft.version += 1
+            sections.append(PageSection(id: "edit", heading: "Edit: the next version",
+                                        intro: "Every part of the plan (rules, tiers, distribution, filters, revenue share, CPA), as in docs/commission-plans.md. Saving makes version \(draft.version), in force from the chosen day; earlier deals keep theirs.",
+                                        forms: [PageForm(name: "edit", action: "/admin/commission-plans", submit: "Validate and save", fields: [
+                                            PageField(kind: .textarea, name: "document", label: "Plan JSON", value: (try? Self.json(draft, pretty: true)) ?? "", required: true),
+                                            .input("from", "In force from (day, UTC; empty: now)", type: "date"),
+                                            .checkbox("preview", "Preview only: the last 30 days, partner by partner; nothing is saved", checked: false),
+                                        ])]))
+        }
         return renderer.sections("Plan \(newest.plan.name)", surface: .admin, context: context, sections)
+    }
+
+    /// What the plan settles per period or per client, as facts.
+    static func periodTerms(_ plan: CommissionPlan) -> [(label: String, value: String, name: String)] {
+        var facts: [(label: String, value: String, name: String)] = []
+        if let cap = plan.filters.capPerPeriod { facts.append(("Cap per period", "\(cap.amount) \(plan.currency) \(cap.period.rawValue)", "cap_per_period")) }
+        for rule in plan.rules {
+            guard let tiers = rule.tiers else { continue }
+            facts.append(("Tiers of \(rule.id)", "\(tiers.mode.rawValue), \(tiers.period.rawValue): " + tiers.steps.map { "from \($0.fromLots) lots \($0.rate)" }.joined(separator: ", "), "tiers_\(rule.id)"))
+        }
+        if let revenue = plan.revenueShare {
+            facts.append(("Revenue share", "\(revenue.share) \(revenue.period.rawValue)\(revenue.carryFloor.map { ", losses carried down to -\($0)" } ?? "")\(revenue.resetAfterPeriods.map { ", reset after \($0) periods" } ?? "")", "revenue_share"))
+        }
+        if let cpa = plan.cpa {
+            let conditions = ["first deposit ≥ \(cpa.minFirstDeposit)", cpa.minLots.map { "\($0) lots" }, cpa.minSpread.map { "spread ≥ \($0)" },
+                              cpa.requireKYC ? "KYC approved" : nil].compactMap { $0 }.joined(separator: ", ")
+            let bands = cpa.bands.map { "\($0.amount) from \($0.minDeposit)\($0.countries.isEmpty ? "" : " (\($0.countries.joined(separator: ", ")))")" }.joined(separator: "; ")
+            facts.append(("CPA", "\(conditions) within \(cpa.withinDays) days; pays \(bands)", "cpa"))
+        }
+        return facts
     }
 
     static func distribution(_ distribution: CommissionPlan.Distribution) -> String {
@@ -173,9 +204,9 @@ struct CommissionPlanRoutes {
         }
     }
 
-    static func json(_ plan: CommissionPlan) throws -> String {
+    static func json(_ plan: CommissionPlan, pretty: Bool = false) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(plan), as: UTF8.self)
     }
 }
