@@ -1,3 +1,4 @@
+import Foundation
 import BrokerCore
 import Commissions
 import Money
@@ -31,9 +32,14 @@ public actor BookCache {
             generation = inputs
             books = [:]
             numbers = [:]
+            usesBonusCoefficient = try await source.usesBonusCoefficient()
         }
         rebuiltForMiss = false
     }
+
+    /// Whether any plan version applies the bonus coefficient: then deals need their
+    /// account's balance and credit.
+    public private(set) var usesBonusCoefficient = false
 
     /// The engine for deals at `time`, with its symbol and account indices.
     public func engine(at time: Int64) async throws -> BookContext {
@@ -100,11 +106,12 @@ public struct BookContext: Sendable {
 extension BookContext {
     /// The engine's input for a stored deal (`ticket` is what its lines will carry),
     /// or nil when the book knows its account or its symbol not.
-    public func input(for deal: TradeDeal, server: String, opening: PositionOpening?, ticket: UInt64) -> EngineDeal? {
+    public func input(for deal: TradeDeal, server: String, opening: PositionOpening?, money: AccountMoney? = nil, ticket: UInt64) -> EngineDeal? {
         guard let symbol = symbols[deal.symbol], let account = accounts["\(server):\(deal.login)"] else { return nil }
         return EngineDeal(ticket: ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                           volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                          openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
+                          openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units,
+                          equity: money?.equity ?? 0, credit: money?.credit ?? 0)
     }
 }
 
@@ -162,6 +169,16 @@ public struct BookSource: Sendable {
                     (SELECT COUNT(*) FROM attributions) AS attributions, (SELECT COUNT(*) FROM commission_plans) AS plans
                 """).first() else { return [] }
             return try ["links", "assignments", "attributions", "plans"].map { try row.decode(column: $0, as: Int64.self) }
+        }
+    }
+
+    /// Whether any stored plan version applies the bonus coefficient.
+    public func usesBonusCoefficient() async throws -> Bool {
+        try await db.read { sql in
+            try await sql.raw("SELECT document FROM commission_plans").all().contains { row in
+                let document = try row.decode(column: "document", as: String.self)
+                return (try? JSONDecoder().decode(CommissionPlan.self, from: Data(document.utf8)))?.filters.bonusCoefficient ?? false
+            }
         }
     }
 

@@ -24,6 +24,8 @@ public struct CommissionPipeline: Service {
     let db: Database
     let feed: DealFeed
     let cache: BookCache
+    /// Balances and credits before deals, for plans with the bonus coefficient.
+    let accountMoney: AccountMoneyTracker
     let ledger: LedgerStore
     let writer: any CommissionWriter
     let clock: any PipstackClock
@@ -37,6 +39,7 @@ public struct CommissionPipeline: Service {
         writer = try CommissionWriters.make(db)
         feed = DealFeed(store: deals)
         cache = BookCache(source: BookSource(db: db, clock: clock), currency: currency)
+        accountMoney = AccountMoneyTracker(db: db)
         self.ledger = ledger
         self.currency = currency
         self.clock = clock
@@ -119,6 +122,10 @@ public struct CommissionPipeline: Service {
         var index = 0
         var rebuild = false
         let trades = batch.deals.filter { $0.seq > position && $0.deal.action.isTrade }
+        let money = await cache.usesBonusCoefficient
+            ? try await accountMoney.money(before: trades.map { ($0.serverID, $0.deal) },
+                                           stored: batch.deals.map { ($0.serverID, $0.deal) })
+            : [:]
         while index < trades.count {
             if rebuild {
                 await cache.invalidate()
@@ -147,6 +154,7 @@ public struct CommissionPipeline: Service {
                 index += 1
                 // The engine's ticket is the deal's place in this group, so lines map back to their deal and server.
                 guard let input = context.input(for: deal, server: item.serverID, opening: openings[PositionKey(server: item.serverID, position: deal.positionID)],
+                                                money: money[AccountMoneyTracker.MoneyKey(server: item.serverID, login: Int64(bitPattern: deal.login.value), time: deal.time)],
                                                 ticket: UInt64(sources.count)) else { continue }
                 inputs.append(input)
                 sources.append(item)

@@ -65,7 +65,9 @@ public struct CommissionRecalculation: Sendable {
     func lines(of item: FeedDeal, opening: PositionOpening?) async throws -> [String: Int64] {
         guard item.deal.action.isTrade else { return [:] }
         let context = try await cache.engine(at: item.deal.time)
-        guard let input = context.input(for: item.deal, server: item.serverID, opening: opening, ticket: 0) else { return [:] }
+        let money = await cache.usesBonusCoefficient
+            ? try await AccountMoneyTracker.total(server: item.serverID, login: Int64(bitPattern: item.deal.login.value), before: item.deal.time, on: db) : nil
+        guard let input = context.input(for: item.deal, server: item.serverID, opening: opening, money: money, ticket: 0) else { return [:] }
         var lines: [CommissionLine] = []
         context.engine.compute([input], into: &lines)
         let book = context.engine.book

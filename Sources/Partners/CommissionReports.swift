@@ -260,7 +260,9 @@ public struct CommissionReports: Sendable {
         try await cache.refresh()
         let context = try await cache.engine(at: deal.time)
         let opening = try await source.openings(of: [(server, deal)])[PositionKey(server: server, position: deal.positionID)]
-        guard let input = context.input(for: deal, server: server, opening: opening, ticket: deal.ticket) else {
+        let money = await cache.usesBonusCoefficient
+            ? try await AccountMoneyTracker.total(server: server, login: Int64(bitPattern: deal.login.value), before: deal.time, on: db) : nil
+        guard let input = context.input(for: deal, server: server, opening: opening, money: money, ticket: deal.ticket) else {
             return ([], ["deal \(ticket) earns nothing: its account \(server):\(deal.login) is attributed to no partner"])
         }
         let (lines, notes) = context.engine.explain(input)

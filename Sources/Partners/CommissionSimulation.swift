@@ -54,6 +54,9 @@ public struct CommissionSimulation: Sendable {
         var dealCount = 0
         var currentLines = 0
         var missing: Set<String> = []
+        let storedBonus = try await source.usesBonusCoefficient()
+        let bonus = proposed.filters.bonusCoefficient || storedBonus
+        let tracker = AccountMoneyTracker(db: db)
         var cache: [Int: (current: CommissionEngine, proposed: CommissionEngine, symbols: [String: Int32])] = [:]
         var after: (time: Int64, server: String, ticket: Int64)? = nil
         while true {
@@ -61,6 +64,7 @@ public struct CommissionSimulation: Sendable {
             guard let last = page.last else { break }
             after = (last.deal.time, last.server, Int64(bitPattern: last.deal.ticket))
             let openings = try await source.openings(of: page)
+            let money = bonus ? try await tracker.money(before: page.filter { $0.deal.action.isTrade }, stored: []) : [:]
             for (server, deal) in page.map({ ($0.server, $0.deal) }) {
                 guard deal.action.isTrade, let account = accountIndex["\(server):\(deal.login)"] else { continue }
                 let interval = Self.interval(of: deal.time, in: changePoints)
@@ -73,9 +77,13 @@ public struct CommissionSimulation: Sendable {
                 }
                 guard let engines = cache[interval], let symbol = engines.symbols[deal.symbol] else { continue }
                 let opening = openings[PositionKey(server: server, position: deal.positionID)]
-                let input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
+                var input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                                        volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
                                        openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
+                if let standing = money[AccountMoneyTracker.MoneyKey(server: server, login: Int64(bitPattern: deal.login.value), time: deal.time)] {
+                    input.equity = standing.equity
+                    input.credit = standing.credit
+                }
                 var lines: [CommissionLine] = []
                 engines.current.compute([input], into: &lines)
                 currentLines += lines.count

@@ -173,4 +173,53 @@ import Testing
         }
         #expect(amounts.map(\.1) == [700_000_000, 700_000_000, 300_000_000, 700_000_000], "\(amounts)")
     }
+
+    /// The bonus coefficient in production: each deal's balance and credit come from
+    /// the account's deals before it, across batches, and an explanation recomputes
+    /// the same from the whole history.
+    @Test(arguments: TestDatabases.kinds)
+    func bonusCoefficientUsesTheAccountsMoneyBeforeEachDeal(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "ib", name: "IB"), parent: nil, from: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "bonus", name: "Bonus-aware", filters: .init(bonusCoefficient: true), rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "10.00")),
+        ]), effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("ib", plan: "bonus", from: 0, audit: .system)
+        try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1", partnerID: "ib"), from: 0, audit: .system)
+        let store = try DealStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: try LedgerStore(db: db), clock: SystemClock(), logger: TestDatabases.logger)
+        let dollar: Int64 = 100_000_000
+        func money(_ ticket: UInt64, _ action: DealAction, _ amount: Int64) -> TradeDeal {
+            TradeDeal(ticket: ticket, login: TradingLogin(1), action: action, entry: .entryIn, symbol: "", time: Int64(ticket) * 1_000_000,
+                      profit: PlatformAmount(units: amount * dollar))
+        }
+        func close(_ ticket: UInt64, profit: Int64 = 0) -> TradeDeal {
+            TradeDeal(ticket: ticket, login: TradingLogin(1), action: .sell, entry: .entryOut, symbol: "EURUSD", time: Int64(ticket) * 1_000_000,
+                      price: Price(points: 108_000, digits: 5), volume: Volume(units: Self.lot), contractSize: 100_000, profit: PlatformAmount(units: profit * dollar))
+        }
+        var after: Int64 = 0
+        func process(_ deals: [TradeDeal]) async throws {
+            try await store.store(DealSyncBatch(serverID: "mt5", deals: deals, cursorTime: 0))
+            let batch = try await store.feed(after: after)
+            try await pipeline.process(DealFeedBatch(deals: batch))
+            after = batch.last?.seq ?? after
+        }
+        // $100 deposited and $100 of credit: half the money is the client's, so $10 becomes $5.
+        try await process([money(1, .balance, 100), money(2, .credit, 100), close(3, profit: 100)])
+        // The next batch starts from what the first left: balance 200, credit 100 ($6.666...67);
+        // then $300 more deposited and $100 of credit taken back: all the client's own, $10.
+        try await process([close(4), money(5, .balance, 300), money(6, .credit, -100), close(7)])
+        let amounts = try await db.read { sql in
+            try await sql.raw("SELECT t.ticket, l.amount FROM commission_lines l JOIN trade_deals t ON t.feed_seq = l.feed_seq ORDER BY t.ticket").all().map {
+                (try $0.decode(column: "ticket", as: Int64.self), try $0.decode(column: "amount", as: Int64.self))
+            }
+        }
+        #expect(amounts.map(\.0) == [3, 4, 7])
+        #expect(amounts.map(\.1) == [5 * dollar, 666_666_667, 10 * dollar], "\(amounts)")
+        let explained = try #require(try await CommissionReports(db: db, clock: SystemClock()).explain(server: "mt5", ticket: 4, currency: .usd))
+        #expect(explained.lines.map(\.amount) == [666_666_667])
+        #expect(explained.notes.contains { $0.contains("bonus coefficient") }, "\(explained.notes)")
+    }
 }
