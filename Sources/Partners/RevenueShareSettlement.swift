@@ -7,8 +7,9 @@ import Storage
 
 /// Settles revenue share when a period ends: for each partner on a plan with a
 /// revenue share, the broker's net revenue from the partner's clients in the period
-/// (what they lost on closed trades, the commissions, swaps and fees they paid, less
-/// the bonuses they were given), plus the loss carried from before, pays the plan's
+/// (what they lost on closed trades, the commissions, swaps and fees they paid and
+/// the spread their lots earned, less the bonuses they were given), plus the loss
+/// carried from before, pays the plan's
 /// share when positive and carries it when negative. Once per partner and period.
 public struct RevenueShareSettlement: Sendable {
     public static let rule = "revenue_share"
@@ -21,7 +22,7 @@ public struct RevenueShareSettlement: Sendable {
         public let carryIn: Int64
         public let payout: Int64
         public let carryOut: Int64
-        /// Accounts left out because their currency is not the plan's (no conversion here yet).
+        /// Accounts left out because no recorded rate converts their currency to the plan's.
         public let skipped: [String]
     }
 
@@ -29,6 +30,7 @@ public struct RevenueShareSettlement: Sendable {
     let plans: PlanStore
     let attributions: AttributionStore
     let postings: CommissionPostings
+    let rates: ExchangeRateStore
     let clock: any PipstackClock
 
     public init(db: Database, ledger: LedgerStore, clock: any PipstackClock) {
@@ -37,6 +39,7 @@ public struct RevenueShareSettlement: Sendable {
         plans = PlanStore(db: db, clock: clock)
         attributions = AttributionStore(db: db, clock: clock)
         postings = CommissionPostings(db: db, ledger: ledger, clock: clock)
+        rates = ExchangeRateStore(db: db, clock: clock)
     }
 
     /// A partner's settled periods, newest first.
@@ -72,6 +75,7 @@ public struct RevenueShareSettlement: Sendable {
 
     func settle(partner: String, plan: CommissionPlan, share: RevenueShare, period: PayoutPeriod, currency: Currency, at now: Int64,
                 audit: AuditContext) async throws -> Result? {
+        guard let terms = plan.revenueShare else { return nil }
         let done = try await db.read { sql in
             try await sql.raw("SELECT net FROM revenue_share_periods WHERE partner_id = \(bind: partner) AND period_key = \(bind: period.key)").first()
         }
@@ -80,7 +84,7 @@ public struct RevenueShareSettlement: Sendable {
         var net: Int64 = 0
         var skipped: [String] = []
         for account in accounts {
-            guard let revenue = try await revenue(of: account, in: period, currency: currency) else {
+            guard let revenue = try await revenue(of: account, in: period, currency: currency, terms: terms) else {
                 skipped.append("\(account.server):\(account.login)")
                 continue
             }
@@ -152,16 +156,21 @@ public struct RevenueShareSettlement: Sendable {
     }
 
     /// The broker's net revenue from one account in the period, in accrual units of
-    /// `currency`; nil when the account is held in another currency. Cent accounts
-    /// count in hundredths of their dollar.
-    func revenue(of account: Account, in period: PayoutPeriod, currency: Currency) async throws -> Int64? {
-        let divisor: Int64
+    /// `currency`: what the client lost on closed trades plus the commissions, swaps
+    /// and fees paid, less the bonuses given, converted from the account's currency
+    /// at the rate recorded for the period's end (cents of a cent account are
+    /// hundredths of a dollar), plus the spread its closed lots earned at the plan's
+    /// `spread_per_lot`; nil when no rate converts the account's currency.
+    func revenue(of account: Account, in period: PayoutPeriod, currency: Currency, terms: CommissionPlan.RevenueSharePlan) async throws -> Int64? {
+        let conversion: (numerator: Int64, denominator: Int64)
         switch account.currency {
-        case currency.code, "": divisor = 1
-        case "USC" where currency == .usd: divisor = 100
-        default: return nil
+        case currency.code, "": conversion = (1, 1)
+        case Currency.usc.code where currency == .usd: conversion = (1, 100)
+        default:
+            guard let from = Currency(code: account.currency), let recorded = try await rates.rate(from, currency, at: period.end - 1) else { return nil }
+            conversion = (recorded.rate.scaledRate, Power10.of(ExchangeRate.scale))
         }
-        return try await db.read { sql in
+        let (client, bonuses, volumes) = try await db.read { sql in
             let deals = try await sql.raw("""
                 SELECT CAST(COALESCE(SUM(profit + swap + commission + fee), 0) AS BIGINT) AS client
                 FROM trade_deals WHERE server_id = \(bind: account.server) AND login = \(bind: account.login) AND action IN (0, 1)
@@ -173,9 +182,17 @@ public struct RevenueShareSettlement: Sendable {
                 WHERE server_id = \(bind: account.server) AND login = \(bind: account.login) AND kind = 'bonus' AND status = 'done'
                     AND created_at >= \(bind: period.start) AND created_at < \(bind: period.end)
                 """).first()?.decode(column: "bonuses", as: Int64.self) ?? 0
-            let exponent = Currency(code: account.currency)?.exponent ?? currency.exponent
-            let revenue = -deals - bonuses * Power10.of(Accrual.scale - exponent)
-            return Rounding.divide(revenue, by: divisor, rule: .halfEven).quotient
+            let volumes = terms.spreadPerLot == nil ? [] : try await sql.raw("""
+                SELECT symbol, CAST(SUM(volume) AS BIGINT) AS volume FROM trade_deals
+                WHERE server_id = \(bind: account.server) AND login = \(bind: account.login) AND action IN (0, 1) AND entry <> 0
+                    AND time_us >= \(bind: period.start) AND time_us < \(bind: period.end) GROUP BY symbol
+                """).all().map { (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "volume", as: Int64.self)) }
+            return (deals, bonuses, volumes)
         }
+        let exponent = Currency(code: account.currency)?.exponent ?? currency.exponent
+        let inAccountCurrency = Int128(-client) - Int128(bonuses) * Int128(Power10.of(Accrual.scale - exponent))
+        let converted = Rounding.divide(inAccountCurrency * Int128(conversion.numerator), by: Int128(conversion.denominator), rule: .halfEven).quotient
+        let spread = volumes.reduce(Int64(0)) { $0 + terms.spread(symbol: $1.0, volume: $1.1) }
+        return Int64(clamping: converted) + spread
     }
 }

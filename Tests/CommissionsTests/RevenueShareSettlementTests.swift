@@ -54,6 +54,43 @@ import Testing
         #expect(try await ledger.verify().isSound)
     }
 
+    /// Spread earned counts as revenue; an account in euros is converted at the rate
+    /// recorded for the period's end; one in pounds without a rate is left out, named.
+    @Test(arguments: TestDatabases.kinds)
+    func revenueShareCountsSpreadAndConvertsOtherCurrencies(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "ib", name: "IB"), parent: nil, from: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "rs", name: "Revenue share", rules: [], revenueShare: .init(
+            share: "30%", period: .monthly, spreadPerLot: .init(default: "5.00", symbols: ["EURUSD": "10.00"]))), effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("ib", plan: "rs", from: 0, audit: .system)
+        let dollars: Int64 = 100_000_000
+        let store = try DealStore(db: db)
+        for (login, currency, lost, lots) in [(7, "USD", 100, 1), (8, "EUR", 50, 2), (9, "GBP", 40, 1)] as [(Int64, String, Int64, Int64)] {
+            try await db.transaction { sql in
+                try await sql.raw("""
+                    INSERT INTO trading_accounts (server_id, login, user_id, account_type_id, mt_group, currency, leverage, status, trading_enabled,
+                        request_id, last_error, created_at, updated_at)
+                    VALUES ('mt5', \(bind: login), 'client', 'standard', 'real', \(bind: currency), 100, 'active', 1, \(bind: "r\(login)"), '', 0, 0)
+                    """).run()
+            }
+            try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:\(login)", partnerID: "ib"), from: 0, audit: .system)
+            try await store.store(DealSyncBatch(serverID: "mt5", deals: [
+                TradeDeal(ticket: UInt64(login), login: TradingLogin(UInt64(login)), action: .sell, entry: .entryOut, symbol: "EURUSD",
+                          time: try Self.month("1970-01-10"), volume: Volume(units: lots * 100_000_000), contractSize: 100_000,
+                          profit: PlatformAmount(units: -lost * dollars)),
+            ], cursorTime: 0))
+        }
+        try await ExchangeRateStore(db: db).record(try ExchangeRate(base: .eur, quote: .usd, parsing: "1.10"), source: "test", effectiveAt: 0, id: "eurusd")
+        let settlement = RevenueShareSettlement(db: db, ledger: try LedgerStore(db: db), clock: SystemClock())
+        let results = try await settlement.run(at: try Self.month("1970-02-01") + 60_000_000, audit: .system)
+        // $100 + $10 of spread, EUR 50 at 1.10 = $55 + $20 of spread: $185 net, 30% = $55.50.
+        #expect(results.map(\.net) == [185 * dollars])
+        #expect(results.map(\.payout) == [5_550_000_000])
+        #expect(results.map(\.skipped) == [["mt5:9"]])
+    }
+
     @Test func aPlanNeedsRulesOrARevenueShare() throws {
         #expect(throws: PlanValidationError(path: "rules", message: "a plan needs at least one rule, a revenue share or a CPA")) {
             try CommissionPlan(id: "x", name: "X", rules: []).validate()

@@ -81,11 +81,7 @@ extension CommissionPlan {
 
         /// The spread a closing deal brought the broker, in accrual units of the plan
         /// currency: its lots x `spread_per_lot` of its symbol (0 without a table).
-        public func spread(symbol: String, volume: Int64) -> Int64 {
-            guard let table = spreadPerLot, let value = table.value(symbol: symbol, group: InstrumentGroups.guess(symbol)),
-                  let perLot = try? FixedPoint.parse(value.text, scale: Accrual.scale) else { return 0 }
-            return EngineMath.perLot(perLot, volume)
-        }
+        public func spread(symbol: String, volume: Int64) -> Int64 { spreadPerLot?.amount(symbol: symbol, volume: volume) ?? 0 }
 
         func validate(currency: Currency) throws(PlanValidationError) {
             func fail(_ path: String, _ message: String) -> PlanValidationError { PlanValidationError(path: "cpa.\(path)", message: message) }

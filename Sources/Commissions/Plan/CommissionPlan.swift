@@ -66,15 +66,24 @@ public struct CommissionPlan: Codable, Sendable, Equatable {
         public var period: PayoutSchedule
         public var carryFloor: String?
         public var resetAfterPeriods: Int?
+        /// The spread the broker earns per closed lot (plan currency), counted as revenue.
+        public var spreadPerLot: ByInstrument?
 
-        public init(share: String, period: PayoutSchedule = .monthly, carryFloor: String? = nil, resetAfterPeriods: Int? = nil) {
+        public init(share: String, period: PayoutSchedule = .monthly, carryFloor: String? = nil, resetAfterPeriods: Int? = nil,
+                    spreadPerLot: ByInstrument? = nil) {
             self.share = share
             self.period = period
             self.carryFloor = carryFloor
             self.resetAfterPeriods = resetAfterPeriods
+            self.spreadPerLot = spreadPerLot
         }
 
-        enum CodingKeys: String, CodingKey { case share, period, carryFloor = "carry_floor", resetAfterPeriods = "reset_after_periods" }
+        enum CodingKeys: String, CodingKey {
+            case share, period, carryFloor = "carry_floor", resetAfterPeriods = "reset_after_periods", spreadPerLot = "spread_per_lot"
+        }
+
+        /// The spread closed `volume` (10^-8 lots) of `symbol` earned, in accrual units (0 without a table).
+        public func spread(symbol: String, volume: Int64) -> Int64 { spreadPerLot?.amount(symbol: symbol, volume: volume) ?? 0 }
 
         /// In engine units (ppm; the floor in accrual units, negative); nil when a field does not parse.
         public var settlement: RevenueShare? {
@@ -210,6 +219,14 @@ extension CommissionPlan {
             defaultValue = try c.decodeIfPresent(String.self, forKey: .defaultValue)
             groups = try c.decodeIfPresent([String: String].self, forKey: .groups) ?? [:]
             symbols = try c.decodeIfPresent([String: String].self, forKey: .symbols) ?? [:]
+        }
+
+        /// Closed `volume` (10^-8 lots) of `symbol` at the table's amount per lot, in
+        /// accrual units; 0 when the table has no amount for it.
+        public func amount(symbol: String, volume: Int64) -> Int64 {
+            guard let value = value(symbol: symbol, group: InstrumentGroups.guess(symbol)),
+                  let perLot = try? FixedPoint.parse(value.text, scale: Accrual.scale) else { return 0 }
+            return EngineMath.perLot(perLot, volume)
         }
 
         /// The value for a symbol: symbol over group over default.

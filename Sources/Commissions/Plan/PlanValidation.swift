@@ -67,6 +67,7 @@ extension CommissionPlan {
             guard revenue.period != .realtime else { throw fail("revenue_share.period", "daily, weekly or monthly") }
             if let floor = revenue.carryFloor { try Self.amount(floor, "revenue_share.carry_floor") }
             if let reset = revenue.resetAfterPeriods, reset < 1 { throw fail("revenue_share.reset_after_periods", "at least 1 period") }
+            if let spread = revenue.spreadPerLot { try Self.table(spread, "revenue_share.spread_per_lot", points: false) }
         }
         guard filters.minHoldSeconds >= 0 else { throw fail("filters.min_hold_seconds", "cannot be negative") }
         guard filters.minPoints >= 0 else { throw fail("filters.min_points", "cannot be negative") }
