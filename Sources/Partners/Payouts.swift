@@ -203,7 +203,9 @@ public struct PayoutStore: Sendable {
             return nil
         }
         let balance = try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: settings.partnerID, currency: commissionCurrency))
-        let available = balance - open.reduce(0) { $0 + $1.amountMinor }
+        // A period pays what was earned up to its end: what deals after it earned waits for the next.
+        let later = settings.schedule == .realtime ? 0 : try await earned(by: settings.partnerID, from: period.end)
+        let available = min(balance, balance - later) - open.reduce(0) { $0 + $1.amountMinor }
         guard available > 0, available >= settings.minimumMinor else {
             skipped[settings.partnerID] = "balance \(available) below the minimum \(settings.minimumMinor)"
             return nil
@@ -238,6 +240,19 @@ public struct PayoutStore: Sendable {
         }
         guard created else { return nil }
         return id
+    }
+
+    /// What the partner's commissions on deals from `time` (a day boundary) on add up
+    /// to, in minor units of the commission currency, rounded up so that a period
+    /// never pays a cent of what came after it.
+    func earned(by partner: String, from time: Int64) async throws -> Int64 {
+        let units = try await db.read { sql in
+            try await sql.raw("""
+                SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS amount FROM commission_daily d JOIN commission_names p ON p.number = d.partner
+                WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND d.currency = \(bind: commissionCurrency.code) AND d.day >= \(bind: time)
+                """).first()?.decode(column: "amount", as: Int64.self) ?? 0
+        }
+        return Rounding.divide(units, by: Power10.of(Accrual.scale - commissionCurrency.exponent), rule: .ceiling).quotient
     }
 
     /// Finance approves: the payout is paid at once.

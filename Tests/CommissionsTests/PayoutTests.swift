@@ -101,6 +101,33 @@ import Testing
         #expect(statement.from == november && statement.days.allSatisfy { $0.rule == "rebate" })
     }
 
+    /// A period pays what was earned up to its end: a deal of the next period, already
+    /// in the balance when the run comes, waits for the next payout.
+    @Test(arguments: TestDatabases.kinds)
+    func aPeriodPaysWhatWasEarnedUpToItsEnd(kind: String) async throws {
+        let (db, pipeline, ledger, store) = try await Self.setUp(kind)
+        defer { Task { await db.close() } }
+        let payable = LedgerAccount(kind: .ibCommissionPayable, owner: "sub", currency: .usd)
+        let before = try await ledger.balance(of: payable)
+        let december = try #require(CivilDay.start("2026-12-01")) * 1_000_000
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [
+            TradeDeal(ticket: 5_001, login: TradingLogin(1001), action: .sell, entry: .entryOut, symbol: "EURUSD", time: december + 3_600_000_000,
+                      price: Price(points: 108_000, digits: 5), volume: Volume(units: CommissionPipelineTests.lot), contractSize: 100_000),
+        ], cursorTime: 0))
+        try await DealCorrectionTests.drain(pipeline, store)
+        #expect(try await ledger.balance(of: payable) == before + 500, "$5 earned on December 1st")
+        let payouts = PayoutStore(db: db, ledger: ledger, clock: SystemClock())
+        try await payouts.save(PayoutSettings(partnerID: "sub", schedule: .monthly, needsApproval: false), audit: .system)
+        _ = try await payouts.run(at: december + 86_400_000_000, audit: .system)
+        #expect(try await payouts.payout("po-sub-2026-11")?.amountMinor == before)
+        #expect(try await ledger.balance(of: payable) == 500)
+        let january = try #require(CivilDay.start("2027-01-01")) * 1_000_000
+        _ = try await payouts.run(at: january + 60_000_000, audit: .system)
+        #expect(try await payouts.payout("po-sub-2026-12")?.amountMinor == 500)
+        #expect(try await ledger.balance(of: payable) == 0)
+        #expect(try await ledger.verify().isSound)
+    }
+
     /// A rejected payout moves nothing and its amount is paid with the next period.
     @Test func aRejectedPayoutIsPaidWithTheNextPeriod() async throws {
         let (db, _, ledger, _) = try await Self.setUp("sqlite")
