@@ -101,6 +101,7 @@ public struct PayoutStore: Sendable {
     let db: Database
     let ledger: LedgerStore
     let rates: ExchangeRateStore
+    let caps: PeriodCapSettlement
     let partners: PartnerStore
     let clock: any PipstackClock
     let commissionCurrency: Currency
@@ -114,6 +115,7 @@ public struct PayoutStore: Sendable {
         self.commissionCurrency = commissionCurrency
         self.deposit = deposit
         rates = ExchangeRateStore(db: db, clock: clock)
+        caps = PeriodCapSettlement(db: db, ledger: ledger, currency: commissionCurrency, clock: clock)
         partners = PartnerStore(db: db, clock: clock)
     }
 
@@ -205,7 +207,9 @@ public struct PayoutStore: Sendable {
         let balance = try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: settings.partnerID, currency: commissionCurrency))
         // A period pays what was earned up to its end: what deals after it earned waits for the next.
         let later = settings.schedule == .realtime ? 0 : try await earned(by: settings.partnerID, from: period.end)
-        let available = min(balance, balance - later) - open.reduce(0) { $0 + $1.amountMinor }
+        // Nor what a cap per period will take back when its period ends.
+        let capped = try await caps.heldBack(partner: settings.partnerID, cut: settings.schedule == .realtime ? now : period.end)
+        let available = min(balance, balance - later) - capped - open.reduce(0) { $0 + $1.amountMinor }
         guard available > 0, available >= settings.minimumMinor else {
             skipped[settings.partnerID] = "balance \(available) below the minimum \(settings.minimumMinor)"
             return nil

@@ -44,6 +44,29 @@ public struct PeriodCapSettlement: Sendable {
         return made
     }
 
+    /// What a payout cut at `cut` must hold back so that it never pays what a cap
+    /// will take back: the partner's earnings above its plan's cap in the cap period
+    /// containing the cut, while that period is not settled yet; minor units, rounded up.
+    public func heldBack(partner: String, cut: Int64) async throws -> Int64 {
+        guard let planID = try await plans.assignments(at: cut - 1)[partner], let plan = try await plans.plans(at: cut - 1)[planID],
+              let cap = plan.filters.capPerPeriod, let capUnits = try? FixedPoint.parse(cap.amount, scale: Accrual.scale) else { return 0 }
+        let period = cap.period.period(containing: cut - 1)
+        let currency = currency
+        let earned = try await db.read { sql -> Int64? in
+            let settled = try await sql.raw("""
+                SELECT amount FROM commission_adjustments WHERE partner_id = \(bind: partner) AND rule_id = \(bind: Self.rule) AND period_key = \(bind: period.key)
+                """).first()
+            guard settled == nil else { return nil }
+            return try await sql.raw("""
+                SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS earned FROM commission_daily d JOIN commission_names p ON p.number = d.partner
+                WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND d.currency = \(bind: currency.code)
+                    AND d.day >= \(bind: period.start) AND d.day < \(bind: min(cut, period.end))
+                """).first()?.decode(column: "earned", as: Int64.self) ?? 0
+        }
+        guard let earned, earned > capUnits else { return 0 }
+        return Rounding.divide(earned - capUnits, by: Power10.of(Accrual.scale - currency.exponent), rule: .ceiling).quotient
+    }
+
     func settle(partner: String, plan: CommissionPlan, cap: Int64, period: PayoutPeriod, at now: Int64, audit: AuditContext) async throws -> TierSettlement.Adjustment? {
         let currency = currency
         let dialect = db.dialect
