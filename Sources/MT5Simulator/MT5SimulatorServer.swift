@@ -151,6 +151,10 @@ public final class MT5SimulatorServer: Sendable {
                                    mainPassword: "Restored#1a", investorPassword: "Restored#2b", comment: requestID))
     }
 
+    /// Deletes a deal, as a dealer can in the MT5 Manager: it disappears from every answer.
+    @discardableResult
+    public func deleteDeal(ticket: UInt64) -> Bool { book.deleteDeal(ticket: ticket) }
+
     /// The simulator's own record of an account's deals, for tests that check
     /// exactly-once against the server's truth.
     public func deals(login: TradingLogin) -> [TradeDeal] {

@@ -52,6 +52,8 @@ final class TradeServerBook: Sendable {
         var accounts: [UInt64: Account] = [:]
         var deals: [TradeDeal] = []
         var dealIndexByLogin: [UInt64: [Int]] = [:]
+        /// Deals a dealer deleted: gone from every answer (MT5's deal/delete; balances are not recomputed).
+        var deleted: Set<UInt64> = []
         var nextLogin: UInt64
         var nextTicket: UInt64
         var nextOrder: UInt64
@@ -235,7 +237,7 @@ final class TradeServerBook: Sendable {
         return state.withLock { state in
             if let logins {
                 return logins.flatMap { state.dealIndexByLogin[$0] ?? [] }.sorted().map { state.deals[$0] }
-                    .filter { $0.time >= fromMicros && $0.time <= toMicros }
+                    .filter { $0.time >= fromMicros && $0.time <= toMicros && !state.deleted.contains($0.ticket) }
             }
             let mask = groupMask ?? "*"
             let matching = Set(state.accounts.values.filter { SimulatedGroup.matches($0.group, mask: mask) }.map(\.login))
@@ -248,7 +250,7 @@ final class TradeServerBook: Sendable {
             var result: [TradeDeal] = []
             var index = low
             while index < state.deals.count, state.deals[index].time <= toMicros {
-                if matching.contains(state.deals[index].login.value) { result.append(state.deals[index]) }
+                if matching.contains(state.deals[index].login.value), !state.deleted.contains(state.deals[index].ticket) { result.append(state.deals[index]) }
                 index += 1
             }
             return result
@@ -257,12 +259,18 @@ final class TradeServerBook: Sendable {
 
     func deal(ticket: UInt64) -> TradeDeal? {
         state.withLock { state in
-            guard let first = state.deals.first?.ticket, ticket >= first, ticket - first < UInt64(state.deals.count) else { return nil }
+            guard let first = state.deals.first?.ticket, ticket >= first, ticket - first < UInt64(state.deals.count), !state.deleted.contains(ticket) else { return nil }
             return state.deals[Int(ticket - first)]
         }
     }
 
     var dealCount: Int { state.withLock { $0.deals.count } }
+
+    /// Deletes a deal as a dealer can; false when there is no such deal.
+    func deleteDeal(ticket: UInt64) -> Bool {
+        guard deal(ticket: ticket) != nil else { return false }
+        return state.withLock { $0.deleted.insert(ticket).inserted }
+    }
 
     func positions(logins: [UInt64]) -> [(login: UInt64, position: Position, currentPoints: Int64, profit: Int64, symbol: SimulatedSymbol)] {
         state.withLock { state in

@@ -141,6 +141,17 @@ public struct DealStore: Sendable {
         }
     }
 
+    /// A server's stored trades (buys and sells, cancelled ones left out) with time in
+    /// [from, to) (microseconds), in time order.
+    public func trades(serverID: String, from: Int64, to: Int64) async throws -> [TradeDeal] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT * FROM trade_deals WHERE server_id = \(bind: serverID) AND time_us >= \(bind: from) AND time_us < \(bind: to)
+                    AND action IN (\(bind: Int(DealAction.buy.rawValue)), \(bind: Int(DealAction.sell.rawValue))) ORDER BY time_us, ticket
+                """).all().map(Self.decode)
+        }
+    }
+
     /// The tickets of one account's stored deals.
     public func tickets(serverID: String, login: TradingLogin) async throws -> Set<UInt64> {
         try await db.read { sql in

@@ -65,6 +65,20 @@ import TradingPlatforms
         // Re-reading a range stores nothing twice and leaves the cursor where it was.
         #expect(try await sync.resync(from: state.cursorTime - 86_400, to: state.cursorTime) == 0)
         #expect(try await store.syncState(of: "mt5-live")?.cursorTime == state.cursorTime)
+
+        // A dealer deletes two trades on the server: a re-sync stores them again as
+        // cancelled (new versions the commission pipeline reverses), once.
+        let trades = feed.map(\.deal).filter { $0.action == .buy || $0.action == .sell }
+        let victims = [trades[3], trades[trades.count / 2]]
+        for deal in victims { #expect(mt5.server.deleteDeal(ticket: deal.ticket)) }
+        #expect(try await sync.resync(from: state.cursorTime - 86_400, to: state.cursorTime) == 2)
+        for deal in victims {
+            let stored = try #require(try await store.deals(serverID: "mt5-live", login: deal.login, limit: 10_000).first { $0.ticket == deal.ticket })
+            #expect(stored.action == (deal.action == .buy ? .buyCanceled : .sellCanceled) && stored.comment == "deleted on the trade server")
+        }
+        let revised = try await store.feed(after: feed.last?.seq ?? 0, limit: 100)
+        #expect(Set(revised.map(\.deal.ticket)) == Set(victims.map(\.ticket)) && revised.allSatisfy { $0.replaces != 0 })
+        #expect(try await sync.resync(from: state.cursorTime - 86_400, to: state.cursorTime) == 0, "found once")
     }
 
     @Test(arguments: TestDatabases.kinds)

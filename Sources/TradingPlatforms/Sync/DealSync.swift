@@ -72,7 +72,48 @@ public final class DealSync: Sendable {
     /// cursor does not move back.
     @discardableResult
     public func resync(from: Int64, to: Int64) async throws -> Int {
-        try await read(from: from, to: to, advancing: false, over: sweepPlatform, window: settings.maxWindowSeconds)
+        let stored = try await read(from: from, to: to, advancing: false, over: sweepPlatform, window: settings.maxWindowSeconds)
+        return stored + (try await storeDeletions(from: from, to: to))
+    }
+
+    /// Trades stored for [from, to] (seconds) that the server no longer has, because
+    /// a dealer deleted them, stored again as cancelled (a buy becomes a cancelled
+    /// buy), so that what they earned is reversed. Each day's stored trades are asked
+    /// for by their logins, so an account moved out of the group mask is not taken
+    /// for deleted. Returns how many were found.
+    func storeDeletions(from: Int64, to: Int64) async throws -> Int {
+        var found = 0
+        var day = from
+        while day <= to {
+            let end = min(to, day + 86_399)
+            let stored = try await store.trades(serverID: serverID, from: day * 1_000_000, to: (end + 1) * 1_000_000)
+            if !stored.isEmpty {
+                let logins = Array(Set(stored.map(\.login))).sorted { $0.value < $1.value }
+                var present: Set<UInt64> = []
+                var pending = stride(from: 0, to: logins.count, by: Self.loginsPerRequest).map { logins[$0..<min($0 + Self.loginsPerRequest, logins.count)] }
+                while let chunk = pending.popLast() {
+                    do {
+                        for deal in try await sweepPlatform.deals(DealQuery(scope: .logins(Array(chunk)), from: day, to: end)) { present.insert(deal.ticket) }
+                    } catch let error as TradingPlatformError where error.asksForLess && chunk.count > 1 {
+                        let middle = chunk.startIndex + chunk.count / 2
+                        pending += [chunk[chunk.startIndex..<middle], chunk[middle..<chunk.endIndex]]
+                    }
+                }
+                let deleted = stored.filter { !present.contains($0.ticket) }.map { deal -> TradeDeal in
+                    var cancelled = deal
+                    cancelled.action = deal.action == .buy ? .buyCanceled : .sellCanceled
+                    cancelled.comment = "deleted on the trade server"
+                    return cancelled
+                }
+                if !deleted.isEmpty {
+                    logger.notice("deals deleted on the trade server stored as cancelled",
+                                  metadata: ["server": "\(serverID)", "tickets": "\(deleted.map(\.ticket))"])
+                    found += try await store.store(DealSyncBatch(serverID: serverID, deals: deleted, cursorTime: 0))
+                }
+            }
+            day = end + 1
+        }
+        return found
     }
 
     /// Reads windows from `start` to `end` in order. The next window is fetched
