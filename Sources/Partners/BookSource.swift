@@ -129,12 +129,14 @@ public struct BookSource: Sendable {
     public let builder: BookBuilder
     let rates: ExchangeRateStore
     let reader: DealReader
+    public let catalog: InstrumentCatalog
 
     public init(db: Database, clock: any PipstackClock) {
         self.db = db
         reader = DealReader(db: db)
         builder = BookBuilder(db: db, clock: clock)
         rates = ExchangeRateStore(db: db, clock: clock)
+        catalog = InstrumentCatalog(db: db, clock: clock)
     }
 
     /// Open time and price of the positions that closing deals close (from the
@@ -166,9 +168,10 @@ public struct BookSource: Sendable {
         try await db.read { sql in
             guard let row = try await sql.raw("""
                 SELECT (SELECT COUNT(*) FROM partner_links) AS links, (SELECT COUNT(*) FROM partner_plans) AS assignments,
-                    (SELECT COUNT(*) FROM attributions) AS attributions, (SELECT COUNT(*) FROM commission_plans) AS plans
+                    (SELECT COUNT(*) FROM attributions) AS attributions, (SELECT COUNT(*) FROM commission_plans) AS plans,
+                    (SELECT COUNT(*) FROM instruments) AS instruments, (SELECT COALESCE(MAX(updated_at), 0) FROM instruments) AS instruments_changed
                 """).first() else { return [] }
-            return try ["links", "assignments", "attributions", "plans"].map { try row.decode(column: $0, as: Int64.self) }
+            return try ["links", "assignments", "attributions", "plans", "instruments", "instruments_changed"].map { try row.decode(column: $0, as: Int64.self) }
         }
     }
 
@@ -206,10 +209,11 @@ public struct BookSource: Sendable {
                 (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "digits", as: Int.self))
             }
         }
+        let settings = try await catalog.settings()
         var list: [InstrumentInfo] = []
         for (symbol, digits) in symbols {
             var rate = ConversionRate.one
-            let profit = InstrumentGroups.profitCurrency(symbol)
+            let profit = settings[symbol]?.profitCurrency ?? InstrumentGroups.profitCurrency(symbol)
             if profit != currency.code {
                 if let base = Currency(code: profit), let recorded = try await rates.rate(base, currency, at: time) {
                     rate = ConversionRate(numerator: recorded.rate.scaledRate, denominator: Power10.of(ExchangeRate.scale))
@@ -218,7 +222,7 @@ public struct BookSource: Sendable {
                     missing.insert(symbol)
                 }
             }
-            list.append(InstrumentInfo(symbol: symbol, group: InstrumentGroups.guess(symbol), digits: min(8, max(0, digits)), toPayout: rate))
+            list.append(InstrumentInfo(symbol: symbol, group: InstrumentCatalog.group(of: symbol, in: settings), digits: min(8, max(0, digits)), toPayout: rate))
         }
         return (list, Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.symbol, Int32($0)) }))
     }

@@ -63,6 +63,7 @@ public struct CPASettlement: Sendable {
     let attributions: AttributionStore
     let partners: PartnerStore
     let rates: ExchangeRateStore
+    let catalog: InstrumentCatalog
     let postings: CommissionPostings
 
     public init(db: Database, ledger: LedgerStore, clock: any PipstackClock) {
@@ -71,6 +72,7 @@ public struct CPASettlement: Sendable {
         attributions = AttributionStore(db: db, clock: clock)
         partners = PartnerStore(db: db, clock: clock)
         rates = ExchangeRateStore(db: db, clock: clock)
+        catalog = InstrumentCatalog(db: db, clock: clock)
         postings = CommissionPostings(db: db, ledger: ledger, clock: clock)
     }
 

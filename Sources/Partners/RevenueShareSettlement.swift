@@ -31,6 +31,7 @@ public struct RevenueShareSettlement: Sendable {
     let attributions: AttributionStore
     let postings: CommissionPostings
     let rates: ExchangeRateStore
+    let catalog: InstrumentCatalog
     let clock: any PipstackClock
 
     public init(db: Database, ledger: LedgerStore, clock: any PipstackClock) {
@@ -40,6 +41,7 @@ public struct RevenueShareSettlement: Sendable {
         attributions = AttributionStore(db: db, clock: clock)
         postings = CommissionPostings(db: db, ledger: ledger, clock: clock)
         rates = ExchangeRateStore(db: db, clock: clock)
+        catalog = InstrumentCatalog(db: db, clock: clock)
     }
 
     /// A partner's settled periods, newest first.
@@ -192,7 +194,8 @@ public struct RevenueShareSettlement: Sendable {
         let exponent = Currency(code: account.currency)?.exponent ?? currency.exponent
         let inAccountCurrency = Int128(-client) - Int128(bonuses) * Int128(Power10.of(Accrual.scale - exponent))
         let converted = Rounding.divide(inAccountCurrency * Int128(conversion.numerator), by: Int128(conversion.denominator), rule: .halfEven).quotient
-        let spread = volumes.reduce(Int64(0)) { $0 + terms.spread(symbol: $1.0, volume: $1.1) }
+        let instruments = terms.spreadPerLot == nil ? [:] : try await catalog.settings()
+        let spread = volumes.reduce(Int64(0)) { $0 + terms.spread(symbol: $1.0, group: InstrumentCatalog.group(of: $1.0, in: instruments), volume: $1.1) }
         return Int64(clamping: converted) + spread
     }
 }

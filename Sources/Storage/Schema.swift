@@ -1,7 +1,7 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
     public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines,
-                                              commissionNumbers, dealRevisions, payouts, commissionAdjustments, clientEvents]
+                                              commissionNumbers, dealRevisions, payouts, commissionAdjustments, clientEvents, instruments]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -413,5 +413,14 @@ public enum Schema {
             country TEXT NOT NULL, detail TEXT NOT NULL, decided_at BIGINT NOT NULL, created_at BIGINT NOT NULL)
         """,
         "CREATE INDEX cpa_awards_partner ON cpa_awards (partner_id, decided_at)",
+    ] }
+
+    /// The broker's word on its symbols where the name-based guess is not enough: the
+    /// group a symbol's rates are chosen by, and the currency its profit is in.
+    static let instruments = Migration(version: 13, name: "instruments") { _ in [
+        """
+        CREATE TABLE instruments (
+            symbol TEXT PRIMARY KEY, group_name TEXT NOT NULL, profit_currency TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL)
+        """,
     ] }
 }

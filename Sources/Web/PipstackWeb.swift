@@ -23,6 +23,7 @@ public enum PipstackWeb {
         ReconciliationRoutes(services: services, renderer: renderer).register(routes)
         PortalAccountRoutes(services: services, renderer: renderer).register(routes)
         PartnerRoutes(services: services, renderer: renderer).register(routes)
+        InstrumentRoutes(services: services, renderer: renderer).register(routes)
         CommissionPlanRoutes(services: services, renderer: renderer).register(routes)
         CommissionReportRoutes(services: services, renderer: renderer).register(routes)
         PayoutRoutes(services: services, renderer: renderer).register(routes)

@@ -222,4 +222,42 @@ import Testing
         #expect(explained.lines.map(\.amount) == [666_666_667])
         #expect(explained.notes.contains { $0.contains("bonus coefficient") }, "\(explained.notes)")
     }
+
+    /// The broker's instrument catalog decides a symbol's group from the moment it is
+    /// set; before, the name decides (a server's suffix does not hide a pair).
+    @Test(arguments: TestDatabases.kinds)
+    func theInstrumentCatalogSetsASymbolsGroup(kind: String) async throws {
+        #expect(InstrumentGroups.guess("EURUSDm") == "fx_majors" && InstrumentGroups.guess("XAUUSD.r") == "metals" && InstrumentGroups.guess("GOLDmicro") == "other")
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "ib", name: "IB"), parent: nil, from: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "fx", name: "FX", rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "1.00", groups: ["fx_majors": "7.00", "metals": "4.00"])),
+        ]), effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("ib", plan: "fx", from: 0, audit: .system)
+        try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1", partnerID: "ib"), from: 0, audit: .system)
+        let store = try DealStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: try LedgerStore(db: db), clock: SystemClock(), logger: TestDatabases.logger)
+        func deal(_ ticket: UInt64, _ symbol: String) -> TradeDeal {
+            TradeDeal(ticket: ticket, login: TradingLogin(1), action: .sell, entry: .entryOut, symbol: symbol, time: Int64(ticket) * 1_000_000,
+                      price: Price(points: 100_000, digits: 2), volume: Volume(units: Self.lot), contractSize: 100)
+        }
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(1, "GOLDmicro"), deal(2, "EURUSDm")], cursorTime: 0))
+        try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 0)))
+        let catalog = InstrumentCatalog(db: db, clock: SystemClock())
+        await #expect(throws: PartnerError.invalid(field: "group", "1 to 32 of a-z, 0-9 and _, as plans name groups (fx_majors, metals...)")) {
+            try await catalog.set(symbol: "GOLDmicro", group: "Metals!", profitCurrency: "USD", audit: .system)
+        }
+        try await catalog.set(symbol: "GOLDmicro", group: "metals", profitCurrency: "USD", audit: .system)
+        #expect(try await catalog.entries().map { "\($0.symbol) \($0.group) \($0.isSet)" } == ["EURUSDm fx_majors false", "GOLDmicro metals true"])
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(3, "GOLDmicro")], cursorTime: 0))
+        try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 2)))
+        let amounts = try await db.read { sql in
+            try await sql.raw("SELECT t.ticket, l.amount FROM commission_lines l JOIN trade_deals t ON t.feed_seq = l.feed_seq ORDER BY t.ticket").all().map {
+                try $0.decode(column: "amount", as: Int64.self)
+            }
+        }
+        #expect(amounts == [100_000_000, 700_000_000, 400_000_000], "GOLDmicro at the default, then at the metals rate once set")
+    }
 }

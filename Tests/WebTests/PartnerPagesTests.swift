@@ -4,6 +4,7 @@ import Partners
 import HTTPTypes
 import HummingbirdTesting
 import Identity
+import Money
 import NIOCore
 import Storage
 import TestSupport
@@ -126,5 +127,34 @@ import Web
             ]))
             #expect(wrong.status == .badRequest && wrong.text.contains("applies_to: default, group NAME or symbol NAME"))
         }
+    }
+
+    /// The instrument catalog page: IB managers set a symbol's group; finance only reads.
+    @Test func ibManagersSetInstrumentGroups() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        try await DealStore(db: harness.db).store(DealSyncBatch(serverID: "mt5", deals: [
+            TradeDeal(ticket: 1, login: TradingLogin(7), action: .buy, entry: .entryIn, symbol: "GER40.cash", time: 1_000_000),
+        ], cursorTime: 0))
+        let manager = try #require(try await harness.session(for: .staff(.ibManager)))
+        let finance = try #require(try await harness.session(for: .staff(.finance)))
+        try await harness.test { client in
+            let page = try await client.execute(uri: "/admin/instruments", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
+            #expect(page.status == .ok && page.text.contains("GER40.cash") && page.text.contains("guessed from the name") && !page.text.contains("Set a symbol"))
+            var post = formHeaders(cookie: manager.cookie)
+            post[.accept] = "text/html"
+            let bad = try await client.execute(uri: "/admin/instruments", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("symbol", "GER40.cash"), ("group", "indices"), ("profit_currency", "XXX"),
+            ]))
+            #expect(bad.status == .badRequest && bad.text.contains("profit_currency"))
+            let saved = try await client.execute(uri: "/admin/instruments", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("symbol", "GER40.cash"), ("group", "indices_eu"), ("profit_currency", "eur"),
+            ]))
+            #expect(saved.status == .ok && saved.text.contains("indices_eu") && saved.text.contains("set by the broker"))
+        }
+        let settings = try await InstrumentCatalog(db: harness.db, clock: SystemClock()).settings()
+        #expect(settings["GER40.cash"] == .init(group: "indices_eu", profitCurrency: "EUR"))
+        let events = try await harness.db.read { sql in try await AuditLogQuery.actions(on: sql) }
+        #expect(events.contains("instrument.set"))
     }
 }

@@ -10,7 +10,7 @@ public enum InstrumentGroups {
                                                       "THB", "INR", "KRW", "BRL"])
 
     public static func guess(_ symbol: String) -> String {
-        let name = String(symbol.uppercased().prefix { $0.isLetter || $0.isNumber })
+        let name = pairName(symbol)
         if majors.contains(name) { return "fx_majors" }
         if name.count == 6 {
             let base = String(name.prefix(3)), quote = String(name.suffix(3))
@@ -29,8 +29,20 @@ public enum InstrumentGroups {
     /// The currency a symbol's profit is counted in (the quote currency of a pair;
     /// USD for the others, as on most retail servers).
     public static func profitCurrency(_ symbol: String) -> String {
-        let name = String(symbol.uppercased().prefix { $0.isLetter || $0.isNumber })
+        let name = pairName(symbol)
         if name.count == 6, currencies.contains(String(name.suffix(3))) { return String(name.suffix(3)) }
         return "USD"
+    }
+
+    /// The name without a server's suffix: `EURUSD.r`, `EURUSD_i` and `EURUSDm` (a
+    /// cent or micro variant) are all EURUSD when their first six letters are a pair.
+    static func pairName(_ symbol: String) -> String {
+        let name = String(symbol.uppercased().prefix { $0.isLetter || $0.isNumber })
+        guard name.count > 6 else { return name }
+        let six = String(name.prefix(6))
+        let base = String(six.prefix(3)), quote = String(six.suffix(3))
+        if currencies.contains(base) && currencies.contains(quote) { return six }
+        if ["XAU", "XAG", "XPT", "XPD"].contains(base) && currencies.contains(quote) { return six }
+        return name
     }
 }

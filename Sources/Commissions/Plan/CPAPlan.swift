@@ -80,8 +80,8 @@ extension CommissionPlan {
         }
 
         /// The spread a closing deal brought the broker, in accrual units of the plan
-        /// currency: its lots x `spread_per_lot` of its symbol (0 without a table).
-        public func spread(symbol: String, volume: Int64) -> Int64 { spreadPerLot?.amount(symbol: symbol, volume: volume) ?? 0 }
+        /// currency: its lots x `spread_per_lot` of its symbol or `group` (0 without a table).
+        public func spread(symbol: String, group: String, volume: Int64) -> Int64 { spreadPerLot?.amount(symbol: symbol, group: group, volume: volume) ?? 0 }
 
         func validate(currency: Currency) throws(PlanValidationError) {
             func fail(_ path: String, _ message: String) -> PlanValidationError { PlanValidationError(path: "cpa.\(path)", message: message) }

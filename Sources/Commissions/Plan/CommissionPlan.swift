@@ -82,8 +82,8 @@ public struct CommissionPlan: Codable, Sendable, Equatable {
             case share, period, carryFloor = "carry_floor", resetAfterPeriods = "reset_after_periods", spreadPerLot = "spread_per_lot"
         }
 
-        /// The spread closed `volume` (10^-8 lots) of `symbol` earned, in accrual units (0 without a table).
-        public func spread(symbol: String, volume: Int64) -> Int64 { spreadPerLot?.amount(symbol: symbol, volume: volume) ?? 0 }
+        /// The spread closed `volume` (10^-8 lots) of `symbol` (in `group`) earned, in accrual units (0 without a table).
+        public func spread(symbol: String, group: String, volume: Int64) -> Int64 { spreadPerLot?.amount(symbol: symbol, group: group, volume: volume) ?? 0 }
 
         /// In engine units (ppm; the floor in accrual units, negative); nil when a field does not parse.
         public var settlement: RevenueShare? {
@@ -221,10 +221,10 @@ extension CommissionPlan {
             symbols = try c.decodeIfPresent([String: String].self, forKey: .symbols) ?? [:]
         }
 
-        /// Closed `volume` (10^-8 lots) of `symbol` at the table's amount per lot, in
+        /// Closed `volume` (10^-8 lots) of `symbol` (in `group`) at the table's amount per lot, in
         /// accrual units; 0 when the table has no amount for it.
-        public func amount(symbol: String, volume: Int64) -> Int64 {
-            guard let value = value(symbol: symbol, group: InstrumentGroups.guess(symbol)),
+        public func amount(symbol: String, group: String, volume: Int64) -> Int64 {
+            guard let value = value(symbol: symbol, group: group),
                   let perLot = try? FixedPoint.parse(value.text, scale: Accrual.scale) else { return 0 }
             return EngineMath.perLot(perLot, volume)
         }

@@ -57,7 +57,7 @@ public struct PageRenderer: Sendable {
                 ("/admin/balance-operations", "nav_balance_operations"), ("/admin/reconciliation", "nav_reconciliation"),
                 ("/admin/ledger", "nav_ledger"), ("/admin/audit", "nav_audit"), ("/admin/jobs", "nav_jobs"),
                 ("/admin/partners", "nav_partners"), ("/admin/commissions", "nav_commissions"), ("/admin/commission-plans", "nav_commission_plans"),
-                ("/admin/payouts", "nav_payouts"),
+                ("/admin/instruments", "nav_instruments"), ("/admin/payouts", "nav_payouts"),
                 ("/admin/trade-servers", "nav_trade_servers"), ("/admin/account-types", "nav_account_types"), ("/admin/brands", "nav_brands"),
                 ("/admin/api-keys", "nav_api_keys"),
             ]
