@@ -98,6 +98,21 @@ public struct PartnerStore: Sendable {
         }
     }
 
+    /// Records that the partner accepted the partner agreement (once: a later call
+    /// keeps the first acceptance). Payouts wait for it.
+    public func acceptAgreement(_ id: String, audit: AuditContext) async throws {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        try await db.transaction { sql in
+            let updated = try await sql.raw("""
+                UPDATE partners SET agreement_accepted_at = \(bind: now), updated_at = \(bind: now) WHERE id = \(bind: id) AND agreement_accepted_at = 0 RETURNING id
+                """).all()
+            guard !updated.isEmpty else { return }
+            try await AuditLog.append(audit.entry("partner.agreement_accept", entityType: "partner", entityID: id, after: "{\"at\":\(now)}"),
+                                      at: now, on: sql, dialect: dialect)
+        }
+    }
+
     public func partner(_ id: String) async throws -> Partner? {
         try await db.read { sql in try await sql.raw("SELECT * FROM partners WHERE id = \(bind: id)").first().map(Self.decode) }
     }

@@ -198,6 +198,10 @@ public struct PayoutStore: Sendable {
     }
 
     func create(_ settings: PayoutSettings, at now: Int64, audit: AuditContext, skipped: inout [String: String]) async throws -> String? {
+        guard let partner = try await partners.partner(settings.partnerID), partner.agreementAcceptedAt > 0 else {
+            skipped[settings.partnerID] = "the partner has not accepted the partner agreement"
+            return nil
+        }
         let period = settings.schedule.periodToSettle(at: now)
         let open = try await payouts(partnerID: settings.partnerID).filter { $0.status == .awaitingApproval || $0.status == .approved }
         if settings.schedule == .realtime, !open.isEmpty {

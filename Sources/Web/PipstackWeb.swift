@@ -24,6 +24,7 @@ public enum PipstackWeb {
         PortalAccountRoutes(services: services, renderer: renderer).register(routes)
         PartnerRoutes(services: services, renderer: renderer).register(routes)
         InstrumentRoutes(services: services, renderer: renderer).register(routes)
+        PartnerAgreementRoutes(services: services, renderer: renderer).register(routes)
         CommissionPlanRoutes(services: services, renderer: renderer).register(routes)
         CommissionReportRoutes(services: services, renderer: renderer).register(routes)
         PayoutRoutes(services: services, renderer: renderer).register(routes)

@@ -34,8 +34,8 @@ import Testing
     static func setUp(_ kind: String) async throws -> (Database, CommissionPipeline, LedgerStore, DealStore) {
         let db = try await TestDatabases.make(kind)
         let builder = BookBuilder(db: db, clock: SystemClock())
-        try await builder.partners.create(Partner(id: "master", userID: "user-master", name: "Master"), parent: nil, from: 0, audit: .system)
-        try await builder.partners.create(Partner(id: "sub", userID: "user-sub", name: "Sub"), parent: "master", from: 0, audit: .system)
+        try await builder.partners.create(Partner(id: "master", userID: "user-master", name: "Master", agreementAcceptedAt: 1), parent: nil, from: 0, audit: .system)
+        try await builder.partners.create(Partner(id: "sub", userID: "user-sub", name: "Sub", agreementAcceptedAt: 1), parent: "master", from: 0, audit: .system)
         try await builder.partners.create(Partner(id: "nouser", name: "No user"), parent: nil, from: 0, audit: .system)
         for (id, rate) in [("gold", "7.00"), ("silver", "5.00")] {
             try await builder.plans.save(CommissionPlan(id: id, name: id, rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: rate))]),

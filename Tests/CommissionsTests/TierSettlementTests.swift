@@ -79,7 +79,7 @@ import Testing
         let db = try await TestDatabases.make(kind)
         defer { Task { await db.close() } }
         let builder = BookBuilder(db: db, clock: SystemClock())
-        try await builder.partners.create(Partner(id: "ib", userID: "user-ib", name: "IB"), parent: nil, from: 0, audit: .system)
+        try await builder.partners.create(Partner(id: "ib", userID: "user-ib", name: "IB", agreementAcceptedAt: 1), parent: nil, from: 0, audit: .system)
         try await builder.plans.save(CommissionPlan(id: "capped", name: "Capped", filters: .init(capPerPeriod: .init(amount: "10.00", period: .monthly)),
                                                     rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: "5.00"))]), effectiveFrom: 0, audit: .system)
         try await builder.plans.assign("ib", plan: "capped", from: 0, audit: .system)

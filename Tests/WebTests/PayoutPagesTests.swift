@@ -52,6 +52,24 @@ import Web
             let profile = try await client.execute(uri: "/admin/partners/paula", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
             #expect(profile.text.contains("realtime") && profile.text.contains("Save payout settings"))
 
+            // Nothing is paid before the partner accepts the partner agreement, in the portal.
+            let early = try await client.execute(uri: "/admin/payouts/run", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
+            #expect(early.status == .ok && early.text.contains("Run: 0 created, 0 paid."))
+            let home = try await client.execute(uri: "/partners", method: .get, headers: [.cookie: partnerSession.cookie])
+            #expect(home.text.contains("payouts wait for it") && home.text.contains("href=\"/partners/agreement\""))
+            let agreement = try await client.execute(uri: "/partners/agreement", method: .get, headers: [.cookie: partnerSession.cookie])
+            #expect(agreement.status == .ok && agreement.text.contains("Not accepted yet") && agreement.text.contains("You introduce clients"))
+            var portalPost = formHeaders(cookie: partnerSession.cookie)
+            portalPost[.accept] = "text/html"
+            let unticked = try await client.execute(uri: "/partners/agreement", method: .post, headers: portalPost, body: form([("_csrf", partnerSession.csrf)]))
+            #expect(unticked.status == .badRequest && unticked.text.contains("Tick the box"))
+            let accepted = try await client.execute(uri: "/partners/agreement", method: .post, headers: portalPost,
+                                                    body: form([("_csrf", partnerSession.csrf), ("accept", "yes")]))
+            #expect(accepted.status == .seeOther)
+            #expect(try await harness.services.partners.partners.partner("paula")?.agreementAcceptedAt ?? 0 > 0)
+            let after = try await client.execute(uri: "/partners/agreement", method: .get, headers: [.cookie: partnerSession.cookie])
+            #expect(after.text.contains("Accepted on") && !after.text.contains("name=\"accept\""))
+
             let run = try await client.execute(uri: "/admin/payouts/run", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
             #expect(run.status == .ok && run.text.contains("Run: 1 created, 0 paid."))
             let payout = try #require(try await harness.services.payouts.payouts(partnerID: "paula").first)

@@ -54,10 +54,16 @@ struct HomeRoutes {
     func partnerHome(_ context: AppContext) async throws -> Response {
         guard let user = context.user else { return renderer.redirect("/partners/login") }
         // Commissions are payable to the partner record the user is.
-        let owner = try await services.partners.partners.partner(userID: user.id.rawValue)?.id ?? user.id.rawValue
+        let partner = try await services.partners.partners.partner(userID: user.id.rawValue)
+        let owner = partner?.id ?? user.id.rawValue
         let balances = try await walletBalances(owner: owner, kind: .ibCommissionPayable)
         let tiles = [["label": text("tile_earnings", context), "value": balances.isEmpty ? "0.00 USD" : balances.joined(separator: " · ")]]
-        return renderer.render("home", title: text("partners_home", context), surface: .partners, context: context, data: ["tiles": tiles])
+        // Payouts wait until the partner agreement is accepted.
+        let pending = partner.map { $0.agreementAcceptedAt == 0 } ?? false
+        let notes = pending ? [text("agreement_pending", context)] : []
+        let links = pending ? [["href": "/partners/agreement", "id": "agreement-link", "label": text("agreement_title", context)]] : []
+        return renderer.render("home", title: text("partners_home", context), surface: .partners, context: context,
+                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty, "links": links])
     }
 
     /// The owner's balances on accounts of one kind, formatted per currency.

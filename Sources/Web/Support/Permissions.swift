@@ -116,6 +116,8 @@ public enum PermissionTable {
             .init(.get, "/partners/commissions/explain", [.partner]),
             .init(.get, "/partners/payouts", [.partner]),
             .init(.get, "/partners/network", [.partner]),
+            .init(.get, "/partners/agreement", [.partner]),
+            .init(.post, "/partners/agreement", [.partner]),
             .init(.get, "/partners/payouts/:id", [.partner]),
             .init(.get, "/partners/payouts/:id/statement.csv", [.partner]),
             // JSON API.
