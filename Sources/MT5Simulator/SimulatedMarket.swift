@@ -77,12 +77,21 @@ struct SimulatedSymbol: Sendable {
 struct SimulatedMarket: Sendable {
     let symbols: [SimulatedSymbol]
     private(set) var bids: [Int64]
+    /// The spread now, in points: the symbol's usual one, or wider during a news spike.
+    private(set) var spreads: [Int64]
+    /// Ticks each symbol's spike still lasts.
+    private var spikes: [Int]
     private var random: SeededRandom
+    /// Spikes draw from their own sequence, so prices walk the same with or without them.
+    private var news: SeededRandom
 
     init(seed: UInt64, symbols: [SimulatedSymbol] = SimulatedSymbol.catalogue) {
         self.symbols = symbols
         bids = symbols.map(\.start)
+        spreads = symbols.map(\.spreadPoints)
+        spikes = symbols.map { _ in 0 }
         random = SeededRandom(seed: seed ^ 0x4D41_524B_4554)   // "MARKET"
+        news = SeededRandom(seed: seed ^ 0x4E45_5753)          // "NEWS"
     }
 
     mutating func tick() {
@@ -91,12 +100,21 @@ struct SimulatedMarket: Sendable {
             let move = Int64.random(in: -step...step, using: &random)
             // Prices stay within half and twice their start: a walk, not a crash.
             bids[index] = min(max(bids[index] + move, symbols[index].start / 2), symbols[index].start * 2)
+            // About one tick in 400 a news spike widens the spread 3 to 8 times for a few ticks.
+            if spikes[index] > 0 {
+                spikes[index] -= 1
+                if spikes[index] == 0 { spreads[index] = symbols[index].spreadPoints }
+            } else if news.next(below: 400) == 0 {
+                spikes[index] = 2 + Int(news.next(below: 6))
+                spreads[index] = symbols[index].spreadPoints * Int64(3 + news.next(below: 6))
+            }
         }
     }
 
     func index(of name: String) -> Int? { symbols.firstIndex { $0.name == name } }
     func bid(_ index: Int) -> Int64 { bids[index] }
-    func ask(_ index: Int) -> Int64 { bids[index] + symbols[index].spreadPoints }
+    func ask(_ index: Int) -> Int64 { bids[index] + spreads[index] }
+    func spread(_ index: Int) -> Int64 { spreads[index] }
 
     /// How many units of `currency` one US dollar buys, as (numerator, denominator)
     /// in integers: from the market's own USD pairs, so conversions move with prices.

@@ -40,7 +40,8 @@ extension TradeServerBook {
                                           action: position.buy ? .sell : .buy, entry: .entryOut, symbol: symbol.name, time: now,
                                           price: Price(points: close, digits: symbol.digits), volume: Volume(units: position.volume),
                                           contractSize: symbol.contractSize, profit: PlatformAmount(units: profit),
-                                          commission: PlatformAmount(units: commission), swap: PlatformAmount(units: swap)), in: &state)
+                                          commission: PlatformAmount(units: commission), swap: PlatformAmount(units: swap),
+                                          marketSpreadPoints: state.market.spread(position.symbol)), in: &state)
                 } else {
                     let index = Int.random(in: 0..<state.market.symbols.count, using: &state.random)
                     let symbol = state.market.symbols[index]
@@ -64,7 +65,8 @@ extension TradeServerBook {
                     Self.record(TradeDeal(ticket: state.nextTicket, login: TradingLogin(login), order: state.nextOrder, positionID: position.id,
                                           action: buy ? .buy : .sell, entry: .entryIn, symbol: symbol.name, time: now,
                                           price: Price(points: price, digits: symbol.digits), volume: Volume(units: volume),
-                                          contractSize: symbol.contractSize, commission: PlatformAmount(units: commission)), in: &state)
+                                          contractSize: symbol.contractSize, commission: PlatformAmount(units: commission),
+                                          marketSpreadPoints: state.market.spread(index)), in: &state)
                 }
                 state.nextOrder += 1
                 made += 1

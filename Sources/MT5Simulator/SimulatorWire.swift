@@ -90,7 +90,15 @@ enum SimulatorWire {
             "Profit": amount(deal.profit.units), "Storage": amount(deal.swap.units), "Commission": amount(deal.commission.units),
             "Fee": amount(deal.fee.units), "RateProfit": "1", "RateMargin": "1", "PositionID": String(deal.positionID),
             "Comment": deal.comment, "PricePosition": "0", "VolumeClosed": "0", "Flags": "0",
+            "MarketBid": decimal(market(deal).bid, scale: deal.price.digits), "MarketAsk": decimal(market(deal).ask, scale: deal.price.digits),
         ]
+    }
+
+    /// Bid and ask when the deal was executed: a buy fills at the ask, a sell at the bid
+    /// (0 for deals without a market, such as balance operations).
+    static func market(_ deal: TradeDeal) -> (bid: Int64, ask: Int64) {
+        guard deal.marketSpreadPoints > 0 else { return (0, 0) }
+        return deal.action == .buy ? (deal.price.points - deal.marketSpreadPoints, deal.price.points) : (deal.price.points, deal.price.points + deal.marketSpreadPoints)
     }
 
     /// Deals written straight to JSON, without a dictionary per deal: history
@@ -112,7 +120,9 @@ enum SimulatorWire {
             json += "\",\"Commission\":\"" + amount(deal.commission.units) + "\",\"Fee\":\"" + amount(deal.fee.units)
             json += "\",\"RateProfit\":\"1\",\"RateMargin\":\"1\",\"PositionID\":\"\(deal.positionID)\",\"Comment\":"
             appendString(deal.comment, to: &json)
-            json += ",\"PricePosition\":\"0\",\"VolumeClosed\":\"0\",\"Flags\":\"0\"}"
+            let quote = market(deal)
+            json += ",\"PricePosition\":\"0\",\"VolumeClosed\":\"0\",\"Flags\":\"0\",\"MarketBid\":\"" + decimal(quote.bid, scale: deal.price.digits)
+            json += "\",\"MarketAsk\":\"" + decimal(quote.ask, scale: deal.price.digits) + "\"}"
         }
         json += "]}"
         return Data(json.utf8)

@@ -111,7 +111,7 @@ extension BookContext {
         return EngineDeal(ticket: ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                           volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
                           openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units,
-                          equity: money?.equity ?? 0, credit: money?.credit ?? 0)
+                          equity: money?.equity ?? 0, credit: money?.credit ?? 0, spreadPoints: deal.marketSpreadPoints)
     }
 }
 

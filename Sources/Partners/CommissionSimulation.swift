@@ -79,7 +79,8 @@ public struct CommissionSimulation: Sendable {
                 let opening = openings[PositionKey(server: server, position: deal.positionID)]
                 var input = EngineDeal(ticket: deal.ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                                        volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
-                                       openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units)
+                                       openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units,
+                                       spreadPoints: deal.marketSpreadPoints)
                 if let standing = money[AccountMoneyTracker.MoneyKey(server: server, login: Int64(bitPattern: deal.login.value), time: deal.time)] {
                     input.equity = standing.equity
                     input.credit = standing.credit

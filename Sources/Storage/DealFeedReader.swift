@@ -59,7 +59,7 @@ protocol DealFeedReader: Sendable {
 enum DealFeedColumns {
     static let list = """
         feed_seq, server_id, ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us, price_points, digits,
-        volume, contract_size, profit, commission, swap, fee, comment, external_id, replaces_seq
+        volume, contract_size, profit, commission, swap, fee, comment, external_id, replaces_seq, spread_points
         """
 
     static func deal(action: Int64, entry: Int64) throws -> (DealAction, DealEntry) {
@@ -124,7 +124,8 @@ final class SQLiteDealFeedReader: DealFeedReader, Sendable {
                 price: Price(points: statement.int64(11), digits: Int(statement.int64(12))), volume: Volume(units: statement.int64(13)),
                 contractSize: statement.int64(14), profit: PlatformAmount(units: statement.int64(15)),
                 commission: PlatformAmount(units: statement.int64(16)), swap: PlatformAmount(units: statement.int64(17)),
-                fee: PlatformAmount(units: statement.int64(18)), comment: statement.text(19), externalID: statement.text(20))
+                fee: PlatformAmount(units: statement.int64(18)), comment: statement.text(19), externalID: statement.text(20),
+                marketSpreadPoints: statement.int64(22))
             deals.append(FeedDeal(seq: statement.int64(0), serverID: server, deal: deal, replaces: statement.int64(21)))
         }
         return deals
@@ -153,7 +154,7 @@ struct PostgresDealFeedReader: DealFeedReader {
                 price: Price(points: try int(11), digits: Int(try int(12))), volume: Volume(units: try int(13)),
                 contractSize: try int(14), profit: PlatformAmount(units: try int(15)), commission: PlatformAmount(units: try int(16)),
                 swap: PlatformAmount(units: try int(17)), fee: PlatformAmount(units: try int(18)),
-                comment: try cells[19].decode(String.self), externalID: try cells[20].decode(String.self))
+                comment: try cells[19].decode(String.self), externalID: try cells[20].decode(String.self), marketSpreadPoints: try int(22))
             deals.append(FeedDeal(seq: try int(0), serverID: try cells[1].decode(String.self), deal: deal, replaces: try int(21)))
         }
         return deals

@@ -25,7 +25,7 @@ public struct DealSyncBatch: Sendable {
 /// position in `replaces_seq` (the old version goes to `trade_deal_revisions`).
 enum DealRevision {
     static let contentColumns = ["login", "action", "entry", "reason", "order_ticket", "position_id", "symbol", "time_us", "price_points",
-                                 "digits", "volume", "contract_size", "profit", "commission", "swap", "fee", "comment", "external_id"]
+                                 "digits", "volume", "contract_size", "profit", "commission", "swap", "fee", "comment", "external_id", "spread_points"]
 
     /// The batch with each (ticket) once, its last version winning: one statement
     /// may not update the same row twice on PostgreSQL.
@@ -207,7 +207,8 @@ public struct DealStore: Sendable {
             volume: Volume(units: try int("volume")), contractSize: try int("contract_size"),
             profit: PlatformAmount(units: try int("profit")), commission: PlatformAmount(units: try int("commission")),
             swap: PlatformAmount(units: try int("swap")), fee: PlatformAmount(units: try int("fee")),
-            comment: try row.decode(column: "comment", as: String.self), externalID: try row.decode(column: "external_id", as: String.self))
+            comment: try row.decode(column: "comment", as: String.self), externalID: try row.decode(column: "external_id", as: String.self),
+            marketSpreadPoints: try int("spread_points"))
     }
 }
 

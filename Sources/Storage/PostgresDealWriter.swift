@@ -25,19 +25,19 @@ struct PostgresDealWriter: DealWriter {
                 let times = deals.map(\.time), prices = deals.map(\.price.points), digits = deals.map { Int64($0.price.digits) }
                 let volumes = deals.map(\.volume.units), sizes = deals.map(\.contractSize), profits = deals.map(\.profit.units)
                 let commissions = deals.map(\.commission.units), swaps = deals.map(\.swap.units), fees = deals.map(\.fee.units)
-                let comments = deals.map(\.comment), externals = deals.map(\.externalID)
+                let comments = deals.map(\.comment), externals = deals.map(\.externalID), spreads = deals.map(\.marketSpreadPoints)
                 let result = try await connection.query("""
                     INSERT INTO trade_deals (server_id, ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us,
-                        price_points, digits, volume, contract_size, profit, commission, swap, fee, comment, external_id, feed_seq, synced_at)
+                        price_points, digits, volume, contract_size, profit, commission, swap, fee, comment, external_id, spread_points, feed_seq, synced_at)
                     SELECT \(batch.serverID), t.ticket, t.login, t.action, t.entry, t.reason, t.order_ticket, t.position_id, t.symbol,
                         t.time_us, t.price_points, t.digits, t.volume, t.contract_size, t.profit, t.commission, t.swap, t.fee, t.comment,
-                        t.external_id, \(feedStart) + t.n, \(time) FROM unnest(
+                        t.external_id, t.spread_points, \(feedStart) + t.n, \(time) FROM unnest(
                         \(tickets)::bigint[], \(logins)::bigint[], \(actions)::bigint[], \(entries)::bigint[], \(reasons)::bigint[],
                         \(orders)::bigint[], \(positions)::bigint[], \(symbols)::text[], \(times)::bigint[], \(prices)::bigint[],
                         \(digits)::bigint[], \(volumes)::bigint[], \(sizes)::bigint[], \(profits)::bigint[], \(commissions)::bigint[],
-                        \(swaps)::bigint[], \(fees)::bigint[], \(comments)::text[], \(externals)::text[]) WITH ORDINALITY AS t(
+                        \(swaps)::bigint[], \(fees)::bigint[], \(comments)::text[], \(externals)::text[], \(spreads)::bigint[]) WITH ORDINALITY AS t(
                         ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us, price_points, digits, volume,
-                        contract_size, profit, commission, swap, fee, comment, external_id, n)
+                        contract_size, profit, commission, swap, fee, comment, external_id, spread_points, n)
                     \(unescaped: DealRevision.onConflict)
                     RETURNING ticket
                     """, logger: logger)

@@ -15,7 +15,7 @@ final class SQLiteDealWriter: DealWriter, @unchecked Sendable {
         try await connection.run { handle in try Self.store(batch, at: time, on: handle) }
     }
 
-    static let columns: [Bool] = [true] + Array(repeating: false, count: 7) + [true] + Array(repeating: false, count: 9) + [true, true, false, false]
+    static let columns: [Bool] = [true] + Array(repeating: false, count: 7) + [true] + Array(repeating: false, count: 9) + [true, true, false, false, false]
 
     private static func store(_ batch: DealSyncBatch, at time: Int64, on handle: SQLiteHandle) throws -> Int {
         try handle.writeTransaction {
@@ -25,7 +25,7 @@ final class SQLiteDealWriter: DealWriter, @unchecked Sendable {
             head.reset()
             let rows = RowInserter(handle: handle, rowsPerStatement: 32, textColumns: Self.columns, sqlPrefix: """
                 INSERT INTO trade_deals (server_id, ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us,
-                    price_points, digits, volume, contract_size, profit, commission, swap, fee, comment, external_id, feed_seq, synced_at) VALUES
+                    price_points, digits, volume, contract_size, profit, commission, swap, fee, comment, external_id, spread_points, feed_seq, synced_at) VALUES
                 """, sqlSuffix: DealRevision.onConflict)
             var inserted = 0
             for (index, deal) in DealRevision.lastOfEach(batch.deals).enumerated() {
@@ -41,6 +41,7 @@ final class SQLiteDealWriter: DealWriter, @unchecked Sendable {
                 }
                 rows.text(deal.comment)
                 rows.text(deal.externalID)
+                rows.int(deal.marketSpreadPoints)
                 rows.int(feedStart + Int64(index) + 1)
                 rows.int(time)
                 try rows.endRow(autoFlush: false)

@@ -1,7 +1,7 @@
 /// Pipstack's schema, one migration per step. Never edit a released migration: add one.
 public enum Schema {
     public static let all: [Migration] = [foundation, exchangeRates, postingChains, trading, tradingAccounts, partners, commissionLines,
-                                              commissionNumbers, dealRevisions, payouts, commissionAdjustments, clientEvents, instruments]
+                                              commissionNumbers, dealRevisions, payouts, commissionAdjustments, clientEvents, instruments, marketSpreads]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -423,4 +423,24 @@ public enum Schema {
             symbol TEXT PRIMARY KEY, group_name TEXT NOT NULL, profit_currency TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL)
         """,
     ] }
+
+    /// The market's spread when each deal was executed (points; 0 when the server did
+    /// not say), kept with every version of a deal: spread-share rules damp their pay
+    /// with it during news spikes. The revision trigger is recreated to copy it.
+    static let marketSpreads = Migration(version: 14, name: "market_spreads") { d in
+        let columns = ["server_id", "ticket", "login", "action", "entry", "reason", "order_ticket", "position_id", "symbol", "time_us",
+                       "price_points", "digits", "volume", "contract_size", "profit", "commission", "swap", "fee", "comment", "external_id",
+                       "feed_seq", "synced_at", "replaces_seq", "revision", "spread_points"]
+        let old = columns.map { "OLD." + $0 }.joined(separator: ", ")
+        let copy = "INSERT INTO trade_deal_revisions (\(columns.joined(separator: ", "))) VALUES (\(old));"
+        return [
+            "ALTER TABLE trade_deals ADD COLUMN spread_points BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE trade_deal_revisions ADD COLUMN spread_points BIGINT NOT NULL DEFAULT 0",
+        ] + (d.kind == .sqlite ? [
+            "DROP TRIGGER trade_deals_revision",
+            "CREATE TRIGGER trade_deals_revision BEFORE UPDATE ON trade_deals BEGIN \(copy) END",
+        ] : [
+            "CREATE OR REPLACE FUNCTION trade_deals_revision() RETURNS trigger AS $$ BEGIN \(copy) RETURN NEW; END $$ LANGUAGE plpgsql",
+        ])
+    }
 }

@@ -28,6 +28,9 @@ import Testing
         #expect(plan.rules[0].rates.value(symbol: "EURUSD", group: "fx_majors")?.text == "7.00")
         #expect(plan.rules[0].rates.value(symbol: "XAUUSD", group: "metals")?.source == "symbol XAUUSD")
         #expect(plan.rules[1].unit == .points && plan.rules[0].accountTypes == ["standard", "islamic"])
+        #expect(plan.rules[2].typicalSpreadPoints?.value(symbol: "EURUSD", group: "fx_majors")?.text == "8")
+        #expect(plan.filters.capPerPeriod == .init(amount: "20000.00", period: .monthly))
+        #expect(plan.cpa?.rule(currency: .usd)?.bands.map(\.amount) == [40_000, 25_000] && plan.cpa?.requireKYC == true)
         let encoded = try JSONEncoder().encode(plan)
         #expect(try JSONDecoder().decode(CommissionPlan.self, from: encoded) == plan)
     }

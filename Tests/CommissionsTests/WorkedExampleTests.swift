@@ -90,6 +90,24 @@ import Testing
         #expect(Self.lines(capped, [EngineDeal(ticket: 1, account: 0, symbol: 0, volume: 5 * Self.lot)]).map(\.amount) == [Self.usd("3.75")])
     }
 
+    @Test func newsSpikeDampingPaysTimesUsualOverCurrentSpread() throws {
+        // 5 lots x 13.6 x 30% = $20.40 at the usual 8-point spread; executed at 32 points
+        // during news, it pays x 8 / 32 = $5.10. A tighter spread than usual is not raised.
+        let rule = Plan.Rule(id: "spread", kind: .spreadShare, share: "30%", spreadPerLot: .init(default: "13.60"),
+                             typicalSpreadPoints: .init(default: "10", symbols: ["EURUSD": "8"]))
+        let engine = try Self.book(plans: [Plan(id: "ib", name: "ib", rules: [rule])], partners: [.init(id: "ib", plan: 0)], accounts: [.init(key: "a", chain: [0])])
+        let amounts = Self.lines(engine, [8, 32, 5, 0].enumerated().map { index, points in
+            EngineDeal(ticket: UInt64(index + 1), account: 0, symbol: 0, volume: 5 * Self.lot, spreadPoints: points)
+        }).map(\.amount)
+        #expect(amounts == [Self.usd("20.40"), Self.usd("5.10"), Self.usd("20.40"), Self.usd("20.40")])
+        let notes = engine.explain(EngineDeal(ticket: 1, account: 0, symbol: 0, volume: 5 * Self.lot, spreadPoints: 32)).notes
+        #expect(notes.contains { $0.contains("x usual spread 8 / spread at execution 32 points") }, "\(notes)")
+        #expect(throws: PlanValidationError(path: "rules[0].typical_spread_points.default", message: "0 is not a whole number of points above 0")) {
+            try Plan(id: "ib", name: "ib", rules: [Plan.Rule(id: "s", kind: .spreadShare, share: "30%", spreadPerLot: .init(default: "1"),
+                                                               typicalSpreadPoints: .init(default: "0"))]).validate()
+        }
+    }
+
     @Test func commissionShareTenPercentOfSeventy() throws {
         let plan = Plan(id: "ib", name: "ib", rules: [.init(id: "commission", kind: .commissionShare, share: "10%")])
         let engine = try Self.book(plans: [plan], partners: [.init(id: "ib", plan: 0)], accounts: [.init(key: "a", chain: [0])])

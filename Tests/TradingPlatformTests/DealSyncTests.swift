@@ -54,6 +54,10 @@ import TradingPlatforms
             let same = stored == truth
             #expect(same, "login \(login): \(stored.count) stored, \(truth.count) on the server")
         }
+        // Trades carry the market's spread at execution (what news-spike damping reads).
+        let stored = try await store.feed(after: 0, limit: 10_000).map(\.deal)
+        #expect(stored.filter { $0.action == .buy || $0.action == .sell }.allSatisfy { $0.marketSpreadPoints > 0 })
+        #expect(stored.filter { $0.action == .balance }.allSatisfy { $0.marketSpreadPoints == 0 })
         // The feed carries every deal once, in storage order.
         let feed = try await store.feed(after: 0, limit: 10_000)
         #expect(feed.count == mt5.server.dealCount)

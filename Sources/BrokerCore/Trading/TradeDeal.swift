@@ -41,12 +41,17 @@ public struct TradeDeal: Sendable, Equatable, Codable {
     public var fee: PlatformAmount
     public var comment: String
     public var externalID: String
+    /// The market's spread (ask - bid) in points when the deal was executed, from the
+    /// server's `MarketBid`/`MarketAsk`; 0 when it did not say. Spread-share rules damp
+    /// their pay with it during news spikes.
+    public var marketSpreadPoints: Int64
 
     public init(ticket: UInt64, login: TradingLogin, order: UInt64 = 0, positionID: UInt64 = 0, action: DealAction,
                 entry: DealEntry = .entryIn, reason: Int = 0, symbol: String = "", time: Int64, price: Price = Price(points: 0, digits: 0),
                 volume: Volume = Volume(units: 0), contractSize: Int64 = 0, profit: PlatformAmount = .zero,
                 commission: PlatformAmount = .zero, swap: PlatformAmount = .zero, fee: PlatformAmount = .zero,
-                comment: String = "", externalID: String = "") {
+                comment: String = "", externalID: String = "", marketSpreadPoints: Int64 = 0) {
+        self.marketSpreadPoints = marketSpreadPoints
         self.ticket = ticket
         self.login = login
         self.order = order

@@ -89,6 +89,7 @@ public struct CommissionBook: Sendable {
     let ruleTypeMask: [UInt64]             // account types it applies to; all bits when any
     let ruleValue: [Int64]                 // rule x symbol: per-lot amount (accrual) / points (10^-8) / spread per lot
     let ruleCapPerLot: [Int64]             // rule x symbol, -1 none
+    let ruleTypicalSpread: [Int64]         // rule x symbol, points, 0 when not damped
     // Accounts.
     let accountChainStart: [Int32]
     let accountChainLength: [Int32]
@@ -129,6 +130,7 @@ public struct CommissionBook: Sendable {
         var earnOpen: [Bool] = [], earnClose: [Bool] = [], minHold: [Int64] = [], minPoints: [Int64] = [], skipEqual: [Bool] = []
         var bonus: [Bool] = [], capPerDeal: [Int64] = [], ruleStart: [Int32] = [], ruleCount: [Int32] = []
         var slot: [Int16] = [], kind: [UInt8] = [], share: [Int64] = [], typeMask: [UInt64] = [], value: [Int64] = [], capPerLot: [Int64] = []
+        var typicalSpread: [Int64] = []
         for (planIndex, plan) in plans.enumerated() {
             try plan.validate()
             let path = "plans[\(planIndex)]"
@@ -193,6 +195,7 @@ public struct CommissionBook: Sendable {
                     capPerLot.append(try rule.capPerLot?.value(symbol: instrument.symbol, group: instrument.group).map { chosen throws(PlanValidationError) in
                         try Self.accrual(chosen.text, path: "\(rulePath).cap_per_lot")
                     } ?? -1)
+                    typicalSpread.append(rule.typicalSpreadPoints?.value(symbol: instrument.symbol, group: instrument.group).flatMap { Int64($0.text) } ?? 0)
                 }
             }
         }
@@ -240,6 +243,7 @@ public struct CommissionBook: Sendable {
         ruleTypeMask = typeMask
         ruleValue = value
         ruleCapPerLot = capPerLot
+        ruleTypicalSpread = typicalSpread
         accountChainStart = chainStart
         accountChainLength = chainLength
         chainPartners = chain

@@ -266,8 +266,12 @@ public struct CommissionEngine: Sendable {
             var spread = EngineMath.perLot(value, deal.volume)
             let capPerLot = b.ruleCapPerLot[index]
             if capPerLot >= 0 { spread = min(spread, EngineMath.perLot(capPerLot, deal.volume)) }
+            // News-spike damping: a deal done while the spread was wider than usual pays x usual / current.
+            let typical = b.ruleTypicalSpread[index]
+            let damped = typical > 0 && deal.spreadPoints > typical
+            if damped { spread = EngineMath.mulDiv(spread, typical, deal.spreadPoints) }
             let amount = EngineMath.mulDiv(spread, b.ruleShare[rule], Share.whole)
-            trace.rule(rule, level, "\(Explain.lots(deal.volume)) lots x spread \(Explain.money(value)) per lot\(capPerLot >= 0 ? " (capped at \(Explain.money(capPerLot)))" : "") x \(Share(ppm: b.ruleShare[rule])) = \(Explain.money(amount))")
+            trace.rule(rule, level, "\(Explain.lots(deal.volume)) lots x spread \(Explain.money(value)) per lot\(capPerLot >= 0 ? " (capped at \(Explain.money(capPerLot)))" : "")\(damped ? " x usual spread \(typical) / spread at execution \(deal.spreadPoints) points" : "") x \(Share(ppm: b.ruleShare[rule])) = \(Explain.money(amount))")
             return amount
         default:
             let paid = max(0, -deal.commission)

@@ -27,10 +27,13 @@ public struct EngineDeal: Sendable, Equatable {
     /// The account's equity and credit when the deal happened (0 when unknown).
     public var equity: Int64
     public var credit: Int64
+    /// The market's spread in points when the deal was executed (0 when unknown).
+    public var spreadPoints: Int64
 
     public init(ticket: UInt64, account: Int32, symbol: Int32, action: DealAction = .buy, entry: DealEntry = .entryOut, time: Int64 = 0,
                 volume: Int64, contractSize: Int64 = 100_000, pricePoints: Int64 = 0, openPricePoints: Int64 = 0, openedAt: Int64 = 0,
-                commission: Int64 = 0, equity: Int64 = 0, credit: Int64 = 0) {
+                commission: Int64 = 0, equity: Int64 = 0, credit: Int64 = 0, spreadPoints: Int64 = 0) {
+        self.spreadPoints = spreadPoints
         self.ticket = ticket
         self.account = account
         self.symbol = symbol

@@ -267,11 +267,15 @@ extension CommissionPlan {
         /// period the partner's lots on the rule are priced by the tiers and the
         /// difference is posted.
         public var tiers: VolumeTiers?
+        /// News-spike damping (spread share): the symbol's usual spread in points; a
+        /// deal done while the market's spread was wider pays x usual / current.
+        public var typicalSpreadPoints: ByInstrument?
 
         public init(id: String, kind: Kind, unit: Unit = .money, rates: ByInstrument = ByInstrument(), share: String? = nil,
                     spreadPerLot: ByInstrument? = nil, capShare: String? = nil, capPerLot: ByInstrument? = nil, accountTypes: [String] = [],
-                    tiers: VolumeTiers? = nil) {
+                    tiers: VolumeTiers? = nil, typicalSpreadPoints: ByInstrument? = nil) {
             self.tiers = tiers
+            self.typicalSpreadPoints = typicalSpreadPoints
             self.id = id
             self.kind = kind
             self.unit = unit
@@ -285,7 +289,7 @@ extension CommissionPlan {
 
         enum CodingKeys: String, CodingKey {
             case id, kind, unit, rates, share, spreadPerLot = "spread_per_lot", capShare = "cap_share", capPerLot = "cap_per_lot"
-            case accountTypes = "account_types", tiers
+            case accountTypes = "account_types", tiers, typicalSpreadPoints = "typical_spread_points"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -300,6 +304,7 @@ extension CommissionPlan {
             capPerLot = try c.decodeIfPresent(ByInstrument.self, forKey: .capPerLot)
             accountTypes = try c.decodeIfPresent([String].self, forKey: .accountTypes) ?? []
             tiers = try c.decodeIfPresent(VolumeTiers.self, forKey: .tiers)
+            typicalSpreadPoints = try c.decodeIfPresent(ByInstrument.self, forKey: .typicalSpreadPoints)
         }
     }
 

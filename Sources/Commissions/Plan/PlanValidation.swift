@@ -126,10 +126,20 @@ extension CommissionPlan {
                 try Self.share(rule.share, "\(path).share", required: true)
                 try Self.share(rule.capShare, "\(path).cap_share", required: false)
                 if let cap = rule.capPerLot { try Self.table(cap, "\(path).cap_per_lot", points: false) }
+                if let typical = rule.typicalSpreadPoints {
+                    let entries = [("default", typical.defaultValue)] + typical.groups.sorted { $0.key < $1.key }.map { ("groups.\($0.key)", Optional($0.value)) }
+                        + typical.symbols.sorted { $0.key < $1.key }.map { ("symbols.\($0.key)", Optional($0.value)) }
+                    for case let (key, value?) in entries where Int64(value).map({ $0 <= 0 }) ?? true {
+                        throw fail("\(path).typical_spread_points.\(key)", "\(value) is not a whole number of points above 0")
+                    }
+                }
             case .commissionShare:
                 try Self.share(rule.share, "\(path).share", required: true)
             }
             if rule.kind != .perLot, rule.tiers != nil { throw fail("\(path).tiers", "only per-lot rules have volume tiers") }
+            if rule.kind != .spreadShare, rule.typicalSpreadPoints != nil {
+                throw fail("\(path).typical_spread_points", "only spread-share rules are damped by the spread")
+            }
         }
     }
 

@@ -141,7 +141,15 @@ enum MT5Wire {
             contractSize: try named.decimal("ContractSize", scale: 8), profit: try named.amount("Profit"),
             commission: try named.optionalAmount("Commission"), swap: try named.optionalAmount("Storage"),
             fee: try named.optionalAmount("Fee"), comment: try named.optionalString("Comment") ?? "",
-            externalID: try named.optionalString("ExternalID") ?? "")
+            externalID: try named.optionalString("ExternalID") ?? "", marketSpreadPoints: try Self.marketSpread(named, digits: digits))
+    }
+
+    /// Ask minus bid at execution, in points, when the server sends both and they are
+    /// quoted (a balance deal has none); 0 otherwise.
+    static func marketSpread(_ record: MT5Record, digits: Int) throws -> Int64 {
+        guard record.fields["MarketBid"] != nil, record.fields["MarketAsk"] != nil else { return 0 }
+        let bid = try record.decimal("MarketBid", scale: digits), ask = try record.decimal("MarketAsk", scale: digits)
+        return bid > 0 && ask > bid ? ask - bid : 0
     }
 
     static func position(_ record: MT5Record) throws -> OpenPosition {
