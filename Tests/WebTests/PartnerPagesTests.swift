@@ -81,6 +81,10 @@ import Web
             #expect(profile.text.contains("Partner sub (sub)") && profile.text.contains("data-table=\"subtree\""))
             let sub = try await client.execute(uri: "/admin/partners/sub", method: .get, headers: [.cookie: manager.cookie])
             #expect(sub.text.contains("Partner sub (sub) → Partner other (other)") && sub.text.contains(trader.id.rawValue))
+            // The list is the tree: each top-level partner followed by its subtree, indented.
+            let list = try await client.execute(uri: "/admin/partners", method: .get, headers: [.cookie: manager.cookie]).text
+            let order = ["Partner master", "Partner other", "· Partner sub"].compactMap { list.range(of: $0)?.lowerBound }
+            #expect(order.count == 3 && order == order.sorted(), "master, other, then sub below other")
         }
         // Before the move the client's commissions still go up to master.
         let march = Int64(1_772_323_200) * 1_000_000   // 2026-03-01

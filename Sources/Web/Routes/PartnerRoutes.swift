@@ -37,9 +37,11 @@ struct PartnerRoutes {
         let all = try await partners.partners.all()
         let parents = try await partners.partners.parents(at: now)
         let plans = try await partners.plans.assignments(at: now)
-        let rows = all.map { partner -> (cells: [String], link: (href: String, label: String)?) in
-            ([partner.id, partner.name, partner.kind.rawValue, partner.status.rawValue, parents[partner.id] ?? "—", plans[partner.id] ?? "—"],
-             (href: "/admin/partners/\(partner.id)", label: "Open"))
+        // The whole tree, depth first from each top-level partner, indented by depth.
+        let rows = Self.treeOrder(all.map(\.id), parents: parents).compactMap { entry -> (cells: [String], link: (href: String, label: String)?)? in
+            guard let partner = all.first(where: { $0.id == entry.id }) else { return nil }
+            return ([String(repeating: "· ", count: entry.depth) + partner.name, partner.id, partner.kind.rawValue, partner.status.rawValue,
+                     parents[partner.id] ?? "—", plans[partner.id] ?? "—"], (href: "/admin/partners/\(partner.id)", label: "Open"))
         }
         let planOptions = [("", "none")] + (try await partners.plans.latest()).map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }
         let parentOptions = [("", "none (top level)")] + all.map { ($0.id, "\($0.name) (\($0.id))") }
@@ -53,9 +55,25 @@ struct PartnerRoutes {
             .input("from", "Effective from (day, UTC; empty: now)", type: "date"),
         ])
         return renderer.sections("Partners", surface: .admin, context: context, error: error, status: error == nil ? .ok : .badRequest, [
-            PageSection(table: PageTable(name: "partners", columns: ["Id", "Name", "Kind", "Status", "Parent", "Plan"], rows: rows, empty: "No partner yet.")),
+            PageSection(table: PageTable(name: "partners", columns: ["Partner (tree)", "Id", "Kind", "Status", "Parent", "Plan"], rows: rows, empty: "No partner yet.")),
             PageSection(id: "new", heading: "New partner", forms: [form]),
         ])
+    }
+
+    /// Partners in tree order: each top-level partner followed by its subtree, depth first, siblings by id.
+    static func treeOrder(_ ids: [String], parents: [String: String]) -> [(id: String, depth: Int)] {
+        let known = Set(ids)
+        var children: [String: [String]] = [:]
+        for id in ids { children[parents[id].flatMap { known.contains($0) ? $0 : nil } ?? "", default: []].append(id) }
+        var result: [(id: String, depth: Int)] = []
+        var stack = (children[""] ?? []).sorted().reversed().map { ($0, 0) }
+        var seen: Set<String> = []
+        while let (id, depth) = stack.popLast() {
+            guard seen.insert(id).inserted else { continue }
+            result.append((id, depth))
+            stack += (children[id] ?? []).sorted().reversed().map { ($0, depth + 1) }
+        }
+        return result
     }
 
     func create(_ context: AppContext) async throws -> Response {
