@@ -33,6 +33,15 @@ public struct CPASettlement: Sendable {
         public let country: String
         public let detail: String
         public let decidedAt: Int64
+        /// Who is paid what for a qualification, level 1 first, by the plan's
+        /// distribution up the tree (accrual units).
+        public var parts: [Part] = []
+    }
+
+    public struct Part: Sendable, Equatable {
+        public let partner: String
+        public let level: Int
+        public let amount: Int64
     }
 
     /// Where one referred client stands: decided, or still open with what is missing.
@@ -163,13 +172,35 @@ public struct CPASettlement: Sendable {
         switch outcome {
         case let .qualified(at, amount):
             let deposit = Money(minorUnits: facts.firstDeposit ?? 0, currency: currency).decimalString
-            return decision(.qualified, amount: amount, detail: "first deposit \(deposit) \(currency.code), \(FixedPoint.format(facts.lots, scale: 8)) lots, spread \(FixedPoint.format(facts.spread, scale: Accrual.scale)) \(currency.code)\(facts.kycApproved ? ", KYC approved" : "")\(facts.country.isEmpty ? "" : ", country \(facts.country)")", at: at)
+            var qualified = decision(.qualified, amount: amount, detail: "first deposit \(deposit) \(currency.code), \(FixedPoint.format(facts.lots, scale: 8)) lots, spread \(FixedPoint.format(facts.spread, scale: Accrual.scale)) \(currency.code)\(facts.kycApproved ? ", KYC approved" : "")\(facts.country.isEmpty ? "" : ", country \(facts.country)")", at: at)
+            qualified.parts = try await parts(of: amount, partner: partner, plan: plan, currency: currency, facts: facts, at: at)
+            return qualified
         case .expired:
             return decision(.expired, detail: "not qualified within \(rule.withinDays) days of registering", at: now)
         case let .excluded(reason):
             return decision(.excluded, detail: reason, at: now)
         case .notYet:
             return nil
+        }
+    }
+
+    /// The qualification's amount up the tree as it stood when the client qualified, by
+    /// the level-1 plan's distribution; for `difference`, each upper level's own plan
+    /// prices the same client (its band for the first deposit and country).
+    func parts(of amount: Int64, partner: String, plan: CommissionPlan, currency: Currency, facts: Facts, at time: Int64) async throws -> [Part] {
+        let unit = Power10.of(Accrual.scale - currency.exponent)
+        let chain = try await partners.chain(of: partner, at: time)
+        let versions = try await plans.plans(at: time), assignments = try await plans.assignments(at: time)
+        let own: [Int64?] = chain.enumerated().map { level, id in
+            if level == 0 { return amount * unit }
+            guard let upper = assignments[id].flatMap({ versions[$0] }), upper.currency == currency.code,
+                  let rule = upper.cpa?.rule(currency: currency), let deposit = facts.firstDeposit,
+                  let band = rule.bands.first(where: { deposit >= $0.minDeposit && ($0.countries.isEmpty || $0.countries.contains(facts.country)) })
+            else { return nil }
+            return band.amount * unit
+        }
+        return CPADistribution.split(amount * unit, by: plan.distribution, own: own).enumerated().map { level, share in
+            Part(partner: chain[level], level: level + 1, amount: share)
         }
     }
 
@@ -181,16 +212,18 @@ public struct CPASettlement: Sendable {
         return try await db.transaction { sql in
             let inserted = try await sql.raw("""
                 INSERT INTO cpa_awards (user_id, partner_id, plan_id, plan_version, status, amount, currency, first_deposit, lots, spread, country, detail,
-                    decided_at, created_at)
+                    parts, decided_at, created_at)
                 VALUES (\(bind: decision.client), \(bind: decision.partner), \(bind: decision.planID), \(bind: decision.planVersion),
                     \(bind: decision.status.rawValue), \(bind: decision.amount), \(bind: decision.currency), \(bind: decision.firstDeposit),
-                    \(bind: decision.lots), \(bind: decision.spread), \(bind: decision.country), \(bind: decision.detail), \(bind: decision.decidedAt), \(bind: now))
+                    \(bind: decision.lots), \(bind: decision.spread), \(bind: decision.country), \(bind: decision.detail),
+                    \(bind: decision.parts.map { "\($0.partner) \($0.level) \($0.amount)" }.joined(separator: ";")), \(bind: decision.decidedAt), \(bind: now))
                 ON CONFLICT (user_id) DO NOTHING RETURNING user_id
                 """).all()
             guard !inserted.isEmpty else { return false }
-            if decision.status == .qualified {
-                try await PeriodEndPosting.book(decision.amount * Power10.of(Accrual.scale - currency.exponent), partner: decision.partner, rule: Self.rule,
-                                                day: CommissionLineRow.day(of: decision.decidedAt), key: "cpa:\(decision.client)", currency: currency,
+            for part in decision.parts where decision.status == .qualified && part.amount > 0 {
+                try await PeriodEndPosting.book(part.amount, partner: part.partner, level: part.level, rule: Self.rule,
+                                                day: CommissionLineRow.day(of: decision.decidedAt),
+                                                key: part.level == 1 ? "cpa:\(decision.client)" : "cpa:\(decision.client):\(part.partner)", currency: currency,
                                                 at: now, on: sql)
             }
             try await AuditLog.append(audit.entry("commissions.cpa", entityType: "partner", entityID: decision.partner,
@@ -207,6 +240,11 @@ public struct CPASettlement: Sendable {
                         status: status, amount: try row.decode(column: "amount", as: Int64.self), currency: try row.decode(column: "currency", as: String.self),
                         firstDeposit: try row.decode(column: "first_deposit", as: Int64.self), lots: try row.decode(column: "lots", as: Int64.self),
                         spread: try row.decode(column: "spread", as: Int64.self), country: try row.decode(column: "country", as: String.self),
-                        detail: try row.decode(column: "detail", as: String.self), decidedAt: try row.decode(column: "decided_at", as: Int64.self))
+                        detail: try row.decode(column: "detail", as: String.self), decidedAt: try row.decode(column: "decided_at", as: Int64.self),
+                        parts: try row.decode(column: "parts", as: String.self).split(separator: ";").compactMap { text in
+                            let fields = text.split(separator: " ")
+                            guard fields.count == 3, let level = Int(fields[1]), let amount = Int64(fields[2]) else { return nil }
+                            return Part(partner: String(fields[0]), level: level, amount: amount)
+                        })
     }
 }

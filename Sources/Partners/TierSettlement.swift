@@ -126,7 +126,7 @@ public struct TierSettlement: Sendable {
 /// with the partner's residue carried, and written to the commission-posting outbox
 /// under `key`, all in the caller's transaction.
 enum PeriodEndPosting {
-    static func book(_ amount: Int64, partner: String, rule: String, day: Int64, key: String, currency: Currency, at now: Int64,
+    static func book(_ amount: Int64, partner: String, level: Int = 1, rule: String, day: Int64, key: String, currency: Currency, at now: Int64,
                      on sql: any SQLDatabase) async throws {
         guard amount != 0 else { return }
         for (kind, name) in [("partner", partner), ("rule", rule)] {
@@ -134,7 +134,7 @@ enum PeriodEndPosting {
         }
         try await sql.raw("""
             INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines, lots)
-            SELECT \(bind: day), p.number, 1, r.number, \(bind: currency.code), \(bind: amount), 0, 0
+            SELECT \(bind: day), p.number, \(bind: level), r.number, \(bind: currency.code), \(bind: amount), 0, 0
             FROM commission_names p, commission_names r WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND r.kind = 'rule' AND r.name = \(bind: rule)
             ON CONFLICT (day, partner, level, rule, currency) DO UPDATE SET amount = commission_daily.amount + excluded.amount
             """).run()

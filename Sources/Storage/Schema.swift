@@ -410,7 +410,7 @@ public enum Schema {
         CREATE TABLE cpa_awards (
             user_id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, plan_id TEXT NOT NULL, plan_version INTEGER NOT NULL, status TEXT NOT NULL,
             amount BIGINT NOT NULL, currency TEXT NOT NULL, first_deposit BIGINT NOT NULL, lots BIGINT NOT NULL, spread BIGINT NOT NULL,
-            country TEXT NOT NULL, detail TEXT NOT NULL, decided_at BIGINT NOT NULL, created_at BIGINT NOT NULL)
+            country TEXT NOT NULL, detail TEXT NOT NULL, parts TEXT NOT NULL, decided_at BIGINT NOT NULL, created_at BIGINT NOT NULL)
         """,
         "CREATE INDEX cpa_awards_partner ON cpa_awards (partner_id, decided_at)",
     ] }

@@ -97,6 +97,48 @@ import Testing
         #expect(try await ledger.verify().isSound)
     }
 
+    /// A CPA goes up the tree like per-deal amounts: under difference the master earns
+    /// its own plan's CPA less the sub-IB's; per level it earns its share.
+    @Test(arguments: TestDatabases.kinds)
+    func aCPAGoesUpTheTreeByThePlansDistribution(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let clock = ManualClock(micros: 10 * Self.day)
+        let builder = BookBuilder(db: db, clock: clock)
+        try await builder.partners.create(Partner(id: "master", name: "Master"), parent: nil, from: 0, audit: .system)
+        try await builder.partners.create(Partner(id: "sub", name: "Sub"), parent: "master", from: 0, audit: .system)
+        try await builder.partners.create(Partner(id: "flat", name: "Flat"), parent: "master", from: 0, audit: .system)
+        func plan(_ id: String, _ amount: String, _ distribution: CommissionPlan.Distribution = .difference) -> CommissionPlan {
+            CommissionPlan(id: id, name: id, distribution: distribution, rules: [],
+                           cpa: .init(minFirstDeposit: "100.00", withinDays: 30, bands: [.init(minDeposit: "100.00", amount: amount)]))
+        }
+        for candidate in [plan("gold", "300.00"), plan("silver", "250.00"), plan("shared", "200.00", .perLevel(shares: ["80%", "20%"], cap: nil))] {
+            try await builder.plans.save(candidate, effectiveFrom: 0, audit: .system)
+        }
+        for (partner, planID) in [("master", "gold"), ("sub", "silver"), ("flat", "shared")] { try await builder.plans.assign(partner, plan: planID, from: 0, audit: .system) }
+        let events = ClientEventStore(db: db, clock: clock)
+        for (client, partner) in [("c1", "sub"), ("c2", "flat")] {
+            try await Self.trader(client, registeredAt: 0, account: Self.login(client), on: db)
+            try await builder.attributions.attribute(Attribution(subject: .client, subjectID: client, partnerID: partner), from: 0, audit: .system)
+            _ = try await events.record(.init(source: "psp", externalID: "d-\(client)", userID: client, kind: .deposit, amount: 50_000, currency: "USD",
+                                              occurredAt: Self.day), audit: .system)
+        }
+        let ledger = try LedgerStore(db: db, clock: clock)
+        let decisions = try await CPASettlement(db: db, ledger: ledger, clock: clock).run(at: clock.nowMicros(), audit: .system)
+        let dollar: Int64 = 100_000_000
+        let parts = Dictionary(uniqueKeysWithValues: decisions.map { ($0.client, $0.parts.map { "\($0.partner) \($0.level) \($0.amount / dollar)" }) })
+        #expect(parts["c1"] == ["sub 1 250", "master 2 50"], "difference: $300 - $250")
+        #expect(parts["c2"] == ["flat 1 160", "master 2 40"], "80% and 20% of $200")
+        let payable = { (partner: String) in try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: partner, currency: .usd)) }
+        let balances = [try await payable("sub"), try await payable("flat"), try await payable("master")]
+        #expect(balances == [25_000, 16_000, 9_000])
+        let stored = try await CPASettlement(db: db, ledger: ledger, clock: clock).decision(of: "c1")
+        #expect(stored?.parts.map(\.amount) == [250 * dollar, 50 * dollar])
+        let totals = try await CommissionReports(db: db, clock: clock).totals(from: 0, to: 20 * Self.day, partner: "master")
+        #expect(totals.map(\.level) == [2] && totals.map(\.rule) == ["cpa"] && totals.map(\.amount) == [90 * dollar])
+        #expect(try await ledger.verify().isSound)
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func badClientEventsAreRefusedWithTheField(kind: String) async throws {
         let db = try await TestDatabases.make(kind)

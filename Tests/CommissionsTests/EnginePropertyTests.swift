@@ -103,4 +103,23 @@ import Testing
             #expect(lines == deals.flatMap { engine.explain($0).lines })
         }
     }
+
+    /// A CPA split up the tree never pays more than the level-1 amount (per level: its
+    /// cap; ratios: the pool), and under difference never more than the richest level's own.
+    @Test func aCPASplitNeverPaysMoreThanItsWhole() async throws {
+        await propertyCheck(count: 300, input: Gen.int64(in: 0...100_000_000_000), Gen.int(in: 0...3),
+                            Gen.int64(in: 0...200_000_000_000).array(of: 1...6)) { amount, distribution, owns in
+            let distributions: [Plan.Distribution] = [.difference, .perLevel(shares: ["70%", "20%", "15%"], cap: "90%"),
+                                                      .cappedRatios(ratios: [5, 3, 2]), .direct]
+            let own: [Int64?] = [amount] + owns.dropFirst().enumerated().map { $0.offset % 3 == 2 ? nil : $0.element }
+            let parts = CPADistribution.split(amount, by: distributions[distribution], own: own)
+            #expect(parts.count == own.count && parts.allSatisfy { $0 >= 0 })
+            let total = parts.reduce(0, +)
+            switch distribution {
+            case 0: #expect(total == max(amount, own.compactMap { $0 }.max() ?? 0))
+            case 1: #expect(total <= amount * 9 / 10 + 1)
+            default: #expect(total <= amount)
+            }
+        }
+    }
 }

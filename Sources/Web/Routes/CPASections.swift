@@ -20,7 +20,7 @@ enum CPASections {
                 let currency = Currency(code: decision.currency) ?? .usd
                 rows.append(([email, decision.status.rawValue, money(decision.firstDeposit, currency), Explain.lots(decision.lots),
                               Explain.money(decision.spread), decision.country,
-                              decision.status == .qualified ? "\(money(decision.amount, currency)): \(decision.detail)" : decision.detail,
+                              decision.status == .qualified ? "\(money(decision.amount, currency)): \(decision.detail)\(upline(decision))" : decision.detail,
                               Timestamps.iso(decision.decidedAt)], nil))
             } else if let facts = standing.facts {
                 rows.append(([email, "open", facts.firstDeposit.map { money($0, Currency(code: facts.currency) ?? .usd) } ?? "", Explain.lots(facts.lots), Explain.money(facts.spread),
@@ -52,4 +52,10 @@ enum CPASections {
     }
 
     static func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).decimalString }
+
+    /// "; paid: sub 250.00, master 50.00" when the CPA went up the tree.
+    static func upline(_ decision: CPASettlement.Decision) -> String {
+        guard decision.parts.count > 1 else { return "" }
+        return "; paid: " + decision.parts.filter { $0.amount != 0 }.map { "\($0.partner) \(Explain.money($0.amount))" }.joined(separator: ", ")
+    }
 }
