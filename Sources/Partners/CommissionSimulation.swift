@@ -15,12 +15,17 @@ public struct CommissionSimulation: Sendable {
         /// Accrual units (10^-8) of the report's currency.
         public let current: Int64
         public let proposed: Int64
+        /// What the pipeline actually stored for these deals (their current versions,
+        /// reversals netted): differs from `current` when something was corrected back
+        /// in time and not recalculated yet.
+        public var paid: Int64 = 0
         public var difference: Int64 { proposed - current }
 
-        public init(partner: String, current: Int64, proposed: Int64) {
+        public init(partner: String, current: Int64, proposed: Int64, paid: Int64 = 0) {
             self.partner = partner
             self.current = current
             self.proposed = proposed
+            self.paid = paid
         }
     }
 
@@ -98,9 +103,28 @@ public struct CommissionSimulation: Sendable {
         // Rates matter only to point-based rules.
         let usesPoints = try await ([proposed] + builder.plans.latest().map(\.plan)).contains { $0.rules.contains { $0.kind == .perLot && $0.unit == .points } }
         if !usesPoints { missing = [] }
-        let partners = Set(current.keys).union(proposal.keys).filter { partner == nil || $0 == partner }.sorted()
+        let stored = try await paid(from: from, to: to, currency: currency)
+        let partners = Set(current.keys).union(proposal.keys).union(stored.keys).filter { partner == nil || $0 == partner }.sorted()
         return Report(currency: currency, deals: dealCount, currentLines: currentLines,
-                      rows: partners.map { Row(partner: $0, current: current[$0] ?? 0, proposed: proposal[$0] ?? 0) }, missingRates: missing.sorted())
+                      rows: partners.map { Row(partner: $0, current: current[$0] ?? 0, proposed: proposal[$0] ?? 0, paid: stored[$0] ?? 0) },
+                      missingRates: missing.sorted())
+    }
+
+    /// The stored lines of the deals in [from, to), by partner: each deal's current
+    /// version's own lines, which is what its versions and reversals net to.
+    func paid(from: Int64, to: Int64, currency: Currency) async throws -> [String: Int64] {
+        try await db.read { sql in
+            var result: [String: Int64] = [:]
+            for row in try await sql.raw("""
+                SELECT p.name AS partner_id, CAST(SUM(l.amount) AS BIGINT) AS paid FROM trade_deals t
+                JOIN commission_lines l ON l.feed_seq = t.feed_seq JOIN commission_names p ON p.number = l.partner
+                WHERE t.time_us >= \(bind: from) AND t.time_us < \(bind: to) AND l.reverses = 0 AND l.currency = \(bind: currency.code)
+                GROUP BY p.name
+                """).all() {
+                result[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "paid", as: Int64.self)
+            }
+            return result
+        }
     }
 
     /// The same book with `proposed` in place of the plan with its id, and for `partner`.

@@ -41,15 +41,17 @@ struct SimulateCommissions: AsyncParsableCommand {
         await db.close()
         let money = { (units: Int64) in Explain.money(units) }
         if json {
-            let rows = report.rows.map { ["partner": $0.partner, "current": money($0.current), "proposed": money($0.proposed), "difference": money($0.difference)] }
+            let rows = report.rows.map { ["partner": $0.partner, "paid": money($0.paid), "current": money($0.current), "proposed": money($0.proposed),
+                                          "difference": money($0.difference)] }
             let object: [String: Any] = ["currency": report.currency.code, "deals": report.deals, "partners": rows, "missing_rates": report.missingRates]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
             return
         }
         print("\(report.deals) deals from \(from) to \(to); amounts in \(report.currency.code)")
-        print(["partner", "in force", "proposed", "difference"].map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
+        print(["partner", "paid", "in force", "proposed", "difference"].map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
         for row in report.rows {
-            print([row.partner, money(row.current), money(row.proposed), money(row.difference)].map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
+            print([row.partner, money(row.paid), money(row.current), money(row.proposed), money(row.difference)]
+                .map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
         }
         if !report.missingRates.isEmpty { print("No recorded rate for \(report.missingRates.joined(separator: ", ")): their point-based amounts count as zero.") }
     }

@@ -57,5 +57,12 @@ import Testing
         await #expect(throws: PartnerError.unknownPartner("nobody")) {
             _ = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: PartnerTreeTests.perLot("gold", "8.00"), from: 0, to: 1, partner: "nobody")
         }
+        // Once the pipeline has paid the deals, the report shows what was paid next to what the plans in force give.
+        let store = try DealStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: try LedgerStore(db: db), clock: SystemClock(), logger: TestDatabases.logger)
+        try await DealCorrectionTests.drain(pipeline, store)
+        let paid = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: PartnerTreeTests.perLot("gold", "8.00"), from: 0,
+                                                                                  to: 30 * Self.day)
+        #expect(paid.rows.map(\.paid) == paid.rows.map(\.current) && paid.rows.map(\.paid) == [400_000_000, 400_000_000, 2_000_000_000])
     }
 }

@@ -122,11 +122,11 @@ struct CommissionPlanRoutes {
         let report = try await CommissionSimulation(db: services.db, clock: services.clock)
             .run(proposed: plan, from: now - 30 * 86_400_000_000, to: now, partner: (partner ?? "").isEmpty ? nil : partner)
         let rows = report.rows.map { row -> (cells: [String], link: (href: String, label: String)?) in
-            ([row.partner, Explain.money(row.current), Explain.money(row.proposed), Explain.money(row.difference)], nil)
+            ([row.partner, Explain.money(row.paid), Explain.money(row.current), Explain.money(row.proposed), Explain.money(row.difference)], nil)
         }
         return PageSection(id: "preview", heading: "Preview of \(plan.id): the last 30 days, \(report.deals) deals (\(report.currency.code)), nothing saved",
                            intro: report.missingRates.isEmpty ? "" : "No recorded rate for \(report.missingRates.joined(separator: ", ")): point-based amounts count as zero.",
-                           table: PageTable(name: "preview", columns: ["Partner", "Plans in force", "Proposed", "Difference"], rows: rows,
+                           table: PageTable(name: "preview", columns: ["Partner", "Paid", "Plans in force", "Proposed", "Difference"], rows: rows,
                                             empty: "No deal in the last 30 days earns under either."))
     }
 
