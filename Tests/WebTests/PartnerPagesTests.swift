@@ -49,6 +49,13 @@ import Web
             #expect(edited.status == .seeOther, "\(edited.text.prefix(300))")
             let second = try await client.execute(uri: "/admin/commission-plans/gold", method: .get, headers: [.cookie: manager.cookie])
             #expect(second.text.contains("Version 2") && second.text.contains("first deposit ≥ 100.00, KYC approved within 30 days; pays 250.00 from 100.00"))
+            // Exported, a version is the file that imports it again.
+            let exported = try await client.execute(uri: "/admin/commission-plans/gold/export?version=2", method: .get, headers: [.cookie: manager.cookie])
+            #expect(exported.status == .ok && exported.headers[.contentDisposition] == "attachment; filename=\"gold-v2.json\"")
+            let reimported = try PlanValidationError.plan(fromJSON: Array(exported.text.utf8))
+            #expect(reimported.version == 2 && reimported.cpa?.bands.first?.amount == "250.00")
+            let missing = try await client.execute(uri: "/admin/commission-plans/gold/export?version=9", method: .get, headers: [.cookie: manager.cookie])
+            #expect(missing.status == .notFound)
 
             for (id, parent, planID) in [("master", "", "gold"), ("sub", "master", "silver"), ("other", "", "gold")] {
                 let created = try await client.execute(uri: "/admin/partners", method: .post, headers: post, body: form([

@@ -18,6 +18,9 @@ struct CommissionPlanRoutes {
         routes.post("/admin/commission-plans") { _, context in try await self.importPlan(context) }
         routes.post("/admin/commission-plans/form") { _, context in try await self.formPlan(context) }
         routes.get("/admin/commission-plans/:id") { _, context in try await self.plan(try context.parameters.require("id"), context) }
+        routes.get("/admin/commission-plans/:id/export") { request, context in
+            try await self.export(try context.parameters.require("id"), version: request.uri.queryParameters.get("version").flatMap { Int($0) })
+        }
     }
 
     func list(_ context: AppContext, error: String? = nil, draft: String = "", preview: PageSection? = nil) async throws -> Response {
@@ -159,7 +162,8 @@ struct CommissionPlanRoutes {
         ] + Self.periodTerms(newest.plan)), at: 0)
         sections.append(PageSection(heading: "Versions", table: PageTable(name: "versions", columns: ["Version", "In force from (UTC)", "JSON"],
             rows: versions.reversed().map { entry in
-                (["v\(entry.plan.version)", Timestamps.iso(entry.effectiveFrom), (try? Self.json(entry.plan)) ?? ""], nil)
+                (["v\(entry.plan.version)", Timestamps.iso(entry.effectiveFrom), (try? Self.json(entry.plan)) ?? ""],
+                 (href: "/admin/commission-plans/\(id)/export?version=\(entry.plan.version)", label: "Export"))
             })))
         if PermissionTable.allows(context.principal, .post, "/admin/commission-plans") {
             var draft = newest.plan
@@ -173,6 +177,17 @@ struct CommissionPlanRoutes {
                                         ])]))
         }
         return renderer.sections("Plan \(newest.plan.name)", surface: .admin, context: context, sections)
+    }
+
+    /// A plan version as the JSON file that imports it again (plans as code); the newest without `version`.
+    func export(_ id: String, version: Int?) async throws -> Response {
+        let versions = try await plans.versions(of: id)
+        guard let chosen = version.map({ wanted in versions.first { $0.plan.version == wanted } }) ?? versions.last else {
+            throw UserFacingError(.notFound, "no commission plan \(id)\(version.map { " version \($0)" } ?? "")")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8",
+                                               .contentDisposition: "attachment; filename=\"\(id)-v\(chosen.plan.version).json\""],
+                        body: .init(byteBuffer: ByteBuffer(string: try Self.json(chosen.plan, pretty: true) + "\n")))
     }
 
     /// What the plan settles per period or per client, as facts.

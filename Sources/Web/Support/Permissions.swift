@@ -98,6 +98,7 @@ public enum PermissionTable {
             .init(.post, "/admin/commission-plans", staff(.admin, .ibManager)),
             .init(.post, "/admin/commission-plans/form", staff(.admin, .ibManager)),
             .init(.get, "/admin/commission-plans/:id", staff(.admin, .ibManager, .finance)),
+            .init(.get, "/admin/commission-plans/:id/export", staff(.admin, .ibManager, .finance)),
             .init(.get, "/admin/instruments", staff(.admin, .ibManager, .finance)),
             .init(.post, "/admin/instruments", staff(.admin, .ibManager)),
             .init(.post, "/admin/instruments/clear", staff(.admin, .ibManager)),
