@@ -7,7 +7,7 @@ import Identity
 import Storage
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self, SyncBench.self, CommissionBench.self, IngestBench.self, CrashBench.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self, SyncBench.self, CommissionBench.self, IngestBench.self, CrashBench.self, TreeBench.self])
 }
 
 /// Durable, batched ledger posting.
