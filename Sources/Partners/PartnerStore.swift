@@ -150,7 +150,19 @@ public struct PartnerStore: Sendable {
 
     /// The chain from `id` up to its root at `time`: `id` first.
     public func chain(of id: String, at time: Int64) async throws -> [String] {
-        Self.chain(of: id, parents: try await parents(at: time))
+        // One indexed lookup per level (the key starts with partner_id), not the whole tree.
+        try await db.read { sql in
+            var chain = [id]
+            var seen: Set<String> = [id]
+            while let row = try await sql.raw("""
+                SELECT parent_id FROM partner_links WHERE partner_id = \(bind: chain[chain.count - 1]) AND valid_from <= \(bind: time) AND valid_to > \(bind: time)
+                """).first() {
+                let parent = try row.decode(column: "parent_id", as: String.self)
+                guard !parent.isEmpty, seen.insert(parent).inserted else { break }
+                chain.append(parent)
+            }
+            return chain
+        }
     }
 
     static func chain(of id: String, parents: [String: String]) -> [String] {
