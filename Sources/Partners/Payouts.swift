@@ -137,7 +137,13 @@ public struct PayoutStore: Sendable {
             guard settings.target.isEmpty else { throw PayoutError.invalid(field: "target", "a wallet payout names no account") }
         case .tradingAccount:
             let parts = settings.target.split(separator: ":")
-            guard parts.count == 2, !parts[0].isEmpty, UInt64(parts[1]) != nil else { throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account") }
+            guard parts.count == 2, !parts[0].isEmpty, let login = UInt64(parts[1]) else { throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account") }
+            let owner = try await db.read { sql in
+                try await sql.raw("""
+                    SELECT user_id FROM trading_accounts WHERE server_id = \(bind: String(parts[0])) AND login = \(bind: Int64(bitPattern: login)) AND status = 'active'
+                    """).first()?.decode(column: "user_id", as: String.self)
+            }
+            guard owner == partner.userID else { throw PayoutError.invalid(field: "target", "an active trading account of the partner's own") }
         }
         let now = clock.nowMicros()
         let before = try await self.settings(of: settings.partnerID)
@@ -153,6 +159,27 @@ public struct PayoutStore: Sendable {
                 """).run()
             try await AuditLog.append(audit.entry("partner.payout_settings", entityType: "partner", entityID: settings.partnerID,
                                                   before: Self.json(before), after: Self.json(settings)), at: now, on: sql, dialect: dialect)
+        }
+    }
+
+    /// The partner chooses where it is paid (its wallet or one of its own trading
+    /// accounts); the schedule, minimum, currency and approval stay as finance set them.
+    public func setDestination(partnerID: String, method: PayoutSettings.Method, target: String, audit: AuditContext) async throws {
+        guard var settings = try await settings(of: partnerID) else {
+            throw PayoutError.invalid(field: "method", "finance has not set up this partner's payouts yet")
+        }
+        settings.method = method
+        settings.target = method == .wallet ? "" : target
+        try await save(settings, audit: audit)
+    }
+
+    /// The partner's own active trading accounts a payout can go to ("server:login").
+    public func payableAccounts(of partnerID: String) async throws -> [String] {
+        guard let partner = try await partners.partner(partnerID), !partner.userID.isEmpty else { return [] }
+        return try await db.read { sql in
+            try await sql.raw("""
+                SELECT server_id, login FROM trading_accounts WHERE user_id = \(bind: partner.userID) AND status = 'active' ORDER BY server_id, login
+                """).all().map { "\(try $0.decode(column: "server_id", as: String.self)):\(UInt64(bitPattern: try $0.decode(column: "login", as: Int64.self)))" }
         }
     }
 

@@ -91,6 +91,26 @@ import Web
             #expect(own.status == .ok && own.text.contains("/partners/payouts/\(payout.id)") && own.text.contains("10.00 USD"))
             let ownCSV = try await client.execute(uri: "/partners/payouts/\(payout.id)/statement.csv", method: .get, headers: [.cookie: partnerSession.cookie])
             #expect(ownCSV.status == .ok && ownCSV.text.contains(",paid,,10.00,USD"))
+
+            // The partner chooses where it is paid, among its own accounts only.
+            #expect(own.text.contains("Where you are paid") && own.text.contains("Your wallet"))
+            try await harness.db.transaction { sql in
+                for (login, owner) in [(9001, user.id.rawValue), (9002, "someone-else")] {
+                    try await sql.raw("""
+                        INSERT INTO trading_accounts (server_id, login, user_id, account_type_id, mt_group, currency, leverage, status, trading_enabled,
+                            request_id, last_error, created_at, updated_at)
+                        VALUES ('mt5', \(bind: login), \(bind: owner), 'std', 'real', 'USD', 100, 'active', 1, \(bind: "r\(login)"), '', 0, 0)
+                        """).run()
+                }
+            }
+            let foreign = try await client.execute(uri: "/partners/payouts/destination", method: .post, headers: portalPost,
+                                                   body: form([("_csrf", partnerSession.csrf), ("destination", "mt5:9002")]))
+            #expect(foreign.status == .badRequest && (foreign.text.contains("of the partner&#39;s own") || foreign.text.contains("of the partner's own")))
+            let chosen = try await client.execute(uri: "/partners/payouts/destination", method: .post, headers: portalPost,
+                                                  body: form([("_csrf", partnerSession.csrf), ("destination", "mt5:9001")]))
+            #expect(chosen.status == .seeOther)
+            let settings = try await harness.services.payouts.settings(of: "paula")
+            #expect(settings?.method == .tradingAccount && settings?.target == "mt5:9001" && settings?.schedule == .realtime && settings?.needsApproval == true)
             let manager = try #require(try await harness.session(for: .staff(.ibManager)))
             var managerPost = formHeaders(cookie: manager.cookie)
             managerPost[.accept] = "text/html"

@@ -45,6 +45,7 @@ struct PayoutRoutes {
         routes.post("/admin/partners/:id/payout-settings") { _, context in try await self.saveSettings(try context.parameters.require("id"), context) }
 
         routes.get("/partners/payouts") { _, context in try await self.own(context) }
+        routes.post("/partners/payouts/destination") { _, context in try await self.chooseDestination(context) }
         routes.get("/partners/payouts/:id") { _, context in
             try await self.statementPage(try context.parameters.require("id"), context, partner: try await self.partner(context).id)
         }
@@ -138,18 +139,45 @@ struct PayoutRoutes {
         try await PartnerPortalRoutes.partner(of: context, services: services)
     }
 
-    func own(_ context: AppContext) async throws -> Response {
+    func own(_ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
         let t = { (key: String) in services.localization.text(key, context.language) }
         let partner = try await partner(context)
         let list = try await payouts.payouts(partnerID: partner.id, limit: 60)
-        return renderer.sections(t("nav_payouts"), surface: .partners, context: context, intro: t("partner_payouts_intro"), [
+        var sections = [
             PageSection(table: PageTable(name: "payouts", columns: [t("col_period"), t("col_amount"), t("col_status"), t("col_paid_at")],
                                          rows: list.map { payout in
                                              ([payout.periodKey, Self.minor(payout.payoutMinor, payout.payoutCurrency), t("payout_\(payout.status.rawValue)"),
                                                payout.paidAt == 0 ? "" : Timestamps.iso(payout.paidAt)],
                                               (href: "/partners/payouts/\(payout.id)", label: t("statement")))
                                          }, empty: t("no_payouts"))),
-        ])
+        ]
+        // Where the partner is paid: its wallet or one of its own trading accounts.
+        if let settings = try await payouts.settings(of: partner.id) {
+            let accounts = try await payouts.payableAccounts(of: partner.id)
+            let current = settings.method == .wallet ? "wallet" : settings.target
+            sections.append(PageSection(id: "destination", heading: t("payout_destination"), facts: [
+                (t("payout_schedule"), settings.schedule.rawValue, "schedule"),
+                (t("payout_minimum"), Self.minor(settings.minimumMinor, "USD"), "minimum"),
+                (t("payout_paid_in"), settings.currency, "currency"),
+            ], forms: [PageForm(name: "destination", action: "/partners/payouts/destination", submit: t("save"), fields: [
+                .select("destination", t("payout_destination"), options: [("wallet", t("payout_to_wallet"))] + accounts.map { ($0, t("payout_to_account") + " " + $0) },
+                        selected: current),
+            ])]))
+        }
+        return renderer.sections(t("nav_payouts"), surface: .partners, context: context, intro: t("partner_payouts_intro"), error: error, flash: flash,
+                                 status: error == nil ? .ok : .badRequest, sections)
+    }
+
+    func chooseDestination(_ context: AppContext) async throws -> Response {
+        let partner = try await partner(context)
+        let choice = context.form["destination"] ?? ""
+        do {
+            try await payouts.setDestination(partnerID: partner.id, method: choice == "wallet" ? .wallet : .tradingAccount, target: choice,
+                                             audit: context.audit)
+            return renderer.redirect("/partners/payouts")
+        } catch let error as PayoutError {
+            return try await own(context, error: error.description)
+        }
     }
 
     // MARK: Statements

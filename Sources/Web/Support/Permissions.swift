@@ -116,6 +116,7 @@ public enum PermissionTable {
             .init(.get, "/partners/commissions", [.partner]),
             .init(.get, "/partners/commissions/explain", [.partner]),
             .init(.get, "/partners/payouts", [.partner]),
+            .init(.post, "/partners/payouts/destination", [.partner]),
             .init(.get, "/partners/network", [.partner]),
             .init(.get, "/partners/agreement", [.partner]),
             .init(.post, "/partners/agreement", [.partner]),
