@@ -172,7 +172,7 @@ public struct CPASettlement: Sendable {
         switch outcome {
         case let .qualified(at, amount):
             let deposit = Money(minorUnits: facts.firstDeposit ?? 0, currency: currency).decimalString
-            var qualified = decision(.qualified, amount: amount, detail: "first deposit \(deposit) \(currency.code), \(FixedPoint.format(facts.lots, scale: 8)) lots, spread \(FixedPoint.format(facts.spread, scale: Accrual.scale)) \(currency.code)\(facts.kycApproved ? ", KYC approved" : "")\(facts.country.isEmpty ? "" : ", country \(facts.country)")", at: at)
+            var qualified = decision(.qualified, amount: amount, detail: "first deposit \(deposit) \(currency.code), \(Explain.lots(facts.lots)) lots, spread \(Explain.money(facts.spread)) \(currency.code)\(facts.kycApproved ? ", KYC approved" : "")\(facts.country.isEmpty ? "" : ", country \(facts.country)")", at: at)
             qualified.parts = try await parts(of: amount, partner: partner, plan: plan, currency: currency, facts: facts, at: at)
             return qualified
         case .expired:
