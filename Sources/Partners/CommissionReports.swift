@@ -108,21 +108,7 @@ public struct CommissionReports: Sendable {
                 let wanted = limit - result.count
                 guard let positions = DeltaList.decode(part.seqs) else { throw StorageError.conflict("commission batch \(part.first) lists unreadable positions") }
                 let rows = try await db.read { sql in
-                    var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.joins) WHERE l.partner = \(bind: number) AND ")
-                    if positions.isEmpty {
-                        // A batch from before the directory listed positions: scan its range.
-                        query.appendInterpolation(unsafeRaw: "l.feed_seq BETWEEN ")
-                        query.appendInterpolation(bind: part.first)
-                        query.appendInterpolation(unsafeRaw: " AND ")
-                        query.appendInterpolation(bind: part.last)
-                    } else {
-                        query.appendInterpolation(unsafeRaw: "l.feed_seq IN (")
-                        for (index, position) in positions.suffix(wanted).enumerated() {
-                            if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-                            query.appendInterpolation(bind: position)
-                        }
-                        query.appendInterpolation(unsafeRaw: ")")
-                    }
+                    var query = Self.partLines(partner: number, first: part.first, last: part.last, positions: positions.suffix(wanted))
                     query.appendInterpolation(unsafeRaw: " ORDER BY l.feed_seq DESC, l.level, r.name LIMIT ")
                     query.appendInterpolation(bind: wanted)
                     return try await sql.raw(query).all().map(Self.decode)
@@ -132,6 +118,26 @@ public struct CommissionReports: Sendable {
             cursor = oldest.first
         }
         return result
+    }
+
+    /// The partner's lines in one batch: at the positions its directory lists, or,
+    /// for a batch from before the directory listed positions, its whole range.
+    static func partLines(partner number: Int64, first: Int64, last: Int64, positions: some Collection<Int64>) -> SQLQueryString {
+        var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.joins) WHERE l.partner = \(bind: number) AND ")
+        if positions.isEmpty {
+            query.appendInterpolation(unsafeRaw: "l.feed_seq BETWEEN ")
+            query.appendInterpolation(bind: first)
+            query.appendInterpolation(unsafeRaw: " AND ")
+            query.appendInterpolation(bind: last)
+        } else {
+            query.appendInterpolation(unsafeRaw: "l.feed_seq IN (")
+            for (index, position) in positions.enumerated() {
+                if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
+                query.appendInterpolation(bind: position)
+            }
+            query.appendInterpolation(unsafeRaw: ")")
+        }
+        return query
     }
 
     /// One partner's commissions in a period by symbol.
@@ -169,21 +175,7 @@ public struct CommissionReports: Sendable {
             let chunks: [[Int64]] = positions.isEmpty ? [[]] : stride(from: 0, to: positions.count, by: 500).map { Array(positions[$0..<min(positions.count, $0 + 500)]) }
             for chunk in chunks {
                 let rows = try await db.read { sql in
-                    var query = SQLQueryString("SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.joins) WHERE l.partner = \(bind: number) AND ")
-                    if chunk.isEmpty {
-                        query.appendInterpolation(unsafeRaw: "l.feed_seq BETWEEN ")
-                        query.appendInterpolation(bind: part.first)
-                        query.appendInterpolation(unsafeRaw: " AND ")
-                        query.appendInterpolation(bind: part.last)
-                    } else {
-                        query.appendInterpolation(unsafeRaw: "l.feed_seq IN (")
-                        for (index, position) in chunk.enumerated() {
-                            if index > 0 { query.appendInterpolation(unsafeRaw: ", ") }
-                            query.appendInterpolation(bind: position)
-                        }
-                        query.appendInterpolation(unsafeRaw: ")")
-                    }
-                    return try await sql.raw(query).all().map(Self.decode)
+                    try await sql.raw(Self.partLines(partner: number, first: part.first, last: part.last, positions: chunk)).all().map(Self.decode)
                 }
                 for line in rows where line.time >= from && line.time < to {
                     totals[line.symbol, default: (0, 0)].lines += line.reverses == 0 ? 1 : -1
