@@ -281,11 +281,9 @@ public struct PayoutStore: Sendable {
     /// to, in minor units of the commission currency, rounded up so that a period
     /// never pays a cent of what came after it.
     func earned(by partner: String, from time: Int64) async throws -> Int64 {
+        let currency = commissionCurrency
         let units = try await db.read { sql in
-            try await sql.raw("""
-                SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS amount FROM commission_daily d JOIN commission_names p ON p.number = d.partner
-                WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND d.currency = \(bind: commissionCurrency.code) AND d.day >= \(bind: time)
-                """).first()?.decode(column: "amount", as: Int64.self) ?? 0
+            try await PeriodCapSettlement.earned(by: partner, currency: currency, days: time..<Int64.max, on: sql)
         }
         return Rounding.divide(units, by: Power10.of(Accrual.scale - commissionCurrency.exponent), rule: .ceiling).quotient
     }

@@ -57,14 +57,20 @@ public struct PeriodCapSettlement: Sendable {
                 SELECT amount FROM commission_adjustments WHERE partner_id = \(bind: partner) AND rule_id = \(bind: Self.rule) AND period_key = \(bind: period.key)
                 """).first()
             guard settled == nil else { return nil }
-            return try await sql.raw("""
-                SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS earned FROM commission_daily d JOIN commission_names p ON p.number = d.partner
-                WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND d.currency = \(bind: currency.code)
-                    AND d.day >= \(bind: period.start) AND d.day < \(bind: min(cut, period.end))
-                """).first()?.decode(column: "earned", as: Int64.self) ?? 0
+            return try await Self.earned(by: partner, currency: currency, days: period.start..<min(cut, period.end), on: sql)
         }
         guard let earned, earned > capUnits else { return 0 }
         return Rounding.divide(earned - capUnits, by: Power10.of(Accrual.scale - currency.exponent), rule: .ceiling).quotient
+    }
+
+    /// What the partner earned on days in `days` (day starts, µs), all rules and levels
+    /// together, in accrual units: what caps and payouts measure.
+    static func earned(by partner: String, currency: Currency, days: Range<Int64>, on sql: any SQLDatabase) async throws -> Int64 {
+        try await sql.raw("""
+            SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS earned FROM commission_daily d JOIN commission_names p ON p.number = d.partner
+            WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND d.currency = \(bind: currency.code)
+                AND d.day >= \(bind: days.lowerBound) AND d.day < \(bind: days.upperBound)
+            """).first()?.decode(column: "earned", as: Int64.self) ?? 0
     }
 
     func settle(partner: String, plan: CommissionPlan, cap: Int64, period: PayoutPeriod, at now: Int64, audit: AuditContext) async throws -> TierSettlement.Adjustment? {
@@ -75,11 +81,7 @@ public struct PeriodCapSettlement: Sendable {
                 SELECT amount FROM commission_adjustments WHERE partner_id = \(bind: partner) AND rule_id = \(bind: Self.rule) AND period_key = \(bind: period.key)
                 """).first()
             guard done == nil else { return nil }
-            let earned = try await sql.raw("""
-                SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS earned FROM commission_daily d JOIN commission_names p ON p.number = d.partner
-                WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND d.currency = \(bind: currency.code)
-                    AND d.day >= \(bind: period.start) AND d.day < \(bind: period.end)
-                """).first()?.decode(column: "earned", as: Int64.self) ?? 0
+            let earned = try await Self.earned(by: partner, currency: currency, days: period.start..<period.end, on: sql)
             let excess = max(0, earned - cap)
             try await sql.raw("""
                 INSERT INTO commission_adjustments (partner_id, rule_id, period_key, period_start, period_end, plan_id, plan_version, lots, paid, target,

@@ -68,6 +68,16 @@ import Testing
         return (db, pipeline, ledger)
     }
 
+    /// `deals()` stored on server mt5 and run through a pipeline to the end of the feed.
+    static func ingestSampleDeals(_ db: Database) async throws -> (store: DealStore, ledger: LedgerStore, pipeline: CommissionPipeline) {
+        let store = try DealStore(db: db)
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: deals(), cursorTime: 0))
+        let ledger = try LedgerStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
+        try await DealCorrectionTests.drain(pipeline, store)
+        return (store, ledger, pipeline)
+    }
+
     static func totals(_ db: Database) async throws -> [String: Int64] {
         try await CommissionReports(db: db, clock: SystemClock()).allTimeTotals().mapValues(\.amount)
     }

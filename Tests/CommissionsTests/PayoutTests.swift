@@ -44,11 +44,7 @@ import Testing
         try await builder.plans.assign("master", plan: "gold", from: 0, audit: .system)
         try await builder.plans.assign("sub", plan: "silver", from: 0, audit: .system)
         try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1001", partnerID: "sub"), from: 0, audit: .system)
-        let store = try DealStore(db: db)
-        try await store.store(DealSyncBatch(serverID: "mt5", deals: CommissionPipelineTests.deals(), cursorTime: 0))
-        let ledger = try LedgerStore(db: db)
-        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
-        try await DealCorrectionTests.drain(pipeline, store)
+        let (store, ledger, pipeline) = try await CommissionPipelineTests.ingestSampleDeals(db)
         return (db, pipeline, ledger, store)
     }
 

@@ -30,11 +30,7 @@ import Testing
         try await builder.plans.assign("master", plan: "gold", from: 0, audit: .system)
         try await builder.plans.assign("sub", plan: "silver", from: 0, audit: .system)
         try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1001", partnerID: "sub"), from: 0, audit: .system)
-        let store = try DealStore(db: db)
-        try await store.store(DealSyncBatch(serverID: "mt5", deals: CommissionPipelineTests.deals(), cursorTime: 0))
-        let ledger = try LedgerStore(db: db)
-        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
-        try await DealCorrectionTests.drain(pipeline, store)
+        let ledger = try await CommissionPipelineTests.ingestSampleDeals(db).ledger
         let reports = CommissionReports(db: db, clock: SystemClock())
         let paid = try #require(try await reports.allTimeTotals()["sub"]?.amount)
         let closingLots = CommissionPipelineTests.deals().filter { $0.entry == .entryOut && $0.login == TradingLogin(1001) }.reduce(0) { $0 + $1.volume.units }
@@ -84,11 +80,7 @@ import Testing
                                                     rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: "5.00"))]), effectiveFrom: 0, audit: .system)
         try await builder.plans.assign("ib", plan: "capped", from: 0, audit: .system)
         try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1001", partnerID: "ib"), from: 0, audit: .system)
-        let store = try DealStore(db: db)
-        try await store.store(DealSyncBatch(serverID: "mt5", deals: CommissionPipelineTests.deals(), cursorTime: 0))
-        let ledger = try LedgerStore(db: db)
-        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
-        try await DealCorrectionTests.drain(pipeline, store)
+        let ledger = try await CommissionPipelineTests.ingestSampleDeals(db).ledger
         let reports = CommissionReports(db: db, clock: SystemClock())
         let earned = try #require(try await reports.allTimeTotals()["ib"]?.amount)
         let payouts = PayoutStore(db: db, ledger: ledger, clock: SystemClock())
