@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Platform
 
 /// Builds the one Hummingbird application that serves the back office (`/admin`),
 /// the trader's room (`/portal`), the partner portal (`/partners`), the JSON API

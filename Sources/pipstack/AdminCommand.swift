@@ -2,7 +2,7 @@ import ArgumentParser
 import BrokerCore
 import Foundation
 import Identity
-import Storage
+import Platform
 
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "admin", abstract: "Staff accounts.", subcommands: [Create.self])

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Storage
+import Platform
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit trail tools.", subcommands: [Verify.self])

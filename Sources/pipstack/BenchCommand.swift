@@ -1,10 +1,11 @@
 import ArgumentParser
 import BrokerCore
 import Foundation
-import Ledger
+import LedgerCore
 import Money
 import Identity
-import Storage
+import Platform
+import Ledger
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self, SyncBench.self, CommissionBench.self, IngestBench.self, CrashBench.self, TreeBench.self])

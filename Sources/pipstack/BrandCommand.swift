@@ -2,7 +2,7 @@ import ArgumentParser
 import BrokerCore
 import Foundation
 import Identity
-import Storage
+import Platform
 
 /// Brands: the storefronts a broker runs, each chosen by the host name it is served on.
 struct BrandCommand: AsyncParsableCommand {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Money
+import Partners
+import Platform
 
 /// The pure commission engine on one core: per-symbol rules on partner trees of
 /// `--depth` levels, deals computed in batches into a reused line buffer.

@@ -1,11 +1,13 @@
 import ArgumentParser
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Identity
 import Money
 import Partners
-import Storage
+import Platform
+import Commissions
+import Trading
 
 /// Commission tools that work on the database.
 struct CommissionsCommand: AsyncParsableCommand {

@@ -1,12 +1,15 @@
 import ArgumentParser
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Identity
-import Ledger
+import LedgerCore
 import Partners
 import SQLKit
-import Storage
+import Platform
+import Commissions
+import Trading
+import Ledger
 
 /// SIGKILL `pipstack serve` again and again while its commission pipeline ingests
 /// stored deals; then let it finish and check the lines against an independent

@@ -2,14 +2,16 @@ import ArgumentParser
 import BrokerCore
 import Foundation
 import MT5Simulator
-import Commissions
+import CommissionsCore
 import Partners
-import TradingPlatforms
+import Trading
 import Identity
-import Ledger
+import LedgerCore
 import Money
-import Storage
+import Platform
 import Web
+import Clients
+import Commissions
 
 /// Everything on embedded SQLite with seeded demo data; keeps its data across restarts.
 struct DemoCommand: AsyncParsableCommand {

@@ -1,12 +1,15 @@
 import ArgumentParser
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
-import Ledger
+import LedgerCore
 import Logging
 import Money
 import Partners
-import Storage
+import Platform
+import Commissions
+import Trading
+import Ledger
 
 /// Durable, exactly-once ingest from stored deals to commission lines and ledger
 /// postings on the database `PIPSTACK_DATABASE_URL` names (a scratch SQLite file

@@ -1,5 +1,6 @@
+import App
 import ArgumentParser
-import Storage
+import Platform
 
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Bring the database schema up to date (refuses a schema newer than this build).")

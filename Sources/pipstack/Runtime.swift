@@ -1,3 +1,4 @@
+import App
 import BrokerCore
 import Foundation
 import Hummingbird
@@ -6,9 +7,10 @@ import Logging
 import Partners
 import ServiceLifecycle
 import UnixSignals
-import Storage
-import TradingPlatforms
+import Platform
+import Trading
 import Web
+import Commissions
 
 /// Opening storage and running the web app with its workers, shared by `serve` and `demo`.
 enum Runtime {
@@ -46,14 +48,15 @@ enum Runtime {
             },
             Reconciler.jobKind: { _ in try await services.trading.reconciler.run() },
             DealResync.jobKind: { job in try await services.trading.resync.run(payload: job.payload) },
-        ], logger: logger)
-        let trading = services.trading.backgroundServices(db: services.db, clock: services.clock, logger: logger)
-        let commissions = try CommissionPipeline(db: services.db, deals: services.trading.deals, ledger: services.ledger, clock: services.clock, logger: logger)
+        ], logger: logger, health: services.health)
+        let trading = services.trading.backgroundServices(db: services.db, clock: services.clock, logger: logger, health: services.health)
+        let commissions = try CommissionPipeline(db: services.db, deals: services.trading.deals, ledger: services.ledger, clock: services.clock, logger: logger,
+                                                 health: services.health)
         let periodEnd = PeriodEndService(tiers: TierSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
                                          revenueShare: RevenueShareSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
                                          caps: PeriodCapSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
                                          cpa: services.cpa,
-                                         payouts: services.payouts, clock: services.clock, logger: logger)
+                                         payouts: services.payouts, clock: services.clock, logger: logger, health: services.health)
         let group = ServiceGroup(configuration: .init(services: [app, worker, commissions, periodEnd] + trading, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()

@@ -2,7 +2,7 @@ import ArgumentParser
 import BrokerCore
 import Foundation
 import Identity
-import Storage
+import Platform
 import Web
 
 /// Production server.

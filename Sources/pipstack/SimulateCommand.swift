@@ -2,6 +2,7 @@ import ArgumentParser
 import BrokerCore
 import Foundation
 import MT5Simulator
+import Platform
 
 /// Trade server simulators that speak the real wire protocols, for the demo, the
 /// tests and benchmarks.

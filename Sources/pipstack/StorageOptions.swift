@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Storage
+import Platform
 
 /// Where the data lives. Flags override the environment, which overrides defaults.
 struct StorageOptions: ParsableArguments {

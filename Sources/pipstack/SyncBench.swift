@@ -4,8 +4,8 @@ import Foundation
 import Logging
 import MT5Simulator
 import SQLKit
-import Storage
-import TradingPlatforms
+import Trading
+import Platform
 
 /// Deal sync from a local MT5 simulator into the database: throughput of a backlog,
 /// then the latency from a deal on the server to the deal stored in Pipstack at a

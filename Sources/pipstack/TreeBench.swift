@@ -3,7 +3,7 @@ import BrokerCore
 import Foundation
 import Identity
 import Partners
-import Storage
+import Platform
 
 /// The partner tree at scale through the real store (closure table, audit trail):
 /// how fast partners are created, how long a subtree takes to read from the top

@@ -1,13 +1,17 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Identity
-import Ledger
+import LedgerCore
 import Money
 import Partners
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Clients
+import Commissions
+import Trading
+import Ledger
 
 /// CPA decided from what referred clients did: the wallet's deposits, reported
 /// events and the trade server's own deposits; closed lots and their spread; KYC.

@@ -1,14 +1,17 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Identity
-import Ledger
+import LedgerCore
 import Logging
 import Money
 import Partners
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Commissions
+import Trading
+import Ledger
 
 /// The pipeline from stored deals to commission lines and ledger postings, on a
 /// real database: exactly once, whatever the batch size, with residues carried.

@@ -1,12 +1,15 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Identity
 import Money
 import Partners
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Commissions
+import Trading
+import Ledger
 
 /// What-if over stored deals: a proposed plan against the plans in force, each
 /// deal with the tree of its own time.

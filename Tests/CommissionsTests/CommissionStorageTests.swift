@@ -1,12 +1,16 @@
+import App
 import BrokerCore
-import Ledger
+import LedgerCore
 import Money
 import Partners
 import PropertyBased
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Commissions
+import Trading
+import Ledger
 
 /// How commission lines are stored: the migration from text-keyed lines, the
 /// batch directory that finds a partner's lines, and its position lists.

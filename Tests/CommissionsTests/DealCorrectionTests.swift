@@ -1,13 +1,16 @@
 import BrokerCore
-import Commissions
-import Ledger
+import CommissionsCore
+import LedgerCore
 import Money
 import Partners
 import PropertyBased
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Commissions
+import Trading
+import Ledger
 
 /// Deals a trade server changes after they were synced: a dealer's correction, or a
 /// cancellation (MT5 turns the deal's action into buy/sell cancelled). The sync stores

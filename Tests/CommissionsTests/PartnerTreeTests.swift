@@ -1,10 +1,10 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Identity
 import Money
 import Partners
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
 

@@ -1,12 +1,15 @@
 import BrokerCore
-import Commissions
-import Ledger
+import CommissionsCore
+import LedgerCore
 import Money
 import Partners
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Commissions
+import Trading
+import Ledger
 
 /// Paying partners: periods, minimums, approval, conversion at a recorded rate,
 /// exactly-once ledger movements and statements.

@@ -1,11 +1,14 @@
 import BrokerCore
-import Commissions
-import Ledger
+import CommissionsCore
+import LedgerCore
 import Money
 import Partners
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Commissions
+import Trading
+import Ledger
 
 /// A partner's personal rate: its own copy of its plan, effective from a moment,
 /// leaving what was earned before as it was.

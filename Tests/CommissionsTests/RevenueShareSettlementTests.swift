@@ -1,12 +1,15 @@
 import BrokerCore
-import Commissions
-import Ledger
+import CommissionsCore
+import LedgerCore
 import Money
 import Partners
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Commissions
+import Trading
+import Ledger
 
 /// Revenue share settled per period from the deals of the partner's clients, with
 /// a losing period carried into the next.

@@ -1,12 +1,13 @@
 import BrokerCore
-import Commissions
-import Ledger
+import CommissionsCore
+import LedgerCore
 import Money
 import Partners
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Commissions
 
 /// Volume tiers closed at the end of their period: real time pays the base rate,
 /// the period end posts what the tiers add, once.

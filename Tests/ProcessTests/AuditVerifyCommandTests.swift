@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
 

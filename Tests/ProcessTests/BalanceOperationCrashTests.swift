@@ -1,13 +1,15 @@
+import App
 import BrokerCore
 import Foundation
 import Identity
-import Ledger
+import LedgerCore
 import MT5Simulator
 import Money
-import Storage
+import Platform
 import TestSupport
 import Testing
-import TradingPlatforms
+import Trading
+import Ledger
 
 /// SIGKILL `pipstack serve` again and again while it sends a burst of balance
 /// operations to a slow simulator; after a last restart every operation is done

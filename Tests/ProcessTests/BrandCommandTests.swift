@@ -1,7 +1,7 @@
 import BrokerCore
 import Foundation
 import Identity
-import Storage
+import Platform
 import TestSupport
 import Testing
 

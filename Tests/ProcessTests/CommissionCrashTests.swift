@@ -1,16 +1,19 @@
+import App
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Identity
-import Ledger
+import LedgerCore
 import MT5Simulator
 import Money
 import Partners
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
-import TradingPlatforms
+import Trading
+import Commissions
+import Ledger
 
 /// SIGKILL `pipstack serve` again and again while it syncs deals and computes their
 /// commissions; after a last restart the lines equal an independent recomputation

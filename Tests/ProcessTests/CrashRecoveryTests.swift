@@ -1,14 +1,16 @@
+import App
 import BrokerCore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
-import Ledger
+import LedgerCore
 import Money
 import NIOCore
-import Storage
+import Platform
 import TestSupport
 import Testing
+import Ledger
 
 /// SIGKILL `pipstack serve` in the middle of a stream of ledger writes, restart it,
 /// and check that every acknowledged transaction is there, none is partial, nothing

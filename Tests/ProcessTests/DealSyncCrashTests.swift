@@ -1,11 +1,12 @@
+import App
 import BrokerCore
 import Foundation
 import Identity
 import MT5Simulator
-import Storage
+import Platform
 import TestSupport
 import Testing
-import TradingPlatforms
+import Trading
 
 /// SIGKILL `pipstack serve` again and again while it syncs deals from a trading
 /// simulator; after a last restart every deal the simulator made is stored, once.

@@ -1,5 +1,5 @@
 import Foundation
-import Storage
+import Platform
 
 /// Runs the `pipstack` executable that `swift test` built next to the test bundle,
 /// for tests that need a real process: exit codes, SIGKILL and restart.
@@ -98,5 +98,5 @@ public final class PipstackProcess: @unchecked Sendable {
 
 /// The database URL as `pipstack` takes it on its command line.
 public enum DatabaseURLText {
-    public static func of(_ url: Storage.DatabaseURL) -> String { url.commandLineText }
+    public static func of(_ url: Platform.DatabaseURL) -> String { url.commandLineText }
 }

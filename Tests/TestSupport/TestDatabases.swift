@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Storage
+import App
+import Platform
 
 /// Real databases for tests: a fresh SQLite file always, and a fresh PostgreSQL
 /// database when `PIPSTACK_TEST_POSTGRES_URL` is set (always in CI).

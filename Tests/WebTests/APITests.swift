@@ -3,12 +3,12 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
-import Ledger
+import LedgerCore
 import NIOCore
-import Storage
 import TestSupport
 import Testing
 import Web
+import Platform
 
 @Suite struct APITests {
     static let transaction = #"{"kind":"deposit","memo":"wire","postings":[{"account":"client_wallet:c1:USD","amount":"125.50"},{"account":"psp_clearing:bank:USD","amount":"-125.50"}]}"#

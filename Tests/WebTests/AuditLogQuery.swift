@@ -1,5 +1,5 @@
 import SQLKit
-import Storage
+import Platform
 
 enum AuditLogQuery {
     static func actions(on sql: any SQLDatabase) async throws -> [String] {

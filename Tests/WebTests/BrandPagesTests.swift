@@ -3,7 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Identity
 import NIOCore
-import Storage
+import Platform
 import TestSupport
 import Testing
 import Web

@@ -2,13 +2,14 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Ledger
+import LedgerCore
 import MT5Simulator
 import Money
 import TestSupport
 import Testing
-import TradingPlatforms
+import Trading
 import Web
+import Identity
 
 /// Real headless Chromium against the real server over loopback: log in on each
 /// surface, see the home page, switch to Arabic and see a right-to-left page.

@@ -1,16 +1,16 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
-import Ledger
+import LedgerCore
 import NIOCore
 import Partners
-import Storage
 import TestSupport
 import Testing
 import Web
+import Platform
 
 /// Client events reported through the API, exactly once, and the CPA they make due,
 /// as the back office and the partner see it.

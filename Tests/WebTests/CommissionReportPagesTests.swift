@@ -1,15 +1,17 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
 import Money
 import Partners
-import Storage
 import TestSupport
 import Testing
 import Web
+import Commissions
+import Trading
+import Platform
 
 /// Commission reports in the back office: totals, a partner's lines, and a deal's
 /// lines explained and checked against what was stored.

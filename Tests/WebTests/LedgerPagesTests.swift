@@ -1,13 +1,13 @@
 import BrokerCore
 import HTTPTypes
 import HummingbirdTesting
-import Ledger
+import LedgerCore
 import Money
 import NIOCore
-import Storage
 import TestSupport
 import Testing
 import Web
+import Platform
 
 /// The back office's ledger pages: accounts, statements along the posting chain,
 /// and the full verification on request.

@@ -6,6 +6,7 @@ import NIOCore
 import TestSupport
 import Testing
 import Web
+import Partners
 
 @Suite struct LoginFlowTests {
     @Test(arguments: TestDatabases.kinds)

@@ -1,15 +1,17 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Partners
 import HTTPTypes
 import HummingbirdTesting
 import Identity
 import Money
 import NIOCore
-import Storage
+import Platform
 import TestSupport
 import Testing
 import Web
+import Commissions
+import Trading
 
 /// Partner and plan pages: an IB manager imports plans as JSON, builds a tree,
 /// moves a sub-IB and attributes a client; every refusal names the field.

@@ -1,15 +1,17 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import HTTPTypes
 import HummingbirdTesting
 import Identity
-import Ledger
+import LedgerCore
 import Money
 import Partners
-import Storage
 import TestSupport
 import Testing
 import Web
+import Commissions
+import Trading
+import Platform
 
 /// Payouts in the back office and the partner portal.
 @Suite struct PayoutPagesTests {

@@ -4,7 +4,7 @@ import HummingbirdTesting
 import Identity
 import NIOCore
 import SQLKit
-import Storage
+import Platform
 import TestSupport
 import Testing
 import Web
@@ -81,5 +81,37 @@ import Web
         #expect(try await harness.services.identity.users().count == usersBefore)
         let chain = try await harness.db.read { try await AuditLog.verify(on: $0) }
         guard case .intact = chain else { Issue.record("audit chain damaged: \(chain)"); return }
+    }
+}
+
+/// A pipeline stopped on an error retrying cannot fix makes the instance not ready and
+/// is the first thing staff read on the back-office home.
+@Suite struct PipelineStoppedPagesTests {
+    @Test(arguments: TestDatabases.kinds)
+    func readinessAndTheHomePageNameTheStoppedPipeline(kind: String) async throws {
+        let harness = try await WebHarness.make(kind)
+        let (cookie, _) = try #require(try await harness.session(for: .staff(.admin)))
+        try await harness.test { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/admin", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(!response.text.contains("pipelines-stopped"))
+            }
+        }
+        await harness.services.health.stop("commission pipeline", reason: "broken invariant: 2 commission lines of feed batch comm:USD:1-9 existed already")
+        try await harness.test { client in
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.text.contains("pipeline stopped: commission pipeline: broken invariant"))
+            }
+            try await client.execute(uri: "/admin", method: .get, headers: [.cookie: cookie]) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("id=\"pipelines-stopped\""))
+                #expect(response.text.contains("commission pipeline"))
+                #expect(response.text.contains("existed already"))
+            }
+        }
+        await harness.db.close()
     }
 }

@@ -3,15 +3,15 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
-import Ledger
+import LedgerCore
 import MT5Simulator
 import Money
 import NIOCore
-import Storage
 import TestSupport
 import Testing
-import TradingPlatforms
+import Trading
 import Web
+import Platform
 
 /// The trading API: balance operations exactly once by their key, scopes enforced,
 /// and accounts and deals readable.

@@ -3,14 +3,14 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Identity
-import Ledger
+import LedgerCore
 import MT5Simulator
 import Money
 import NIOCore
-import Storage
+import Platform
 import TestSupport
 import Testing
-import TradingPlatforms
+import Trading
 import Web
 
 /// The trading pages over the real router and a real simulator: servers and

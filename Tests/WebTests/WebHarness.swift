@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Identity
 import NIOCore
-import Storage
+import Platform
 import TestSupport
 import Web
 

@@ -1,6 +1,7 @@
 import BrokerCore
 import Hummingbird
 import Identity
+import Platform
 
 /// Finds who is asking (session cookie of the surface, or an API key), sets the CSRF
 /// token forms must carry, and checks that token on every state-changing request

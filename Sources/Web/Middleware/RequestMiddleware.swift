@@ -3,11 +3,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Identity
-import Ledger
+import LedgerCore
 import Logging
 import Money
 import NIOCore
-import Storage
+import Platform
 
 extension HTTPField.Name {
     static let requestID = Self("X-Request-Id")!
@@ -119,7 +119,6 @@ struct RequestMiddleware: RouterMiddleware {
         case let error as StorageError:
             switch error {
             case .notFound: return (.notFound, error.description)
-            case .conflict: return (.conflict, error.description)
             default: return (.internalServerError, "storage failure")
             }
         default: return (.internalServerError, "internal error")

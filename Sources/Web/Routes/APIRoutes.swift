@@ -2,10 +2,10 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import Identity
-import Ledger
+import LedgerCore
 import Money
 import SQLKit
-import Storage
+import Platform
 
 /// The JSON API, `/api/v1`. Every route is in the permission table and in the
 /// OpenAPI document; every money call is idempotent by its key.

@@ -2,10 +2,11 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import Identity
-import Ledger
+import LedgerCore
 import Money
 import SQLKit
-import Storage
+import Platform
+import Ledger
 
 /// Back-office pages for the foundation: users, ledger, audit trail, job queue, API keys.
 struct AdminRoutes {

@@ -1,6 +1,7 @@
 import BrokerCore
 import Hummingbird
 import Identity
+import Platform
 
 /// Login, logout, password reset and (back office) two-factor verification, the
 /// same on every surface.

@@ -2,6 +2,7 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import Identity
+import Platform
 
 /// Back-office brand settings: the list, and one form per brand for its name,
 /// domains, languages, colours, logo and risk warning. A save takes effect at once

@@ -1,9 +1,11 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Identity
 import Money
 import Partners
+import Commissions
+import Platform
 
 /// Where a partner's referred clients stand on CPA, for the back office's partner
 /// profile (with the numbers) and the partner portal (a short note per client).

@@ -4,6 +4,8 @@ import Hummingbird
 import Identity
 import Logging
 import Money
+import Clients
+import Platform
 
 /// `/api/v1/client-events`: how payment providers and KYC vendors (or the systems
 /// in front of them) tell Pipstack what happened to a client outside trading, for

@@ -1,9 +1,11 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Hummingbird
 import Identity
 import Partners
+import Commissions
+import Platform
 
 /// Commission plans in the back office: the list, one plan's versions with their
 /// JSON and rates, and importing a plan (a new version) from its JSON, refused with

@@ -1,9 +1,11 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Hummingbird
 import Money
 import Partners
+import Commissions
+import Platform
 
 /// Commission reports: totals per partner, level and rule for a period, a
 /// partner's lines, and any deal's lines explained, recomputed from the stored deal

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SQLKit
+import Platform
 
 /// Liveness, readiness and Prometheus metrics.
 struct HealthRoutes {
@@ -11,6 +12,13 @@ struct HealthRoutes {
         routes.get("/readyz") { _, _ in
             do {
                 try await self.services.db.read { try await $0.raw("SELECT 1 AS one").run() }
+                // A pipeline stopped on a broken invariant makes the instance not ready until a person restarts it.
+                let stopped = await self.services.health.stopped
+                guard stopped.isEmpty else {
+                    let lines = stopped.map { "pipeline stopped: \($0.pipeline): \($0.reason)\n" }.joined()
+                    return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                                    body: .init(byteBuffer: ByteBuffer(string: lines)))
+                }
                 return Self.text("ready\n")
             } catch {
                 return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "database unreachable\n")))

@@ -2,10 +2,10 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import Identity
-import Ledger
+import LedgerCore
 import Money
 import SQLKit
-import Storage
+import Platform
 
 /// The home page of each surface.
 struct HomeRoutes {
@@ -40,8 +40,10 @@ struct HomeRoutes {
         }
         var notes: [String] = []
         if services.settings.demo { notes.append(text("demo_mode", context)) }
+        // A pipeline that stopped on a broken invariant waits for a person: say so first.
+        let stopped = await services.health.stopped.map { ["pipeline": $0.pipeline, "reason": $0.reason] }
         return renderer.render("home", title: text("admin_home", context), surface: .admin, context: context,
-                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty])
+                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty, "stopped": stopped, "hasStopped": !stopped.isEmpty])
     }
 
     func portalHome(_ context: AppContext) async throws -> Response {

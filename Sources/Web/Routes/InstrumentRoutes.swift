@@ -1,7 +1,9 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Hummingbird
 import Partners
+import Commissions
+import Platform
 
 /// `/admin/instruments`: the symbols traded so far with the group their commission
 /// rates are chosen by and their profit currency, guessed from the name until the

@@ -1,3 +1,5 @@
+import Platform
+
 /// The OpenAPI 3.1 description of `/api/v1`. Later issues add their routes here,
 /// next to their entry in `PermissionTable`; a test checks both list the same routes.
 enum OpenAPIDocument {

@@ -2,6 +2,7 @@ import BrokerCore
 import Hummingbird
 import Identity
 import Partners
+import Platform
 
 /// `/partners/agreement`: the partner reads the brand's partner agreement and
 /// accepts it, once; payouts wait for the acceptance.

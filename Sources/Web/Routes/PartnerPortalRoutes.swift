@@ -1,9 +1,11 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Hummingbird
 import Identity
 import Partners
+import Commissions
+import Platform
 
 /// The partner portal's commission pages: the partner's own totals, lines and
 /// explanations, never another partner's earnings.

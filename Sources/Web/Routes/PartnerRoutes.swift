@@ -1,9 +1,11 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import Foundation
 import Hummingbird
 import Identity
 import Partners
+import Commissions
+import Platform
 
 /// Back-office partner pages: the list, one partner with its place in the tree,
 /// plan and clients, and the changes (create, move, plan, attribution), each

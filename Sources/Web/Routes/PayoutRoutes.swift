@@ -1,10 +1,12 @@
 import BrokerCore
-import Commissions
+import CommissionsCore
 import CSV
 import Foundation
 import Hummingbird
 import Money
 import Partners
+import Commissions
+import Platform
 
 /// Partner payouts in the back office (settings per partner, the payout list,
 /// approval by finance, statements) and in the partner portal (the partner's own

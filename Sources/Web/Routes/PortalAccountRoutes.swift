@@ -2,9 +2,10 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import Identity
-import Ledger
+import LedgerCore
 import Money
-import TradingPlatforms
+import Trading
+import Platform
 
 /// The trader's room: the client's trading accounts, opening live and demo
 /// accounts (passwords shown once), moving money between wallet and account,

@@ -2,8 +2,8 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import Identity
-import Storage
-import TradingPlatforms
+import Platform
+import Trading
 
 /// The reconciliation report: runs, the differences of one run with drill-down
 /// to the account, and resolving a difference with a reason (audited).

@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 import Identity
 import Money
-import TradingPlatforms
+import Trading
+import Platform
 
 /// Back-office settings of trade servers and of the account types sold on them.
 struct TradeServerRoutes {

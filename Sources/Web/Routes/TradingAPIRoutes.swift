@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import Identity
 import Money
-import Storage
-import TradingPlatforms
+import Trading
+import Platform
 
 /// `/api/v1/trading`: trading accounts, their deals, and balance operations,
 /// which are exactly once per operation id (the `Idempotency-Key`).

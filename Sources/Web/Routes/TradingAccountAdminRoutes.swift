@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 import Identity
 import Money
-import TradingPlatforms
+import Trading
+import Platform
 
 /// Back-office pages for trading accounts: the list, one account with its deals,
 /// positions and money, staff changes (leverage, type, trading permission) and

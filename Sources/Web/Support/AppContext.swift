@@ -2,6 +2,7 @@ import BrokerCore
 import Hummingbird
 import Identity
 import Logging
+import Platform
 
 /// Per-request state every handler can read: who is asking, through which brand
 /// and language, under which request id.

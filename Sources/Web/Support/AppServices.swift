@@ -4,9 +4,12 @@ import Identity
 import Logging
 import Money
 import Prometheus
-import Storage
+import Platform
 import Partners
-import TradingPlatforms
+import Trading
+import Clients
+import Commissions
+import Ledger
 
 /// Everything the web layer calls into. Built once by the CLI (or a test) and
 /// shared by every request.
@@ -33,6 +36,8 @@ public struct AppServices: Sendable {
     public let metrics: PrometheusCollectorRegistry
     public let settings: WebSettings
     public let logger: Logger
+    /// Background pipelines that stopped on an error retrying cannot fix (`/readyz`, the back-office home).
+    public let health: PipelineHealth
 
     public init(db: Database, clock: any PipstackClock, secretKey: String, brands: [Brand], settings: WebSettings,
                 templatesOverride: URL? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
@@ -59,6 +64,7 @@ public struct AppServices: Sendable {
         self.metrics = metrics
         self.settings = settings
         self.logger = logger
+        health = PipelineHealth()
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Platform
 
 /// Reading `application/x-www-form-urlencoded` bodies by hand: small, strict, and
 /// never trusting the client's sizes.

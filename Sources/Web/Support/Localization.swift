@@ -1,5 +1,6 @@
 import BrokerCore
 import Foundation
+import Platform
 
 /// The interface strings in every shipped language, loaded from `i18n/*.json`.
 /// A missing key falls back to English, then to the key itself.

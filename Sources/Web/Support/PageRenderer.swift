@@ -1,6 +1,7 @@
 import BrokerCore
 import Hummingbird
 import Identity
+import Platform
 
 /// Builds the data every page shares (brand, language, user, navigation) and renders
 /// a template into an HTML response. Mustache escapes every `{{value}}`.

@@ -1,4 +1,5 @@
 import Hummingbird
+import Platform
 
 /// Pages built from sections (facts, a table, forms) rendered by `sections.mustache`.
 /// Every key the template reads is always set, so a section never shows a value

@@ -1,5 +1,6 @@
 import BrokerCore
 import Hummingbird
+import Platform
 
 /// Who may call one route.
 public struct RoutePermission: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// Where the shipped templates, strings and assets are.
 public enum WebResources {

@@ -1,5 +1,6 @@
 import BrokerCore
 import Hummingbird
+import Platform
 
 /// Registers routes only through the permission table: each handler runs after the
 /// principal is checked against `PermissionTable`. Anonymous users are sent to the

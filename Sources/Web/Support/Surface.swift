@@ -1,4 +1,5 @@
 import BrokerCore
+import Platform
 
 /// The three web surfaces. Each has its own login, cookie and home, and only one
 /// kind of user may hold a session on it.

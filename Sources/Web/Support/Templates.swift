@@ -1,6 +1,7 @@
 import BrokerCore
 import Foundation
 import Mustache
+import Platform
 
 /// Page templates: the shipped set, with per-brand overrides a broker drops into
 /// `<templates-dir>/<brand-id>/NAME.mustache` (a whole template replaces the shipped one).

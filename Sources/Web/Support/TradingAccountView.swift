@@ -1,6 +1,7 @@
 import BrokerCore
 import Foundation
-import TradingPlatforms
+import Platform
+import Trading
 
 /// One trading account as both the trader's room and the back office show it:
 /// Pipstack's record, the server's live figures, open positions, deals and

@@ -1,5 +1,6 @@
 import BrokerCore
 import Money
+import Platform
 
 /// How trading numbers read on pages: amounts in the account's currency, volumes
 /// in lots without trailing zeros, times in UTC.

@@ -1,0 +1,117 @@
+import BrokerCore
+import SQLKit
+import Platform
+
+/// An account's balance and credit just before a deal, in 10^-8 of its currency:
+/// what the bonus coefficient ((equity - credit) / equity) is computed from. Both
+/// come from the account's stored deals before the deal's time (trading results,
+/// commissions, swaps and fees, and balance operations go to the balance; credit
+/// deals to the credit); equity is taken as balance plus credit, without the
+/// floating result of other open positions, which the deal history cannot tell.
+public struct AccountMoney: Sendable, Equatable {
+    public var balance: Int64
+    public var credit: Int64
+
+    public init(balance: Int64 = 0, credit: Int64 = 0) {
+        self.balance = balance
+        self.credit = credit
+    }
+
+    public var equity: Int64 { balance + credit }
+
+    mutating func add(action: Int64, amount: Int64) {
+        if action == Int64(DealAction.credit.rawValue) { credit += amount } else { balance += amount }
+    }
+}
+
+/// Balances and credits of accounts before each of their deals, kept from batch to
+/// batch so that each batch reads only the account's deals since the last one it
+/// saw; an account whose stored history changed behind that point is read again.
+/// Used only while some plan applies the bonus coefficient.
+public actor AccountMoneyTracker {
+    struct State {
+        /// Sums cover deals with time before this.
+        var before: Int64
+        var money: AccountMoney
+    }
+
+    let db: Database
+    private var states: [String: State] = [:]
+
+    public init(db: Database) { self.db = db }
+
+    /// The money of each account before each of `deals` (closing or not), keyed by
+    /// (server, login, time); `stored` are every deal the batch stored, which tell
+    /// when an account's earlier history changed.
+    public func money(before deals: [(server: String, deal: TradeDeal)], stored: [(server: String, deal: TradeDeal)]) async throws -> [MoneyKey: AccountMoney] {
+        for (server, deal) in stored {
+            let key = "\(server):\(deal.login)"
+            if let state = states[key], deal.time < state.before { states[key] = nil }
+        }
+        var byAccount: [String: (server: String, login: Int64, times: [Int64])] = [:]
+        for (server, deal) in deals {
+            byAccount["\(server):\(deal.login)", default: (server, Int64(bitPattern: deal.login.value), [])].times.append(deal.time)
+        }
+        var result: [MoneyKey: AccountMoney] = [:]
+        for (key, account) in byAccount {
+            let times = account.times.sorted()
+            guard let first = times.first, let last = times.last else { continue }
+            var state: State
+            if let known = states[key], known.before <= first {
+                state = known
+            } else {
+                state = State(before: first, money: try await Self.total(server: account.server, login: account.login, before: first, on: db))
+            }
+            let movements = try await Self.movements(server: account.server, login: account.login, from: state.before, to: last, on: db)
+            var next = movements.startIndex
+            for time in times {
+                while next < movements.endIndex, movements[next].time < time {
+                    state.money.add(action: movements[next].action, amount: movements[next].amount)
+                    next += 1
+                }
+                result[MoneyKey(server: account.server, login: account.login, time: time)] = state.money
+            }
+            state.before = last
+            states[key] = state
+        }
+        return result
+    }
+
+    public struct MoneyKey: Hashable, Sendable {
+        public let server: String
+        public let login: Int64
+        public let time: Int64
+
+        public init(server: String, login: Int64, time: Int64) {
+            self.server = server
+            self.login = login
+            self.time = time
+        }
+    }
+
+    /// The money before `time` from the whole stored history (what explanations use).
+    public static func total(server: String, login: Int64, before time: Int64, on db: Database) async throws -> AccountMoney {
+        try await db.read { sql in
+            let row = try await sql.raw("""
+                SELECT CAST(COALESCE(SUM(CASE WHEN action = \(bind: Int(DealAction.credit.rawValue)) THEN 0 ELSE profit + commission + swap + fee END), 0) AS BIGINT) AS balance,
+                       CAST(COALESCE(SUM(CASE WHEN action = \(bind: Int(DealAction.credit.rawValue)) THEN profit ELSE 0 END), 0) AS BIGINT) AS credit
+                FROM trade_deals WHERE server_id = \(bind: server) AND login = \(bind: login) AND time_us < \(bind: time)
+                """).first()
+            return AccountMoney(balance: try row?.decode(column: "balance", as: Int64.self) ?? 0, credit: try row?.decode(column: "credit", as: Int64.self) ?? 0)
+        }
+    }
+
+    static func movements(server: String, login: Int64, from: Int64, to: Int64, on db: Database) async throws -> [(time: Int64, action: Int64, amount: Int64)] {
+        guard from < to else { return [] }
+        return try await db.read { sql in
+            try await sql.raw("""
+                SELECT time_us, action, profit + commission + swap + fee AS total, profit FROM trade_deals
+                WHERE server_id = \(bind: server) AND login = \(bind: login) AND time_us >= \(bind: from) AND time_us < \(bind: to) ORDER BY time_us
+                """).all().map { row in
+                let action = try row.decode(column: "action", as: Int64.self)
+                let amount = action == Int64(DealAction.credit.rawValue) ? try row.decode(column: "profit", as: Int64.self) : try row.decode(column: "total", as: Int64.self)
+                return (try row.decode(column: "time_us", as: Int64.self), action, amount)
+            }
+        }
+    }
+}

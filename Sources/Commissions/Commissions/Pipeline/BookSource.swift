@@ -1,0 +1,232 @@
+import Foundation
+import BrokerCore
+import CommissionsCore
+import Money
+import SQLKit
+import Platform
+import Partners
+import Trading
+import Ledger
+
+/// Books for deals, one per span of time in which nothing that decides
+/// commissions changed (tree, plan versions, assignments, attributions), built
+/// once per span and kept while the set of change points stays the same.
+public actor BookCache {
+    nonisolated let source: BookSource
+    let currency: Currency
+    private var points: [Int64] = []
+    private var generation: [Int64] = []
+    private var books: [Int: BookContext] = [:]
+    private var numbers: [Int: LineNumbers] = [:]
+    private let names: CommissionNames
+
+    public init(source: BookSource, currency: Currency) {
+        self.source = source
+        self.currency = currency
+        names = CommissionNames(db: source.db)
+    }
+
+    /// Drops every book when a change point was added, or any input row, since they were built.
+    public func refresh() async throws {
+        let current = try await source.changePoints()
+        let inputs = try await source.generation()
+        if current != points || inputs != generation {
+            points = current
+            generation = inputs
+            books = [:]
+            numbers = [:]
+            usesBonusCoefficient = try await source.usesBonusCoefficient()
+        }
+        rebuiltForMiss = false
+    }
+
+    /// Whether any plan version applies the bonus coefficient: then deals need their
+    /// account's balance and credit.
+    public private(set) var usesBonusCoefficient = false
+
+    /// The engine for deals at `time`, with its symbol and account indices.
+    public func engine(at time: Int64) async throws -> BookContext {
+        let interval = CommissionSimulation.interval(of: time, in: points)
+        if let cached = books[interval] { return cached }
+        var missing: Set<String> = []
+        let instruments = try await source.instruments(at: time, currency: currency, missing: &missing)
+        let accounts = try await source.accounts()
+        let book = try await source.builder.book(at: time, currency: currency, instruments: instruments.list, accounts: accounts)
+        let accountIndex = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1.key, Int32($0)) })
+        let context = BookContext(engine: CommissionEngine(book: book), symbols: instruments.index, accounts: accountIndex)
+        books[interval] = context
+        return context
+    }
+
+    /// The stored numbers of the partners and rules of the book at `time` (what
+    /// the pipeline writes into commission lines), giving new names numbers.
+    public func lineNumbers(at time: Int64) async throws -> LineNumbers {
+        let interval = CommissionSimulation.interval(of: time, in: points)
+        if let cached = numbers[interval] { return cached }
+        let book = try await engine(at: time).engine.book
+        let partnerIDs = book.partners.map(\.id)
+        let partnerNumbers = try await names.numbers(.partner, of: partnerIDs)
+        let ruleNumbers = try await names.numbers(.rule, of: book.ruleIDs)
+        func number(_ name: String, in numbers: [String: Int64]) throws -> Int64 {
+            guard let number = numbers[name] else { throw StorageError.notFound("commission name number for \(name)") }
+            return number
+        }
+        let result = LineNumbers(partners: try partnerIDs.map { try number($0, in: partnerNumbers) },
+                                 rules: try book.ruleIDs.map { try number($0, in: ruleNumbers) },
+                                 partnerIDs: Dictionary(partnerNumbers.map { ($1, $0) }, uniquingKeysWith: { first, _ in first }))
+        numbers[interval] = result
+        return result
+    }
+
+    /// The span of time `time` falls in: books are the same within it.
+    public func span(of time: Int64) -> Range<Int64> {
+        let interval = CommissionSimulation.interval(of: time, in: points)
+        let lower = interval == 0 ? Int64.min : points[interval - 1]
+        let upper = interval < points.count ? points[interval] : Int64.max
+        return lower..<upper
+    }
+
+    /// Whether books were built since the last invalidation by a missing symbol or
+    /// account (so a second miss in a row does not rebuild again).
+    public var isFresh: Bool { !rebuiltForMiss }
+    private var rebuiltForMiss = false
+
+    /// Forgets the books (new symbols or accounts appeared).
+    public func invalidate() {
+        books = [:]
+        numbers = [:]
+        rebuiltForMiss = true
+    }
+}
+
+/// A book's engine with the indices that map a deal's symbol and account ("server:login") to it.
+public struct BookContext: Sendable {
+    public let engine: CommissionEngine
+    public let symbols: [String: Int32]
+    public let accounts: [String: Int32]
+}
+
+extension BookContext {
+    /// The engine's input for a stored deal (`ticket` is what its lines will carry),
+    /// or nil when the book knows its account or its symbol not.
+    public func input(for deal: TradeDeal, server: String, opening: PositionOpening?, money: AccountMoney? = nil, ticket: UInt64) -> EngineDeal? {
+        guard let symbol = symbols[deal.symbol], let account = accounts["\(server):\(deal.login)"] else { return nil }
+        return EngineDeal(ticket: ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
+                          volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
+                          openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units,
+                          equity: money?.equity ?? 0, credit: money?.credit ?? 0, spreadPoints: deal.marketSpreadPoints)
+    }
+}
+
+/// `commission_names` numbers aligned with a book's partners and rules.
+public struct LineNumbers: Sendable {
+    public let partners: [Int64]
+    public let rules: [Int64]
+    public let partnerIDs: [Int64: String]
+}
+
+/// Where books' inputs come from: the partner stores, trading accounts, traded
+/// symbols and recorded exchange rates.
+public struct BookSource: Sendable {
+    public let db: Database
+    public let builder: BookBuilder
+    let rates: ExchangeRateStore
+    let reader: DealReader
+    public let catalog: InstrumentCatalog
+
+    public init(db: Database, clock: any PipstackClock) {
+        self.db = db
+        reader = DealReader(db: db)
+        builder = BookBuilder(db: db, clock: clock)
+        rates = ExchangeRateStore(db: db, clock: clock)
+        catalog = InstrumentCatalog(db: db, clock: clock)
+    }
+
+    /// Open time and price of the positions that closing deals close (from the
+    /// positions' opening deals, synced earlier).
+    public func openings(of deals: [(server: String, deal: TradeDeal)]) async throws -> [PositionKey: PositionOpening] {
+        try await reader.openings(for: deals)
+    }
+
+    /// Every moment at which the tree, a plan, an assignment or an attribution changed.
+    public func changePoints() async throws -> [Int64] {
+        try await db.read { sql in
+            var points: Set<Int64> = []
+            for query: SQLQueryString in [
+                "SELECT valid_from AS t FROM partner_links UNION SELECT valid_to FROM partner_links",
+                "SELECT valid_from AS t FROM partner_plans UNION SELECT valid_to FROM partner_plans",
+                "SELECT valid_from AS t FROM attributions UNION SELECT valid_to FROM attributions",
+                "SELECT effective_from AS t FROM commission_plans",
+            ] {
+                for row in try await sql.raw(query).all() { points.insert(try row.decode(column: "t", as: Int64.self)) }
+            }
+            points.remove(Effective.open)
+            return points.sorted()
+        }
+    }
+
+    /// How many rows the book's inputs have: a new plan version or assignment at a
+    /// moment that was a change point already adds no point, but changes this.
+    public func generation() async throws -> [Int64] {
+        try await db.read { sql in
+            guard let row = try await sql.raw("""
+                SELECT (SELECT COUNT(*) FROM partner_links) AS links, (SELECT COUNT(*) FROM partner_plans) AS assignments,
+                    (SELECT COUNT(*) FROM attributions) AS attributions, (SELECT COUNT(*) FROM commission_plans) AS plans,
+                    (SELECT COUNT(*) FROM instruments) AS instruments, (SELECT COALESCE(MAX(updated_at), 0) FROM instruments) AS instruments_changed
+                """).first() else { return [] }
+            return try ["links", "assignments", "attributions", "plans", "instruments", "instruments_changed"].map { try row.decode(column: $0, as: Int64.self) }
+        }
+    }
+
+    /// Whether any stored plan version applies the bonus coefficient.
+    public func usesBonusCoefficient() async throws -> Bool {
+        try await db.read { sql in
+            try await sql.raw("SELECT document FROM commission_plans").all().contains { row in
+                let document = try row.decode(column: "document", as: String.self)
+                return (try? JSONDecoder().decode(CommissionPlan.self, from: Data(document.utf8)))?.filters.bonusCoefficient ?? false
+            }
+        }
+    }
+
+    /// Trading accounts Pipstack opened, plus accounts attributed on their own.
+    public func accounts() async throws -> [BookAccount] {
+        try await db.read { sql in
+            var result: [String: BookAccount] = [:]
+            for row in try await sql.raw("SELECT server_id, login, user_id, account_type_id FROM trading_accounts WHERE status = 'active'").all() {
+                let key = "\(try row.decode(column: "server_id", as: String.self)):\(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self)))"
+                result[key] = BookAccount(key: key, clientID: try row.decode(column: "user_id", as: String.self),
+                                          accountType: try row.decode(column: "account_type_id", as: String.self))
+            }
+            for row in try await sql.raw("SELECT DISTINCT subject_id FROM attributions WHERE subject_type = 'account'").all() {
+                let key = try row.decode(column: "subject_id", as: String.self)
+                if result[key] == nil { result[key] = BookAccount(key: key, clientID: "") }
+            }
+            return result.values.sorted { $0.key < $1.key }
+        }
+    }
+
+    /// The symbols traded so far with their groups, digits and profit-currency rates at `time`.
+    public func instruments(at time: Int64, currency: Currency, missing: inout Set<String>) async throws -> (list: [InstrumentInfo], index: [String: Int32]) {
+        let symbols = try await db.read { sql in
+            try await sql.raw("SELECT symbol, MAX(digits) AS digits FROM trade_deals WHERE symbol <> '' GROUP BY symbol ORDER BY symbol").all().map {
+                (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "digits", as: Int.self))
+            }
+        }
+        let settings = try await catalog.settings()
+        var list: [InstrumentInfo] = []
+        for (symbol, digits) in symbols {
+            var rate = ConversionRate.one
+            let profit = settings[symbol]?.profitCurrency ?? InstrumentGroups.profitCurrency(symbol)
+            if profit != currency.code {
+                if let base = Currency(code: profit), let recorded = try await rates.rate(base, currency, at: time) {
+                    rate = ConversionRate(numerator: recorded.rate.scaledRate, denominator: Power10.of(ExchangeRate.scale))
+                } else {
+                    rate = ConversionRate(numerator: 0, denominator: 1)
+                    missing.insert(symbol)
+                }
+            }
+            list.append(InstrumentInfo(symbol: symbol, group: InstrumentCatalog.group(of: symbol, in: settings), digits: min(8, max(0, digits)), toPayout: rate))
+        }
+        return (list, Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.symbol, Int32($0)) }))
+    }
+}

@@ -1,0 +1,26 @@
+import BrokerCore
+import Platform
+
+/// Someone who logs in. Staff carry a role; traders and partners do not.
+public struct User: Sendable, Equatable, Codable {
+    public let id: UserID
+    public let kind: PrincipalKind
+    public let email: String
+    public let brandID: BrandID
+    public var displayName: String
+    public var role: StaffRole?
+    public var totpEnabled: Bool
+    public var status: String
+    public var language: String?
+
+    public var principal: Principal {
+        switch kind {
+        case .trader: .trader
+        case .partner: .partner
+        case .staff: role.map { .staff($0) } ?? .anonymous
+        }
+    }
+
+    /// The audit trail's name for this user.
+    public var actor: String { "\(kind.rawValue):\(id.rawValue)" }
+}

@@ -1,0 +1,76 @@
+import BrokerCore
+import Identity
+import SQLKit
+import Platform
+
+/// Which partner a client, or one trading account, belongs to, effective-dated.
+/// An account's own attribution wins over its client's.
+public struct Attribution: Sendable, Equatable {
+    public enum Subject: String, Sendable { case client, account }
+
+    public var subject: Subject
+    public var subjectID: String
+    public var partnerID: String
+    /// Own or related accounts: no partner earns on them.
+    public var excluded: Bool
+    /// Who receives level 1's earnings instead (a partner id), if anyone.
+    public var rebateReceiver: String?
+
+    public init(subject: Subject, subjectID: String, partnerID: String, excluded: Bool = false, rebateReceiver: String? = nil) {
+        self.subject = subject
+        self.subjectID = subjectID
+        self.partnerID = partnerID
+        self.excluded = excluded
+        self.rebateReceiver = rebateReceiver
+    }
+}
+
+public struct AttributionStore: Sendable {
+    public let db: Database
+    let clock: any PipstackClock
+
+    public init(db: Database, clock: any PipstackClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    public func attribute(_ attribution: Attribution, from: Int64, audit: AuditContext) async throws {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        try await db.transaction { sql in
+            guard try await PartnerStore.exists(attribution.partnerID, on: sql) else { throw PartnerError.unknownPartner(attribution.partnerID) }
+            if let receiver = attribution.rebateReceiver {
+                guard try await PartnerStore.exists(receiver, on: sql) else { throw PartnerError.unknownPartner(receiver) }
+            }
+            try await EffectiveRows.close(table: "attributions", key: ("subject_id", attribution.subjectID),
+                                          extra: ("subject_type", attribution.subject.rawValue), at: from,
+                                          what: "the attribution of \(attribution.subject.rawValue) \(attribution.subjectID)", on: sql)
+            try await sql.raw("""
+                INSERT INTO attributions (subject_type, subject_id, partner_id, excluded, rebate_receiver, valid_from, valid_to)
+                VALUES (\(bind: attribution.subject.rawValue), \(bind: attribution.subjectID), \(bind: attribution.partnerID),
+                        \(bind: attribution.excluded ? 1 : 0), \(bind: attribution.rebateReceiver ?? ""), \(bind: from), \(bind: Effective.open))
+                """).run()
+            try await AuditLog.append(audit.entry("attribution.set", entityType: attribution.subject.rawValue, entityID: attribution.subjectID,
+                                                  after: "{\"partner\":\"\(attribution.partnerID)\",\"excluded\":\(attribution.excluded),\"from\":\(from)}"),
+                                      at: now, on: sql, dialect: dialect)
+        }
+    }
+
+    /// The attributions to one partner in force at `time`.
+    public func attributions(of partnerID: String, at time: Int64) async throws -> [Attribution] {
+        try await attributions(at: time).filter { $0.partnerID == partnerID }
+    }
+
+    /// Every attribution in force at `time`.
+    public func attributions(at time: Int64) async throws -> [Attribution] {
+        try await db.read { sql in
+            try await EffectiveRows.inForce("*", from: "attributions", at: time, on: sql).map { row in
+                let receiver = try row.decode(column: "rebate_receiver", as: String.self)
+                return Attribution(subject: Attribution.Subject(rawValue: try row.decode(column: "subject_type", as: String.self)) ?? .client,
+                                   subjectID: try row.decode(column: "subject_id", as: String.self),
+                                   partnerID: try row.decode(column: "partner_id", as: String.self),
+                                   excluded: try row.decode(column: "excluded", as: Int.self) == 1, rebateReceiver: receiver.isEmpty ? nil : receiver)
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import BrokerCore
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLiteKit
+import SQLiteNIO
+import SQLKit
+
+/// Which SQL the database speaks, for the few places where the two differ.
+public enum SQLDialectKind: String, Sendable {
+    case sqlite, postgres
+}
+
+/// The application's database: SQLite (one WAL connection, serialized) or PostgreSQL
+/// (a `PostgresClient` pool). Everything else talks to it through SQLKit, inside
+/// `read` or `transaction`, so the same repositories run on both.
+public final class Database: Sendable {
+    public let url: DatabaseURL
+    public let dialect: SQLDialectKind
+    public let logger: Logger
+    package let backend: Backend
+
+    package enum Backend: Sendable {
+        case sqlite(SQLiteConnection, AsyncSerialLock, path: String)
+        case postgres(PostgresClient, Task<Void, Never>)
+    }
+
+    private init(url: DatabaseURL, backend: Backend, logger: Logger) {
+        self.url = url
+        self.backend = backend
+        self.logger = logger
+        switch backend {
+        case .sqlite: dialect = .sqlite
+        case .postgres: dialect = .postgres
+        }
+    }
+
+    /// Opens the database. For SQLite the folder is created, WAL and synchronous=FULL set.
+    public static func open(_ url: DatabaseURL, logger: Logger) async throws -> Database {
+        switch url {
+        case let .sqlite(path):
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let sql = connection.sql()
+            for pragma in SQLitePragmas.connection {
+                try await sql.raw(SQLQueryString(pragma)).run()
+            }
+            return Database(url: url, backend: .sqlite(connection, AsyncSerialLock(), path: path), logger: logger)
+        case let .postgres(host, port, user, password, database):
+            var configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+            configuration.options.maximumConnections = 10
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let runner = Task { await client.run() }
+            let db = Database(url: url, backend: .postgres(client, runner), logger: logger)
+            // Give the pool a moment to start running before the first lease.
+            try await Task.sleep(for: .milliseconds(20))
+            try await db.read { try await $0.raw("SELECT 1").run() }
+            return db
+        }
+    }
+
+    /// Runs `body` on a connection outside any explicit transaction.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case let .sqlite(connection, lock, _):
+            return try await lock.withLock { try await body(connection.sql()) }
+        case let .postgres(client, _):
+            return try await client.withConnection { connection in
+                try await body(connection.sql())
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case let .sqlite(connection, lock, _):
+            return try await lock.withLock {
+                let sql = connection.sql()
+                try await sql.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(sql)
+                    try await sql.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await sql.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        case let .postgres(client, _):
+            return try await client.withConnection { connection in
+                let sql = connection.sql()
+                try await sql.raw("BEGIN").run()
+                do {
+                    let result = try await body(sql)
+                    try await sql.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await sql.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// The one place a set-based hot path chooses how it reaches the database: on SQLite
+    /// its own C-API connection to the file (`sqlite` gets the path), on PostgreSQL the
+    /// pool through PostgresNIO directly (`postgres` gets the client and the logger).
+    package func bulk<T>(sqlite: (String) throws -> T, postgres: (PostgresClient, Logger) throws -> T) rethrows -> T {
+        switch backend {
+        case let .sqlite(_, _, path): try sqlite(path)
+        case let .postgres(client, _): try postgres(client, logger)
+        }
+    }
+
+    public func close() async {
+        switch backend {
+        case let .sqlite(connection, lock, _):
+            await lock.acquire()
+            try? await connection.close()
+            await lock.release()
+        case let .postgres(_, runner):
+            runner.cancel()
+            _ = await runner.value
+        }
+    }
+}
+
+/// Settings every SQLite connection of Pipstack uses. synchronous=FULL because the
+/// database holds money: a commit is on disk when it returns.
+package enum SQLitePragmas {
+    package static let connection = [
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA busy_timeout = 10000",
+        "PRAGMA foreign_keys = ON",
+        // The bulk writers checkpoint in the background (SQLiteCheckpointer) from 16,384
+        // frames; a connection without one checkpoints inline only far beyond that.
+        "PRAGMA wal_autocheckpoint = 65536",
+    ]
+
+    /// The bulk writers touch index pages all over the file: a large page cache and
+    /// memory-mapped reads keep them out of read() calls.
+    package static let bulkWriter = [
+        "PRAGMA cache_size = -131072",
+        "PRAGMA mmap_size = 1073741824",
+        "PRAGMA temp_store = MEMORY",
+    ]
+}

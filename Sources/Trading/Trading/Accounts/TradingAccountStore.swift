@@ -1,0 +1,194 @@
+import BrokerCore
+import Identity
+import Money
+import SQLKit
+import Platform
+
+/// A trading account Pipstack opened (or is opening) for a client.
+public struct TradingAccountRecord: Sendable, Equatable, Codable {
+    /// `creating` until the server confirms; `failed` if it refused.
+    public enum Status: String, Sendable, Codable, CaseIterable { case creating, active, failed }
+
+    public var serverID: String
+    public var login: TradingLogin
+    public var userID: String
+    public var accountTypeID: String
+    public var group: String
+    public var currency: String
+    public var leverage: Int
+    public var status: Status
+    public var tradingEnabled: Bool
+    public var requestID: String
+    public var lastError: String
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    public init(serverID: String, login: TradingLogin, userID: String, accountTypeID: String, group: String, currency: String, leverage: Int,
+                status: Status, tradingEnabled: Bool, requestID: String, lastError: String, createdAt: Int64, updatedAt: Int64) {
+        self.serverID = serverID
+        self.login = login
+        self.userID = userID
+        self.accountTypeID = accountTypeID
+        self.group = group
+        self.currency = currency
+        self.leverage = leverage
+        self.status = status
+        self.tradingEnabled = tradingEnabled
+        self.requestID = requestID
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// How pages and audit entries name the account.
+    public var reference: String { "\(serverID):\(login)" }
+}
+
+/// The settings staff may change on an account, as recorded in Pipstack.
+public struct TradingAccountSettings: Sendable, Equatable, Codable {
+    public var accountTypeID: String
+    public var group: String
+    public var leverage: Int
+    public var tradingEnabled: Bool
+
+    public init(accountTypeID: String, group: String, leverage: Int, tradingEnabled: Bool) {
+        self.accountTypeID = accountTypeID
+        self.group = group
+        self.leverage = leverage
+        self.tradingEnabled = tradingEnabled
+    }
+}
+
+/// Trading accounts and the per-server login ranges they are numbered from.
+public struct TradingAccountStore: Sendable {
+    public let db: Database
+    let clock: any PipstackClock
+
+    public init(db: Database, clock: any PipstackClock) {
+        self.db = db
+        self.clock = clock
+    }
+
+    /// Takes the next login of the server's range; each login is handed out once.
+    public func allocateLogin(serverID: String) async throws -> TradingLogin {
+        let now = clock.nowMicros()
+        return try await db.transaction { sql in
+            let row = try await sql.raw("""
+                UPDATE trade_servers SET login_next = login_next + 1, updated_at = \(bind: now)
+                WHERE id = \(bind: serverID) AND login_next > 0 AND login_next <= login_last RETURNING login_next - 1 AS login
+                """).first()
+            guard let row else {
+                throw ProvisioningError.loginsExhausted(serverID)
+            }
+            return TradingLogin(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self)))
+        }
+    }
+
+    /// Records an account about to be created on the server, before the request leaves.
+    public func insertCreating(_ record: TradingAccountRecord, audit: AuditContext) async throws {
+        let dialect = db.dialect
+        try await db.transaction { sql in
+            try await sql.raw("""
+                INSERT INTO trading_accounts (server_id, login, user_id, account_type_id, mt_group, currency, leverage, status,
+                    trading_enabled, request_id, last_error, created_at, updated_at)
+                VALUES (\(bind: record.serverID), \(bind: Int64(bitPattern: record.login.value)), \(bind: record.userID),
+                    \(bind: record.accountTypeID), \(bind: record.group), \(bind: record.currency), \(bind: record.leverage),
+                    'creating', \(bind: record.tradingEnabled ? 1 : 0), \(bind: record.requestID), '', \(bind: record.createdAt), \(bind: record.createdAt))
+                """).run()
+            try await AuditLog.append(audit.entry("trading_account.open_requested", entityType: "trading_account", entityID: record.reference,
+                                                  after: AuditJSON.text(record)), at: record.createdAt, on: sql, dialect: dialect)
+        }
+    }
+
+    /// Moves a `creating` account to `active` or `failed`, audited.
+    public func settle(serverID: String, login: TradingLogin, status: TradingAccountRecord.Status, error: String = "",
+                       audit: AuditContext) async throws {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        try await db.transaction { sql in
+            try await sql.raw("""
+                UPDATE trading_accounts SET status = \(bind: status.rawValue), last_error = \(bind: String(error.prefix(500))), updated_at = \(bind: now)
+                WHERE server_id = \(bind: serverID) AND login = \(bind: Int64(bitPattern: login.value)) AND status = 'creating'
+                """).run()
+            try await AuditLog.append(audit.entry(status == .active ? "trading_account.opened" : "trading_account.open_failed",
+                                                  entityType: "trading_account", entityID: "\(serverID):\(login)",
+                                                  after: AuditJSON.text(["status": status.rawValue, "error": error])),
+                                      at: now, on: sql, dialect: dialect)
+        }
+    }
+
+    /// Records new settings after the server applied them, with before and after.
+    public func recordSettings(_ settings: TradingAccountSettings, of record: TradingAccountRecord, audit: AuditContext) async throws {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        let before = TradingAccountSettings(accountTypeID: record.accountTypeID, group: record.group, leverage: record.leverage,
+                                            tradingEnabled: record.tradingEnabled)
+        try await db.transaction { sql in
+            try await sql.raw("""
+                UPDATE trading_accounts SET account_type_id = \(bind: settings.accountTypeID), mt_group = \(bind: settings.group),
+                    leverage = \(bind: settings.leverage), trading_enabled = \(bind: settings.tradingEnabled ? 1 : 0), updated_at = \(bind: now)
+                WHERE server_id = \(bind: record.serverID) AND login = \(bind: Int64(bitPattern: record.login.value))
+                """).run()
+            try await AuditLog.append(audit.entry("trading_account.change", entityType: "trading_account", entityID: record.reference,
+                                                  before: AuditJSON.text(before), after: AuditJSON.text(settings)),
+                                      at: now, on: sql, dialect: dialect)
+        }
+    }
+
+    /// Audits an action that changes nothing Pipstack stores (a password reset).
+    public func recordAction(_ action: String, on record: TradingAccountRecord, audit: AuditContext) async throws {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        _ = try await db.transaction { sql in
+            try await AuditLog.append(audit.entry(action, entityType: "trading_account", entityID: record.reference), at: now, on: sql, dialect: dialect)
+        }
+    }
+
+    public func account(serverID: String, login: TradingLogin) async throws -> TradingAccountRecord? {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT * FROM trading_accounts WHERE server_id = \(bind: serverID) AND login = \(bind: Int64(bitPattern: login.value))
+                """).first().map(Self.decode)
+        }
+    }
+
+    public func accounts(ofUser userID: String) async throws -> [TradingAccountRecord] {
+        try await db.read { sql in
+            try await sql.raw("SELECT * FROM trading_accounts WHERE user_id = \(bind: userID) ORDER BY created_at DESC").all().map(Self.decode)
+        }
+    }
+
+    /// Accounts for the back office, newest first, optionally one server's or one status.
+    public func list(serverID: String? = nil, status: TradingAccountRecord.Status? = nil, limit: Int = 500) async throws -> [TradingAccountRecord] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT * FROM trading_accounts
+                WHERE (\(bind: serverID ?? "") = '' OR server_id = \(bind: serverID ?? ""))
+                  AND (\(bind: status?.rawValue ?? "") = '' OR status = \(bind: status?.rawValue ?? ""))
+                ORDER BY created_at DESC LIMIT \(bind: limit)
+                """).all().map(Self.decode)
+        }
+    }
+
+    /// Accounts still `creating` since before `cutoff` (µs): their creation was interrupted.
+    public func staleCreating(before cutoff: Int64) async throws -> [TradingAccountRecord] {
+        try await db.read { sql in
+            try await sql.raw("SELECT * FROM trading_accounts WHERE status = 'creating' AND updated_at < \(bind: cutoff)").all().map(Self.decode)
+        }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> TradingAccountRecord {
+        let statusText = try row.decode(column: "status", as: String.self)
+        return TradingAccountRecord(
+            serverID: try row.decode(column: "server_id", as: String.self),
+            login: TradingLogin(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self))),
+            userID: try row.decode(column: "user_id", as: String.self),
+            accountTypeID: try row.decode(column: "account_type_id", as: String.self),
+            group: try row.decode(column: "mt_group", as: String.self), currency: try row.decode(column: "currency", as: String.self),
+            leverage: try row.decode(column: "leverage", as: Int.self),
+            status: TradingAccountRecord.Status(rawValue: statusText) ?? .failed,
+            tradingEnabled: try row.decode(column: "trading_enabled", as: Int.self) == 1,
+            requestID: try row.decode(column: "request_id", as: String.self), lastError: try row.decode(column: "last_error", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+}
