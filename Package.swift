@@ -189,6 +189,7 @@ let package = Package(
                 "Ledger",
                 "Trading",
                 "Partners",
+                "Clients",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -204,7 +205,7 @@ let package = Package(
                 "Money",
                 "BrokerCore",
                 "Platform",
-                "Partners",
+                "Identity",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             path: "Sources/Clients/Clients",
@@ -294,6 +295,14 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
+        .testTarget(name: "ArchitectureTests", swiftSettings: strict),
+        .testTarget(
+            name: "BrokerCoreTests",
+            dependencies: [
+                "BrokerCore",
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CommissionsCoreTests",
             dependencies: [
@@ -327,6 +336,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "IdentityTests",
+            dependencies: [
+                "BrokerCore",
+                "Platform",
+                "Identity",
+                "TestSupport",
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LedgerCoreTests",
             dependencies: [
                 "Money",
@@ -354,6 +373,20 @@ let package = Package(
             dependencies: [
                 "Money",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PartnersTests",
+            dependencies: [
+                "Money",
+                "BrokerCore",
+                "CommissionsCore",
+                "Platform",
+                "Identity",
+                "Partners",
+                "TestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strict
         ),

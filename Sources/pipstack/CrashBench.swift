@@ -52,7 +52,7 @@ struct CrashBench: AsyncParsableCommand {
         while true {
             let consumed = try await cursor.position(of: CommissionPipeline.consumer)
             let rest = try await store.feed(after: consumed, limit: 1).count
-            let pending = try await db.read { sql in try await sql.raw("SELECT batch_key FROM commission_postings WHERE status = 'pending'").all().count }
+            let pending = try await CommissionPostings.pendingCount(on: db)
             if rest == 0 && pending == 0 { break }
             guard final.isRunning else { throw ValidationError("the final server stopped before it finished") }
             try await Task.sleep(for: .milliseconds(200))

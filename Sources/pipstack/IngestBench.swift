@@ -32,6 +32,11 @@ struct IngestBench: AsyncParsableCommand {
         let db = try await Runtime.openMigrated(url, logger: logger)
         let fsync = FsyncProbe.measure(in: url)
         let store = try DealStore(db: db)
+        // The figures mean something only from an empty feed; a second run on the same database would collide with the first.
+        guard try await store.feed(after: 0, limit: 1).isEmpty else {
+            await db.close()
+            throw ValidationError("bench ingest needs an empty database; \(url) already holds deals (name a new database)")
+        }
         try await CommissionBenchData.setUp(db: db, store: store, deals: deals, depth: depth, accounts: accounts)
         let ledger = try LedgerStore(db: db)
         let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: logger, batchSize: batch)
@@ -42,9 +47,8 @@ struct IngestBench: AsyncParsableCommand {
         try await pipeline.consume(DealFeed(store: store).batches(for: CommissionPipeline.consumer, batchSize: batch, endWhenDrained: true)
             .map { batch in await recorder.add(batch) })
         let seconds = (clock.now - started).seconds
-        let lines = try await db.read { sql in
-            try await sql.raw("SELECT COUNT(*) AS n FROM commission_lines").first()?.decode(column: "n", as: Int.self) ?? 0
-        }
+        let reports = CommissionReports(db: db, clock: SystemClock())
+        let lines = try await reports.lineCount()
         let batches = await recorder.batches
         let replayStarted = clock.now
         try await pipeline.consume(AsyncStream { continuation in
@@ -52,9 +56,7 @@ struct IngestBench: AsyncParsableCommand {
             continuation.finish()
         })
         let replaySeconds = (clock.now - replayStarted).seconds
-        let replayed = try await db.read { sql in
-            try await sql.raw("SELECT COUNT(*) AS n FROM commission_lines").first()?.decode(column: "n", as: Int.self) ?? 0
-        } - lines
+        let replayed = try await reports.lineCount() - lines
         let integrity = try await ledger.verify()
         await db.close()
         let result: [String: Any] = [

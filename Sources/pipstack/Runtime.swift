@@ -50,14 +50,8 @@ enum Runtime {
             DealResync.jobKind: { job in try await services.trading.resync.run(payload: job.payload) },
         ], logger: logger, health: services.health)
         let trading = services.trading.backgroundServices(db: services.db, clock: services.clock, logger: logger, health: services.health)
-        let commissions = try CommissionPipeline(db: services.db, deals: services.trading.deals, ledger: services.ledger, clock: services.clock, logger: logger,
-                                                 health: services.health)
-        let periodEnd = PeriodEndService(tiers: TierSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
-                                         revenueShare: RevenueShareSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
-                                         caps: PeriodCapSettlement(db: services.db, ledger: services.ledger, clock: services.clock),
-                                         cpa: services.cpa,
-                                         payouts: services.payouts, clock: services.clock, logger: logger, health: services.health)
-        let group = ServiceGroup(configuration: .init(services: [app, worker, commissions, periodEnd] + trading, gracefulShutdownSignals: [.sigterm, .sigint],
+        let commissions = try services.commissions.backgroundServices(logger: logger, health: services.health)
+        let group = ServiceGroup(configuration: .init(services: [app, worker] + commissions + trading, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()
     }

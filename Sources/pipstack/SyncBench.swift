@@ -75,11 +75,7 @@ struct SyncBench: AsyncParsableCommand {
         let deadline = clock.now + .seconds(30)
         while try await store.count(serverID: liveID) < Int64(total), clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         running.cancel()
-        let latencies = try await db.read { sql in
-            try await sql.raw("""
-                SELECT synced_at - time_us AS latency FROM trade_deals WHERE server_id = \(bind: liveID) AND time_us >= \(bind: phaseStart)
-                """).all().map { try $0.decode(column: "latency", as: Int64.self) }
-        }.sorted()
+        let latencies = try await DealHistory(db: db).syncLatencies(server: liveID, since: phaseStart).sorted()
         let p99 = latencies.isEmpty ? -1 : Double(latencies[min(latencies.count - 1, latencies.count * 99 / 100)]) / 1_000
         let storedBacklog = try await store.count(serverID: serverID)
         let storedLive = try await store.count(serverID: liveID)

@@ -14,6 +14,10 @@ import Ledger
 /// What-if over stored deals: a proposed plan against the plans in force, each
 /// deal with the tree of its own time.
 @Suite struct CommissionSimulationTests {
+    static func perLot(_ id: String, _ rate: String) -> CommissionPlan {
+        CommissionPlan(id: id, name: id, rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: rate))])
+    }
+
     static let day: Int64 = 86_400_000_000
     static let lot: Int64 = 100_000_000
 
@@ -25,8 +29,8 @@ import Ledger
         for (id, parent) in [("master", nil), ("other", nil), ("sub", "master")] as [(String, String?)] {
             try await builder.partners.create(Partner(id: id, name: id), parent: parent, from: 0, audit: .system)
         }
-        try await builder.plans.save(PartnerTreeTests.perLot("gold", "7.00"), effectiveFrom: 0, audit: .system)
-        try await builder.plans.save(PartnerTreeTests.perLot("silver", "5.00"), effectiveFrom: 0, audit: .system)
+        try await builder.plans.save(Self.perLot("gold", "7.00"), effectiveFrom: 0, audit: .system)
+        try await builder.plans.save(Self.perLot("silver", "5.00"), effectiveFrom: 0, audit: .system)
         for (partner, plan) in [("master", "gold"), ("other", "gold"), ("sub", "silver")] { try await builder.plans.assign(partner, plan: plan, from: 0, audit: .system) }
         try await builder.attributions.attribute(Attribution(subject: .client, subjectID: "client-1", partnerID: "sub"), from: 0, audit: .system)
         try await builder.partners.move("sub", to: "other", at: 10 * Self.day, audit: .system)
@@ -45,7 +49,7 @@ import Ledger
         try await DealStore(db: db).store(DealSyncBatch(serverID: "mt5", deals: deals, cursorTime: 20 * 86_400))
 
         // Gold at $8: each master above sub earns $3 a lot instead of $2.
-        let report = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: PartnerTreeTests.perLot("gold", "8.00"), from: 0,
+        let report = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: Self.perLot("gold", "8.00"), from: 0,
                                                                                     to: 30 * Self.day)
         #expect(report.deals == 3)
         #expect(report.rows == [
@@ -54,17 +58,17 @@ import Ledger
             .init(partner: "sub", current: 2_000_000_000, proposed: 2_000_000_000),
         ])
         // Only days 0-9: the second deal is out of range. With --partner sub on the proposal, sub earns $8 and master nothing.
-        let narrow = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: PartnerTreeTests.perLot("gold", "8.00"), from: 0,
+        let narrow = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: Self.perLot("gold", "8.00"), from: 0,
                                                                                     to: 10 * Self.day, partner: "sub")
         #expect(narrow.rows == [.init(partner: "sub", current: 1_000_000_000, proposed: 1_600_000_000)])
         await #expect(throws: PartnerError.unknownPartner("nobody")) {
-            _ = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: PartnerTreeTests.perLot("gold", "8.00"), from: 0, to: 1, partner: "nobody")
+            _ = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: Self.perLot("gold", "8.00"), from: 0, to: 1, partner: "nobody")
         }
         // Once the pipeline has paid the deals, the report shows what was paid next to what the plans in force give.
         let store = try DealStore(db: db)
         let pipeline = try CommissionPipeline(db: db, deals: store, ledger: try LedgerStore(db: db), clock: SystemClock(), logger: TestDatabases.logger)
         try await DealCorrectionTests.drain(pipeline, store)
-        let paid = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: PartnerTreeTests.perLot("gold", "8.00"), from: 0,
+        let paid = try await CommissionSimulation(db: db, clock: SystemClock()).run(proposed: Self.perLot("gold", "8.00"), from: 0,
                                                                                   to: 30 * Self.day)
         #expect(paid.rows.map(\.paid) == paid.rows.map(\.current) && paid.rows.map(\.paid) == [400_000_000, 400_000_000, 2_000_000_000])
     }

@@ -2,7 +2,7 @@ import BrokerCore
 import Money
 import SQLKit
 import Platform
-import Partners
+import Identity
 
 /// Something that happened to a client outside trading, as the system that saw it
 /// reports it: a deposit a payment provider confirmed, a KYC approval (with the
@@ -71,10 +71,10 @@ public struct ClientEventStore: Sendable {
         let now = clock.nowMicros()
         let dialect = db.dialect
         return try await db.transaction { sql in
-            guard let user = try await sql.raw("SELECT kind FROM users WHERE id = \(bind: event.userID)").first() else {
+            guard let kind = try await UserDirectory.kind(of: event.userID, on: sql) else {
                 throw ClientEventError.invalid(field: "client_id", "no client \(event.userID)")
             }
-            guard try user.decode(column: "kind", as: String.self) == "trader" else {
+            guard kind == .trader else {
                 throw ClientEventError.invalid(field: "client_id", "\(event.userID) is not a client")
             }
             let inserted = try await sql.raw("""
@@ -136,5 +136,31 @@ public struct ClientEventStore: Sendable {
         guard event.occurredAt > 0, event.occurredAt <= clock.nowMicros() + 300_000_000 else {
             throw .invalid(field: "occurred_at", "a time in the past (UTC)")
         }
+    }
+}
+
+/// What other slices read of a client's events (CPA), inside their own read.
+extension ClientEventStore {
+    /// The earliest reported deposit: when, how much (minor units) and in which currency.
+    public static func firstDeposit(of client: String, on sql: any SQLDatabase) async throws -> (at: Int64, amount: Int64, currency: String)? {
+        guard let row = try await sql.raw("""
+            SELECT occurred_at, amount, currency FROM client_events WHERE user_id = \(bind: client) AND kind = 'deposit' ORDER BY occurred_at LIMIT 1
+            """).first() else { return nil }
+        return (try row.decode(column: "occurred_at", as: Int64.self), try row.decode(column: "amount", as: Int64.self),
+                try row.decode(column: "currency", as: String.self))
+    }
+
+    /// When KYC was first approved, as reported.
+    public static func firstKYCApproval(of client: String, on sql: any SQLDatabase) async throws -> Int64? {
+        try await sql.raw("""
+            SELECT occurred_at FROM client_events WHERE user_id = \(bind: client) AND kind = 'kyc_approved' ORDER BY occurred_at LIMIT 1
+            """).first()?.decode(column: "occurred_at", as: Int64.self)
+    }
+
+    /// The client's latest reported country, "" when none was.
+    public static func latestCountry(of client: String, on sql: any SQLDatabase) async throws -> String {
+        try await sql.raw("""
+            SELECT country FROM client_events WHERE user_id = \(bind: client) AND country <> '' ORDER BY occurred_at DESC LIMIT 1
+            """).first()?.decode(column: "country", as: String.self) ?? ""
     }
 }

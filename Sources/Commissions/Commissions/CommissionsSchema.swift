@@ -1,4 +1,5 @@
 import Platform
+import Trading
 
 
 /// What partners earn and are paid: commission lines, names, batches and daily totals, residues, the posting outbox, payouts, period-end adjustments, revenue share, CPA awards, the instrument catalog.
@@ -82,7 +83,7 @@ public enum CommissionsSchema {
         INSERT INTO commission_daily (day, partner, level, rule, currency, amount, lines, lots)
         SELECT (l.deal_time / 86400000000) * 86400000000, p.number, l.level, r.number, l.currency, SUM(l.amount), COUNT(*), SUM(COALESCE(t.volume, 0))
         FROM commission_lines_v7 l JOIN commission_names p ON p.kind = 'partner' AND p.name = l.partner_id
-        JOIN commission_names r ON r.kind = 'rule' AND r.name = l.rule_id LEFT JOIN trade_deals t ON t.feed_seq = l.feed_seq
+        JOIN commission_names r ON r.kind = 'rule' AND r.name = l.rule_id LEFT JOIN \(TradingSchema.dealVolumes) t ON t.feed_seq = l.feed_seq
         GROUP BY (l.deal_time / 86400000000) * 86400000000, p.number, l.level, r.number, l.currency
         """,
         "DROP TABLE commission_lines_v7",

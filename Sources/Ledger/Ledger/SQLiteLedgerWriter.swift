@@ -160,7 +160,7 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
         try balances.flush()
         if !batch.audit.isEmpty {
             for (index, transaction) in transactions.enumerated() where outcomes[index] == .posted {
-                if let entry = batch.audit[transaction.idempotencyKey] { try appendAudit(entry, at: postedAt) }
+                if let entry = batch.audit[transaction.idempotencyKey] { try AuditLog.append(entry, at: postedAt, on: handle) }
             }
         }
         return (outcomes, lastSeq)
@@ -180,32 +180,6 @@ final class SQLiteLedgerWriter: LedgerWriter, @unchecked Sendable {
         }
         select.reset()
         chains = PostingChains(heads: loaded)
-    }
-
-    /// Appends to the audit chain inside the batch's transaction, as `AuditLog.append` does.
-    private func appendAudit(_ entry: AuditEntry, at time: Int64) throws {
-        let head = try handle.statement("SELECT seq, hash FROM audit_head WHERE id = 1")
-        let hasHead = try head.step()
-        let event = AuditLog.chained(entry, at: time, afterSeq: hasHead ? head.int64(0) : 0,
-                                     hash: hasHead ? head.text(1) : AuditLog.genesisHash)
-        head.reset()
-        let insert = try handle.statement("""
-            INSERT INTO audit_events (seq, occurred_at, actor, action, entity_type, entity_id, before_json, after_json, request_id, ip, prev_hash, hash)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-            """)
-        insert.bind(1, event.seq)
-        insert.bind(2, event.occurredAt)
-        for (offset, text) in [entry.actor, entry.action, entry.entityType, entry.entityID, entry.before, entry.after,
-                               entry.requestID, entry.ip, event.previousHash, event.hash].enumerated() {
-            insert.bind(Int32(3 + offset), text)
-        }
-        try insert.step()
-        let moveHead = try handle.statement("""
-            INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
-            """)
-        moveHead.bind(1, event.seq)
-        moveHead.bind(2, event.hash)
-        try moveHead.step()
     }
 
     /// The seq and fingerprint stored under `key`.

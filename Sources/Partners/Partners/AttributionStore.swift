@@ -74,3 +74,21 @@ public struct AttributionStore: Sendable {
         }
     }
 }
+
+extension AttributionStore {
+    /// The keys (SERVER:LOGIN) of every account ever attributed on its own, inside the caller's read.
+    public static func attributedAccounts(on sql: any SQLDatabase) async throws -> [String] {
+        try await sql.raw("SELECT DISTINCT subject_id FROM attributions WHERE subject_type = 'account'").all().map {
+            try $0.decode(column: "subject_id", as: String.self)
+        }
+    }
+}
+
+extension AttributionStore {
+    /// Keys (SERVER:LOGIN) of accounts excluded from partner payouts at any moment of [from, to], inside the caller's read.
+    public static func excludedAccounts(from: Int64, to: Int64, on sql: any SQLDatabase) async throws -> Set<String> {
+        Set(try await sql.raw("""
+            SELECT subject_id FROM attributions WHERE subject_type = 'account' AND excluded = 1 AND valid_from <= \(bind: to) AND valid_to > \(bind: from)
+            """).all().map { try $0.decode(column: "subject_id", as: String.self) })
+    }
+}

@@ -66,10 +66,41 @@ public enum AuditLog {
         return event
     }
 
+    /// How many events the trail holds.
+    public static func count(on sql: any SQLDatabase) async throws -> Int64 {
+        try await sql.raw("SELECT COUNT(*) AS n FROM audit_events").first()?.decode(column: "n", as: Int64.self) ?? 0
+    }
+
+    /// Appends `entry` inside the transaction a SQLite C-API bulk writer holds on
+    /// `handle` (the ledger's writer), as `append` does through SQLKit.
+    package static func append(_ entry: AuditEntry, at time: Int64, on handle: SQLiteHandle) throws {
+        let head = try handle.statement("SELECT seq, hash FROM audit_head WHERE id = 1")
+        let hasHead = try head.step()
+        let event = chained(entry, at: time, afterSeq: hasHead ? head.int64(0) : 0, hash: hasHead ? head.text(1) : genesisHash)
+        head.reset()
+        let insert = try handle.statement("""
+            INSERT INTO audit_events (seq, occurred_at, actor, action, entity_type, entity_id, before_json, after_json, request_id, ip, prev_hash, hash)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            """)
+        insert.bind(1, event.seq)
+        insert.bind(2, event.occurredAt)
+        for (offset, text) in [entry.actor, entry.action, entry.entityType, entry.entityID, entry.before, entry.after,
+                               entry.requestID, entry.ip, event.previousHash, event.hash].enumerated() {
+            insert.bind(Int32(3 + offset), text)
+        }
+        try insert.step()
+        let moveHead = try handle.statement("""
+            INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+            """)
+        moveHead.bind(1, event.seq)
+        moveHead.bind(2, event.hash)
+        try moveHead.step()
+    }
+
     /// The event that follows the chain's head (`afterSeq`, `hash`; 0 and the
     /// genesis hash when empty). Writers other than `append` (the ledger's C-API
     /// writer) chain their events with it.
-    package static func chained(_ entry: AuditEntry, at time: Int64, afterSeq previousSeq: Int64, hash previousHash: String) -> AuditEvent {
+    static func chained(_ entry: AuditEntry, at time: Int64, afterSeq previousSeq: Int64, hash previousHash: String) -> AuditEvent {
         let seq = previousSeq + 1
         return AuditEvent(seq: seq, occurredAt: time, entry: entry, previousHash: previousHash,
                           hash: chainHash(seq: seq, occurredAt: time, entry: entry, previousHash: previousHash))

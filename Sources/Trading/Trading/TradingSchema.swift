@@ -7,6 +7,11 @@ import Platform
 public enum TradingSchema {
     public static let migrations: [Migration] = [trading, tradingAccounts, dealPositions, dealRevisions, marketSpreads]
 
+    /// Each stored deal's volume by feed position (`feed_seq`, `volume`): what another
+    /// slice's migration may join (the commission totals of version 8 count lots) without
+    /// naming Trading's tables.
+    public static let dealVolumes = "(SELECT feed_seq, volume FROM trade_deals)"
+
     /// Trade servers, the deals synced from them, and the deal feed. A deal is keyed
     /// by (server, ticket); `feed_seq` orders deals as they were stored, with no
     /// commit ever landing behind a number a consumer has passed (the head row is

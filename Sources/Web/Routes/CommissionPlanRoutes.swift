@@ -124,7 +124,7 @@ struct CommissionPlanRoutes {
     /// The what-if of a proposed plan over the last 30 days, as a page section.
     func preview(_ plan: CommissionPlan, partner: String?) async throws -> PageSection {
         let now = services.clock.nowMicros()
-        let report = try await CommissionSimulation(db: services.db, clock: services.clock)
+        let report = try await services.commissions.simulation
             .run(proposed: plan, from: now - 30 * 86_400_000_000, to: now, partner: (partner ?? "").isEmpty ? nil : partner)
         let rows = report.rows.map { row -> (cells: [String], link: (href: String, label: String)?) in
             ([row.partner, Explain.money(row.paid), Explain.money(row.current), Explain.money(row.proposed), Explain.money(row.difference)], nil)

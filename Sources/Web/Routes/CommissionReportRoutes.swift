@@ -13,7 +13,7 @@ import Platform
 struct CommissionReportRoutes {
     let services: AppServices
     let renderer: PageRenderer
-    var reports: CommissionReports { CommissionReports(db: services.db, clock: services.clock) }
+    var reports: CommissionReports { services.commissions.reports }
 
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/commissions") { request, context in try await self.totals(request, context) }
@@ -73,8 +73,7 @@ struct CommissionReportRoutes {
             return try await totals(request, context, error: "from and to: days as YYYY-MM-DD")
         }
         guard to >= from, to - from <= 30 * 86_400 else { return try await totals(request, context, error: "to: at most 31 days from the first, not before it") }
-        let result = try await CommissionRecalculation(db: services.db, deals: services.trading.deals, clock: services.clock)
-            .run(from: from * 1_000_000, to: (to + 86_400) * 1_000_000, audit: context.audit)
+        let result = try await services.commissions.recalculation.run(from: from * 1_000_000, to: (to + 86_400) * 1_000_000, audit: context.audit)
         return try await totals(request, context, flash: "Recalculated: \(result.checked) computed deals checked, \(result.requeued) differed and are being computed anew.")
     }
 

@@ -22,22 +22,15 @@ struct HomeRoutes {
     func text(_ key: String, _ context: AppContext) -> String { services.localization.text(key, context.language) }
 
     func adminHome(_ context: AppContext) async throws -> Response {
-        let counts = try await services.db.read { sql in
-            try await sql.raw("""
-                SELECT (SELECT COUNT(*) FROM users WHERE kind = 'trader') AS traders,
-                       (SELECT COUNT(*) FROM users WHERE kind = 'partner') AS partners,
-                       (SELECT COUNT(*) FROM users WHERE kind = 'staff') AS staff,
-                       (SELECT COUNT(*) FROM ledger_transactions) AS txs,
-                       (SELECT COUNT(*) FROM audit_events) AS events,
-                       (SELECT COUNT(*) FROM jobs WHERE status = 'dead') AS dead
-                """).first()
+        let (users, events) = try await services.db.read { sql in
+            (try await UserDirectory.counts(on: sql), try await AuditLog.count(on: sql))
         }
+        let transactions = try await services.ledger.summary().transactions
+        let dead = try await services.jobs.counts()[.dead] ?? 0
         let tiles: [[String: String]] = [
-            ("tile_clients", "traders"), ("tile_partners", "partners"), ("tile_staff", "staff"),
-            ("tile_ledger_transactions", "txs"), ("tile_audit_events", "events"), ("tile_jobs_dead", "dead"),
-        ].map { key, column in
-            ["label": text(key, context), "value": String((try? counts?.decode(column: column, as: Int64.self)) ?? 0)]
-        }
+            ("tile_clients", users[.trader] ?? 0), ("tile_partners", users[.partner] ?? 0), ("tile_staff", users[.staff] ?? 0),
+            ("tile_ledger_transactions", transactions), ("tile_audit_events", events), ("tile_jobs_dead", Int64(dead)),
+        ].map { key, value in ["label": text(key, context), "value": String(value)] }
         var notes: [String] = []
         if services.settings.demo { notes.append(text("demo_mode", context)) }
         // A pipeline that stopped on a broken invariant waits for a person: say so first.

@@ -11,7 +11,7 @@ import Platform
 struct InstrumentRoutes {
     let services: AppServices
     let renderer: PageRenderer
-    var catalog: InstrumentCatalog { InstrumentCatalog(db: services.db, clock: services.clock) }
+    var catalog: InstrumentCatalog { services.commissions.instruments }
 
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/instruments") { _, context in try await self.list(context) }

@@ -12,7 +12,7 @@ import Platform
 struct PartnerPortalRoutes {
     let services: AppServices
     let renderer: PageRenderer
-    var reports: CommissionReports { CommissionReports(db: services.db, clock: services.clock) }
+    var reports: CommissionReports { services.commissions.reports }
 
     func register(_ routes: SecuredRoutes) {
         routes.get("/partners/commissions") { _, context in try await self.commissions(context) }

@@ -121,14 +121,14 @@ struct PartnerRoutes {
             columns: ["Subject", "Id", "Excluded", "Rebate receiver"],
             rows: clients.map { ([$0.subject.rawValue, $0.subjectID, $0.excluded ? "yes" : "", $0.rebateReceiver ?? ""], nil) }, empty: "No client yet.")))
         let today = now / 86_400_000_000 * 86_400_000_000
-        let earnings = try await CommissionReports(db: services.db, clock: services.clock).totals(from: today - 29 * 86_400_000_000, to: today + 86_400_000_000,
+        let earnings = try await services.commissions.reports.totals(from: today - 29 * 86_400_000_000, to: today + 86_400_000_000,
                                                                                                  partner: id)
         var earned = PageSection(id: "earnings", heading: "Earnings, last 30 days", table: PageTable(name: "earnings", columns: ["Level", "Rule", "Deals", "Amount"],
             rows: earnings.map { (["\($0.level)", $0.rule, "\($0.deals)", Explain.money($0.amount)], nil) }, empty: "Nothing earned in the last 30 days."))
         earned.more = (href: "/admin/commissions/lines?partner=\(AdminRoutes.queryEscaped(id))", label: "Lines")
         sections.append(earned)
-        let adjustments = try await TierSettlement(db: services.db, ledger: services.ledger, clock: services.clock).adjustments(of: id)
-        let revenue = try await RevenueShareSettlement(db: services.db, ledger: services.ledger, clock: services.clock).periods(of: id)
+        let adjustments = try await services.commissions.tiers.adjustments(of: id)
+        let revenue = try await services.commissions.revenueShare.periods(of: id)
         if !adjustments.isEmpty || !revenue.isEmpty {
             sections.append(PageSection(id: "period-end", heading: "Period-end settlements", table: PageTable(name: "period-end",
                 columns: ["Period", "What", "Measured", "Paid before", "Due", "Posted"],
@@ -206,9 +206,8 @@ struct PartnerRoutes {
                     }
                     subjectID = user.id.rawValue
                 } else {
-                    let parts = text.split(separator: ":")
-                    guard parts.count == 2, let login = TradingLogin(String(parts[1])),
-                          try await services.trading.accounts.account(serverID: String(parts[0]), login: login) != nil else {
+                    guard let key = TradingAccountKey(text),
+                          try await services.trading.accounts.account(serverID: key.server.rawValue, login: key.login) != nil else {
                         throw PartnerError.invalid(field: "subject_id", "no trading account \(text) (write server:login)")
                     }
                 }

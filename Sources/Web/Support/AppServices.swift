@@ -25,10 +25,12 @@ public struct AppServices: Sendable {
     public let brands: BrandCatalog
     public let trading: TradingServices
     public let partners: BookBuilder
-    public let payouts: PayoutStore
+    /// Commission reports, what-if, recalculation, the instrument catalog, settlements and payouts.
+    public let commissions: CommissionServices
+    public var payouts: PayoutStore { commissions.payouts }
     /// Deposits and KYC approvals reported for clients; with the CPA decisions they feed.
     public let clientEvents: ClientEventStore
-    public let cpa: CPASettlement
+    public var cpa: CPASettlement { commissions.cpa }
     public let brandStore: BrandStore
     public let localization: Localization
     public let templates: Templates
@@ -53,9 +55,8 @@ public struct AppServices: Sendable {
         jobs = JobQueue(db: db, clock: clock)
         partners = BookBuilder(db: db, clock: clock)
         trading = try TradingServices(db: db, ledger: ledger, secretKey: secretKey, clock: clock, leaseSeconds: balanceOperationLeaseSeconds, logger: logger)
-        payouts = PayoutStore(db: db, ledger: ledger, clock: clock, deposit: Self.payoutDeposit(trading))
+        commissions = CommissionServices(db: db, ledger: ledger, deals: trading.deals, clock: clock, deposit: Self.payoutDeposit(trading))
         clientEvents = ClientEventStore(db: db, clock: clock)
-        cpa = CPASettlement(db: db, ledger: ledger, clock: clock)
         brandStore = BrandStore(db: db)
         self.brands = BrandCatalog(brands: brands, store: brandStore, clock: clock)
         localization = try Localization(folder: WebResources.strings)
@@ -72,11 +73,10 @@ extension AppServices {
     /// A payout to a trading account: from the partner's wallet, through the platform's balance-operation outbox.
     static func payoutDeposit(_ trading: TradingServices) -> PayoutStore.TradingAccountDeposit {
         { payout, walletOwner in
-            let parts = payout.target.split(separator: ":")
-            guard parts.count == 2, let login = UInt64(parts[1]), let currency = Currency(code: payout.payoutCurrency) else {
+            guard let key = TradingAccountKey(payout.target), let currency = Currency(code: payout.payoutCurrency) else {
                 throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account")
             }
-            try await trading.depositFromWallet(reference: "payout:\(payout.id)", serverID: String(parts[0]), login: TradingLogin(login),
+            try await trading.depositFromWallet(reference: "payout:\(payout.id)", serverID: key.server.rawValue, login: key.login,
                                                 amount: Money(minorUnits: payout.payoutMinor, currency: currency), walletOwner: walletOwner,
                                                 comment: "IB payout \(payout.periodKey)", audit: .system)
         }

@@ -8,6 +8,7 @@ import SQLKit
 import Platform
 import Partners
 import Ledger
+import Trading
 
 /// How a partner is paid.
 public struct PayoutSettings: Sendable, Equatable, Codable {
@@ -138,14 +139,9 @@ public struct PayoutStore: Sendable {
         case .wallet:
             guard settings.target.isEmpty else { throw PayoutError.invalid(field: "target", "a wallet payout names no account") }
         case .tradingAccount:
-            let parts = settings.target.split(separator: ":")
-            guard parts.count == 2, !parts[0].isEmpty, let login = UInt64(parts[1]) else { throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account") }
-            let owner = try await db.read { sql in
-                try await sql.raw("""
-                    SELECT user_id FROM trading_accounts WHERE server_id = \(bind: String(parts[0])) AND login = \(bind: Int64(bitPattern: login)) AND status = 'active'
-                    """).first()?.decode(column: "user_id", as: String.self)
-            }
-            guard owner == partner.userID else { throw PayoutError.invalid(field: "target", "an active trading account of the partner's own") }
+            guard let key = TradingAccountKey(settings.target) else { throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account") }
+            let account = try await TradingAccountStore(db: db, clock: clock).account(serverID: key.server.rawValue, login: key.login)
+            guard let account, account.status == .active, account.userID == partner.userID else { throw PayoutError.invalid(field: "target", "an active trading account of the partner's own") }
         }
         let now = clock.nowMicros()
         let before = try await self.settings(of: settings.partnerID)
@@ -178,11 +174,10 @@ public struct PayoutStore: Sendable {
     /// The partner's own active trading accounts a payout can go to ("server:login").
     public func payableAccounts(of partnerID: String) async throws -> [String] {
         guard let partner = try await partners.partner(partnerID), !partner.userID.isEmpty else { return [] }
-        return try await db.read { sql in
-            try await sql.raw("""
-                SELECT server_id, login FROM trading_accounts WHERE user_id = \(bind: partner.userID) AND status = 'active' ORDER BY server_id, login
-                """).all().map { "\(try $0.decode(column: "server_id", as: String.self)):\(UInt64(bitPattern: try $0.decode(column: "login", as: Int64.self)))" }
-        }
+        return try await TradingAccountStore(db: db, clock: clock).accounts(ofUser: partner.userID)
+            .filter { $0.status == .active }
+            .sorted { ($0.serverID, $0.login.value) < ($1.serverID, $1.login.value) }
+            .map { TradingAccountKey(server: $0.serverID, login: $0.login).description }
     }
 
     // MARK: Payouts

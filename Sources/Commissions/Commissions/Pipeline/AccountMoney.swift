@@ -1,6 +1,7 @@
 import BrokerCore
 import SQLKit
 import Platform
+import Trading
 
 /// An account's balance and credit just before a deal, in 10^-8 of its currency:
 /// what the bonus coefficient ((equity - credit) / equity) is computed from. Both
@@ -36,7 +37,7 @@ public actor AccountMoneyTracker {
     }
 
     let db: Database
-    private var states: [String: State] = [:]
+    private var states: [TradingAccountKey: State] = [:]
 
     public init(db: Database) { self.db = db }
 
@@ -45,12 +46,12 @@ public actor AccountMoneyTracker {
     /// when an account's earlier history changed.
     public func money(before deals: [(server: String, deal: TradeDeal)], stored: [(server: String, deal: TradeDeal)]) async throws -> [MoneyKey: AccountMoney] {
         for (server, deal) in stored {
-            let key = "\(server):\(deal.login)"
+            let key = TradingAccountKey(server: server, login: deal.login)
             if let state = states[key], deal.time < state.before { states[key] = nil }
         }
-        var byAccount: [String: (server: String, login: Int64, times: [Int64])] = [:]
+        var byAccount: [TradingAccountKey: (server: String, login: Int64, times: [Int64])] = [:]
         for (server, deal) in deals {
-            byAccount["\(server):\(deal.login)", default: (server, Int64(bitPattern: deal.login.value), [])].times.append(deal.time)
+            byAccount[TradingAccountKey(server: server, login: deal.login), default: (server, Int64(bitPattern: deal.login.value), [])].times.append(deal.time)
         }
         var result: [MoneyKey: AccountMoney] = [:]
         for (key, account) in byAccount {
@@ -91,27 +92,11 @@ public actor AccountMoneyTracker {
 
     /// The money before `time` from the whole stored history (what explanations use).
     public static func total(server: String, login: Int64, before time: Int64, on db: Database) async throws -> AccountMoney {
-        try await db.read { sql in
-            let row = try await sql.raw("""
-                SELECT CAST(COALESCE(SUM(CASE WHEN action = \(bind: Int(DealAction.credit.rawValue)) THEN 0 ELSE profit + commission + swap + fee END), 0) AS BIGINT) AS balance,
-                       CAST(COALESCE(SUM(CASE WHEN action = \(bind: Int(DealAction.credit.rawValue)) THEN profit ELSE 0 END), 0) AS BIGINT) AS credit
-                FROM trade_deals WHERE server_id = \(bind: server) AND login = \(bind: login) AND time_us < \(bind: time)
-                """).first()
-            return AccountMoney(balance: try row?.decode(column: "balance", as: Int64.self) ?? 0, credit: try row?.decode(column: "credit", as: Int64.self) ?? 0)
-        }
+        let totals = try await DealHistory(db: db).totals(server: server, login: login, before: time)
+        return AccountMoney(balance: totals.balance, credit: totals.credit)
     }
 
     static func movements(server: String, login: Int64, from: Int64, to: Int64, on db: Database) async throws -> [(time: Int64, action: Int64, amount: Int64)] {
-        guard from < to else { return [] }
-        return try await db.read { sql in
-            try await sql.raw("""
-                SELECT time_us, action, profit + commission + swap + fee AS total, profit FROM trade_deals
-                WHERE server_id = \(bind: server) AND login = \(bind: login) AND time_us >= \(bind: from) AND time_us < \(bind: to) ORDER BY time_us
-                """).all().map { row in
-                let action = try row.decode(column: "action", as: Int64.self)
-                let amount = action == Int64(DealAction.credit.rawValue) ? try row.decode(column: "profit", as: Int64.self) : try row.decode(column: "total", as: Int64.self)
-                return (try row.decode(column: "time_us", as: Int64.self), action, amount)
-            }
-        }
+        try await DealHistory(db: db).movements(server: server, login: login, from: from, to: to)
     }
 }

@@ -110,7 +110,7 @@ extension BookContext {
     /// The engine's input for a stored deal (`ticket` is what its lines will carry),
     /// or nil when the book knows its account or its symbol not.
     public func input(for deal: TradeDeal, server: String, opening: PositionOpening?, money: AccountMoney? = nil, ticket: UInt64) -> EngineDeal? {
-        guard let symbol = symbols[deal.symbol], let account = accounts["\(server):\(deal.login)"] else { return nil }
+        guard let symbol = symbols[deal.symbol], let account = accounts[TradingAccountKey(server: server, login: deal.login).description] else { return nil }
         return EngineDeal(ticket: ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                           volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
                           openPricePoints: opening?.pricePoints ?? 0, openedAt: opening?.time ?? 0, commission: deal.commission.units,
@@ -150,56 +150,30 @@ public struct BookSource: Sendable {
 
     /// Every moment at which the tree, a plan, an assignment or an attribution changed.
     public func changePoints() async throws -> [Int64] {
-        try await db.read { sql in
-            var points: Set<Int64> = []
-            for query: SQLQueryString in [
-                "SELECT valid_from AS t FROM partner_links UNION SELECT valid_to FROM partner_links",
-                "SELECT valid_from AS t FROM partner_plans UNION SELECT valid_to FROM partner_plans",
-                "SELECT valid_from AS t FROM attributions UNION SELECT valid_to FROM attributions",
-                "SELECT effective_from AS t FROM commission_plans",
-            ] {
-                for row in try await sql.raw(query).all() { points.insert(try row.decode(column: "t", as: Int64.self)) }
-            }
-            points.remove(Effective.open)
-            return points.sorted()
-        }
+        try await builder.changePoints()
     }
 
-    /// How many rows the book's inputs have: a new plan version or assignment at a
-    /// moment that was a change point already adds no point, but changes this.
+    /// How many rows the book's inputs have (the network's and the instrument catalog's):
+    /// a change at a moment that was a change point already adds no point, but changes this.
     public func generation() async throws -> [Int64] {
-        try await db.read { sql in
-            guard let row = try await sql.raw("""
-                SELECT (SELECT COUNT(*) FROM partner_links) AS links, (SELECT COUNT(*) FROM partner_plans) AS assignments,
-                    (SELECT COUNT(*) FROM attributions) AS attributions, (SELECT COUNT(*) FROM commission_plans) AS plans,
-                    (SELECT COUNT(*) FROM instruments) AS instruments, (SELECT COALESCE(MAX(updated_at), 0) FROM instruments) AS instruments_changed
-                """).first() else { return [] }
-            return try ["links", "assignments", "attributions", "plans", "instruments", "instruments_changed"].map { try row.decode(column: $0, as: Int64.self) }
-        }
+        try await builder.generation() + catalog.generation()
     }
 
     /// Whether any stored plan version applies the bonus coefficient.
     public func usesBonusCoefficient() async throws -> Bool {
-        try await db.read { sql in
-            try await sql.raw("SELECT document FROM commission_plans").all().contains { row in
-                let document = try row.decode(column: "document", as: String.self)
-                return (try? JSONDecoder().decode(CommissionPlan.self, from: Data(document.utf8)))?.filters.bonusCoefficient ?? false
-            }
-        }
+        try await builder.usesBonusCoefficient()
     }
 
     /// Trading accounts Pipstack opened, plus accounts attributed on their own.
     public func accounts() async throws -> [BookAccount] {
         try await db.read { sql in
             var result: [String: BookAccount] = [:]
-            for row in try await sql.raw("SELECT server_id, login, user_id, account_type_id FROM trading_accounts WHERE status = 'active'").all() {
-                let key = "\(try row.decode(column: "server_id", as: String.self)):\(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self)))"
-                result[key] = BookAccount(key: key, clientID: try row.decode(column: "user_id", as: String.self),
-                                          accountType: try row.decode(column: "account_type_id", as: String.self))
+            for account in try await TradingAccountStore.active(on: sql) {
+                let key = TradingAccountKey(server: account.serverID, login: account.login).description
+                result[key] = BookAccount(key: key, clientID: account.userID, accountType: account.accountTypeID)
             }
-            for row in try await sql.raw("SELECT DISTINCT subject_id FROM attributions WHERE subject_type = 'account'").all() {
-                let key = try row.decode(column: "subject_id", as: String.self)
-                if result[key] == nil { result[key] = BookAccount(key: key, clientID: "") }
+            for key in try await AttributionStore.attributedAccounts(on: sql) where result[key] == nil {
+                result[key] = BookAccount(key: key, clientID: "")
             }
             return result.values.sorted { $0.key < $1.key }
         }
@@ -208,9 +182,7 @@ public struct BookSource: Sendable {
     /// The symbols traded so far with their groups, digits and profit-currency rates at `time`.
     public func instruments(at time: Int64, currency: Currency, missing: inout Set<String>) async throws -> (list: [InstrumentInfo], index: [String: Int32]) {
         let symbols = try await db.read { sql in
-            try await sql.raw("SELECT symbol, MAX(digits) AS digits FROM trade_deals WHERE symbol <> '' GROUP BY symbol ORDER BY symbol").all().map {
-                (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "digits", as: Int.self))
-            }
+            try await DealHistory.tradedSymbols(on: sql).map { ($0.symbol, $0.digits) }
         }
         let settings = try await catalog.settings()
         var list: [InstrumentInfo] = []

@@ -133,7 +133,7 @@ public struct CommissionPipeline: Service {
             while index < trades.count, span.contains(trades[index].deal.time) {
                 let item = trades[index]
                 let deal = item.deal
-                let key = "\(item.serverID):\(deal.login)"
+                let key = TradingAccountKey(server: item.serverID, login: deal.login).description
                 if context.symbols[deal.symbol] == nil || context.accounts[key] == nil, await cache.isFresh {
                     // A symbol or account the books have not seen yet: rebuild once. A rebuilt book may
                     // number symbols and accounts differently, so the deals gathered so far are computed

@@ -49,3 +49,12 @@ public struct CommissionPostings: Sendable {
         }
     }
 }
+
+extension CommissionPostings {
+    /// How many committed batches still wait for their ledger posting.
+    public static func pendingCount(on db: Database) async throws -> Int {
+        try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM commission_postings WHERE status = 'pending'").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}

@@ -39,7 +39,7 @@ public struct CommissionRecalculation: Sendable {
         var checked = 0
         var differing: [Int64] = []
         while true {
-            let page = try await deals(after: after, upTo: consumed, from: from, to: to)
+            let page = try await DealHistory(db: db).feed(after: after, upTo: consumed, from: from, to: to)
             guard let last = page.last else { break }
             after = last.seq
             let stored = try await storedLines(at: page.map(\.seq))
@@ -100,18 +100,6 @@ public struct CommissionRecalculation: Sendable {
                 stored[try row.decode(column: "feed_seq", as: Int64.self), default: [:]][key, default: 0] += try row.decode(column: "amount", as: Int64.self)
             }
             return stored.mapValues { $0.filter { $0.value != 0 } }
-        }
-    }
-
-    func deals(after: Int64, upTo consumed: Int64, from: Int64, to: Int64) async throws -> [FeedDeal] {
-        try await db.read { sql in
-            try await sql.raw("""
-                SELECT * FROM trade_deals WHERE feed_seq > \(bind: after) AND feed_seq <= \(bind: consumed)
-                    AND time_us >= \(bind: from) AND time_us < \(bind: to) ORDER BY feed_seq LIMIT 500
-                """).all().map { row in
-                FeedDeal(seq: try row.decode(column: "feed_seq", as: Int64.self), serverID: try row.decode(column: "server_id", as: String.self),
-                         deal: try DealStore.decode(row))
-            }
         }
     }
 }

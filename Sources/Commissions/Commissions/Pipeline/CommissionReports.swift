@@ -112,9 +112,9 @@ public struct CommissionReports: Sendable {
                     var query = Self.partLines(partner: number, first: part.first, last: part.last, positions: positions.suffix(wanted))
                     query.appendInterpolation(unsafeRaw: " ORDER BY l.feed_seq DESC, l.level, r.name LIMIT ")
                     query.appendInterpolation(bind: wanted)
-                    return try await sql.raw(query).all().map(Self.decode)
+                    return try await sql.raw(query).all()
                 }
-                result += rows
+                result += try await withDeals(rows)
             }
             cursor = oldest.first
         }
@@ -176,9 +176,9 @@ public struct CommissionReports: Sendable {
             let chunks: [[Int64]] = positions.isEmpty ? [[]] : stride(from: 0, to: positions.count, by: 500).map { Array(positions[$0..<min(positions.count, $0 + 500)]) }
             for chunk in chunks {
                 let rows = try await db.read { sql in
-                    try await sql.raw(Self.partLines(partner: number, first: part.first, last: part.last, positions: chunk)).all().map(Self.decode)
+                    try await sql.raw(Self.partLines(partner: number, first: part.first, last: part.last, positions: chunk)).all()
                 }
-                for line in rows where line.time >= from && line.time < to {
+                for line in try await withDeals(rows) where line.time >= from && line.time < to {
                     totals[line.symbol, default: (0, 0)].lines += line.reverses == 0 ? 1 : -1
                     totals[line.symbol, default: (0, 0)].amount += line.amount
                 }
@@ -190,15 +190,16 @@ public struct CommissionReports: Sendable {
     /// The stored lines of one deal, every version of it: the lines of a version the
     /// server later corrected or cancelled, their reversals, and the current lines.
     public func lines(server: String, ticket: UInt64) async throws -> [StoredLine] {
-        let signed = Int64(bitPattern: ticket)
-        return try await db.read { sql in
+        let versions = try await DealHistory(db: db).feedPositions(server: server, ticket: ticket)
+        guard !versions.isEmpty else { return [] }
+        let rows = try await db.read { sql in
             try await sql.raw("""
                 SELECT \(unsafeRaw: Self.columns) \(unsafeRaw: Self.joins)
-                WHERE l.feed_seq IN (SELECT feed_seq FROM trade_deals WHERE server_id = \(bind: server) AND ticket = \(bind: signed)
-                    UNION SELECT feed_seq FROM trade_deal_revisions WHERE server_id = \(bind: server) AND ticket = \(bind: signed))
+                WHERE l.feed_seq IN (\(binds: versions))
                 ORDER BY l.feed_seq, l.reverses, l.level, r.name
-                """).all().map(Self.decode)
+                """).all()
         }
+        return try await withDeals(rows)
     }
 
     /// Net amount per (partner, level, rule) of stored lines: what a recomputation of
@@ -225,6 +226,13 @@ public struct CommissionReports: Sendable {
     }
 
     /// The partner's rounding residue (accrual units not yet posted as whole minor units).
+    /// How many lines are stored, reversing lines included.
+    public func lineCount() async throws -> Int {
+        try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM commission_lines").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
     public func residue(of partner: String, currency: Currency) async throws -> Int64 {
         try await db.read { sql in
             try await sql.raw("""
@@ -233,22 +241,32 @@ public struct CommissionReports: Sendable {
         }
     }
 
-    /// A line's deal is the current version, or an earlier one kept in `trade_deal_revisions`.
-    static let columns = """
-        COALESCE(t.server_id, v.server_id) AS server_id, COALESCE(t.ticket, v.ticket) AS ticket, r.name AS rule_id, p.name AS partner_id,
-        l.level, l.amount, COALESCE(t.symbol, v.symbol) AS symbol, COALESCE(t.time_us, v.time_us) AS time_us, l.feed_seq, l.reverses
-        """
+    /// A line as stored; which deal it is for comes from the deal's version at its feed position (`withDeals`).
+    static let columns = "r.name AS rule_id, p.name AS partner_id, l.level, l.amount, l.feed_seq, l.reverses"
     static let joins = """
-        FROM commission_lines l LEFT JOIN trade_deals t ON t.feed_seq = l.feed_seq LEFT JOIN trade_deal_revisions v ON v.feed_seq = l.feed_seq
-        JOIN commission_names p ON p.number = l.partner JOIN commission_names r ON r.number = l.rule
+        FROM commission_lines l JOIN commission_names p ON p.number = l.partner JOIN commission_names r ON r.number = l.rule
         """
+
+    /// Stored lines with their deals: the version each feed position stored, current or
+    /// earlier, read through Trading's deal history.
+    func withDeals(_ rows: [any SQLRow]) async throws -> [StoredLine] {
+        let positions = try Array(Set(rows.map { try $0.decode(column: "feed_seq", as: Int64.self) }))
+        let versions = try await DealHistory(db: db).versions(at: positions)
+        return try rows.map { row in
+            let seq = try row.decode(column: "feed_seq", as: Int64.self)
+            guard let deal = versions[seq] else {
+                throw StorageError.brokenInvariant("commission lines at feed position \(seq) name no stored deal version")
+            }
+            return StoredLine(server: deal.serverID, ticket: deal.ticket, rule: try row.decode(column: "rule_id", as: String.self),
+                              partner: try row.decode(column: "partner_id", as: String.self), level: try row.decode(column: "level", as: Int.self),
+                              amount: try row.decode(column: "amount", as: Int64.self), symbol: deal.symbol, time: deal.time, seq: seq,
+                              reverses: try row.decode(column: "reverses", as: Int64.self))
+        }
+    }
 
     /// The deal's lines recomputed now from its stored inputs, with how each was computed.
     public func explain(server: String, ticket: UInt64, currency: Currency) async throws -> (lines: [StoredLine], notes: [String])? {
-        guard let row = try await db.read({ sql in
-            try await sql.raw("SELECT * FROM trade_deals WHERE server_id = \(bind: server) AND ticket = \(bind: Int64(bitPattern: ticket))").first()
-        }) else { return nil }
-        let deal = try DealStore.decode(row)
+        guard let deal = try await DealHistory(db: db).deal(server: server, ticket: ticket) else { return nil }
         let cache = BookCache(source: source, currency: currency)
         try await cache.refresh()
         let context = try await cache.engine(at: deal.time)
@@ -264,14 +282,5 @@ public struct CommissionReports: Sendable {
             StoredLine(server: server, ticket: deal.ticket, rule: book.ruleIDs[Int(line.rule)], partner: book.partners[Int(line.beneficiary)].id,
                        level: Int(line.level), amount: line.amount, symbol: deal.symbol, time: deal.time)
         }, notes)
-    }
-
-    static func decode(_ row: any SQLRow) throws -> StoredLine {
-        StoredLine(server: try row.decode(column: "server_id", as: String.self),
-                   ticket: UInt64(bitPattern: try row.decode(column: "ticket", as: Int64.self)), rule: try row.decode(column: "rule_id", as: String.self),
-                   partner: try row.decode(column: "partner_id", as: String.self), level: try row.decode(column: "level", as: Int.self),
-                   amount: try row.decode(column: "amount", as: Int64.self), symbol: try row.decode(column: "symbol", as: String.self),
-                   time: try row.decode(column: "time_us", as: Int64.self), seq: try row.decode(column: "feed_seq", as: Int64.self),
-                   reverses: try row.decode(column: "reverses", as: Int64.self))
     }
 }

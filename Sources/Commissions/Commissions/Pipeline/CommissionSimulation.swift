@@ -66,14 +66,18 @@ public struct CommissionSimulation: Sendable {
         let tracker = AccountMoneyTracker(db: db)
         var cache: [Int: (current: CommissionEngine, proposed: CommissionEngine, symbols: [String: Int32])] = [:]
         var after: (time: Int64, server: String, ticket: Int64)? = nil
+        var stored: [String: Int64] = [:]
+        let history = DealHistory(db: db)
         while true {
-            let page = try await deals(from: from, to: to, after: after)
-            guard let last = page.last else { break }
-            after = (last.deal.time, last.server, Int64(bitPattern: last.deal.ticket))
+            let feedPage = try await history.deals(from: from, to: to, after: after)
+            guard let last = feedPage.last else { break }
+            after = (last.deal.time, last.serverID, Int64(bitPattern: last.deal.ticket))
+            for (partner, amount) in try await paid(feedPositions: feedPage.map(\.seq), currency: currency) { stored[partner, default: 0] += amount }
+            let page = feedPage.map { (server: $0.serverID, deal: $0.deal) }
             let openings = try await source.openings(of: page)
             let money = bonus ? try await tracker.money(before: page.filter { $0.deal.action.isTrade }, stored: []) : [:]
             for (server, deal) in page.map({ ($0.server, $0.deal) }) {
-                guard deal.action.isTrade, let account = accountIndex["\(server):\(deal.login)"] else { continue }
+                guard deal.action.isTrade, let account = accountIndex[TradingAccountKey(server: server, login: deal.login).description] else { continue }
                 let interval = Self.interval(of: deal.time, in: changePoints)
                 if cache[interval] == nil {
                     let moment = deal.time
@@ -105,22 +109,22 @@ public struct CommissionSimulation: Sendable {
         // Rates matter only to point-based rules.
         let usesPoints = try await ([proposed] + builder.plans.latest().map(\.plan)).contains { $0.rules.contains { $0.kind == .perLot && $0.unit == .points } }
         if !usesPoints { missing = [] }
-        let stored = try await paid(from: from, to: to, currency: currency)
         let partners = Set(current.keys).union(proposal.keys).union(stored.keys).filter { partner == nil || $0 == partner }.sorted()
         return Report(currency: currency, deals: dealCount, currentLines: currentLines,
                       rows: partners.map { Row(partner: $0, current: current[$0] ?? 0, proposed: proposal[$0] ?? 0, paid: stored[$0] ?? 0) },
                       missingRates: missing.sorted())
     }
 
-    /// The stored lines of the deals in [from, to), by partner: each deal's current
-    /// version's own lines, which is what its versions and reversals net to.
-    func paid(from: Int64, to: Int64, currency: Currency) async throws -> [String: Int64] {
-        try await db.read { sql in
+    /// The stored lines of deals (their current versions' feed positions), by partner:
+    /// each deal's current version's own lines, which is what its versions and
+    /// reversals net to.
+    func paid(feedPositions: [Int64], currency: Currency) async throws -> [String: Int64] {
+        guard !feedPositions.isEmpty else { return [:] }
+        return try await db.read { sql in
             var result: [String: Int64] = [:]
             for row in try await sql.raw("""
-                SELECT p.name AS partner_id, CAST(SUM(l.amount) AS BIGINT) AS paid FROM trade_deals t
-                JOIN commission_lines l ON l.feed_seq = t.feed_seq JOIN commission_names p ON p.number = l.partner
-                WHERE t.time_us >= \(bind: from) AND t.time_us < \(bind: to) AND l.reverses = 0 AND l.currency = \(bind: currency.code)
+                SELECT p.name AS partner_id, CAST(SUM(l.amount) AS BIGINT) AS paid FROM commission_lines l JOIN commission_names p ON p.number = l.partner
+                WHERE l.feed_seq IN (\(binds: feedPositions)) AND l.reverses = 0 AND l.currency = \(bind: currency.code)
                 GROUP BY p.name
                 """).all() {
                 result[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "paid", as: Int64.self)
@@ -151,17 +155,5 @@ public struct CommissionSimulation: Sendable {
             if points[mid] <= time { low = mid + 1 } else { high = mid }
         }
         return low
-    }
-
-    /// Deals in [from, to) in time order, a page at a time.
-    func deals(from: Int64, to: Int64, after: (time: Int64, server: String, ticket: Int64)?) async throws -> [(server: String, deal: TradeDeal)] {
-        try await db.read { sql in
-            let (time, server, ticket) = after ?? (from - 1, "", Int64.max)
-            return try await sql.raw("""
-                SELECT * FROM trade_deals WHERE time_us >= \(bind: from) AND time_us < \(bind: to)
-                  AND (time_us > \(bind: time) OR (time_us = \(bind: time) AND (server_id > \(bind: server) OR (server_id = \(bind: server) AND ticket > \(bind: ticket)))))
-                ORDER BY time_us, server_id, ticket LIMIT 5000
-                """).all().map { row in (try row.decode(column: "server_id", as: String.self), try DealStore.decode(row)) }
-        }
     }
 }

@@ -5,6 +5,7 @@ import Money
 import SQLKit
 import Platform
 import Partners
+import Trading
 
 /// The broker's instruments as commission rules see them: the group each symbol's
 /// rates are chosen by and the currency its profit is in. A symbol the broker has
@@ -38,6 +39,16 @@ public struct InstrumentCatalog: Sendable {
         self.clock = clock
     }
 
+    /// How many symbols the broker set and when it last changed one: books are rebuilt when it changes.
+    public func generation() async throws -> [Int64] {
+        try await db.read { sql in
+            guard let row = try await sql.raw("""
+                SELECT COUNT(*) AS instruments, COALESCE(MAX(updated_at), 0) AS instruments_changed FROM instruments
+                """).first() else { return [] }
+            return try ["instruments", "instruments_changed"].map { try row.decode(column: $0, as: Int64.self) }
+        }
+    }
+
     /// What the broker set, by symbol.
     public func settings() async throws -> [String: Setting] {
         try await db.read { sql in
@@ -54,7 +65,7 @@ public struct InstrumentCatalog: Sendable {
     public func entries() async throws -> [Entry] {
         let set = try await settings()
         let traded = try await db.read { sql in
-            try await sql.raw("SELECT DISTINCT symbol FROM trade_deals WHERE symbol <> ''").all().map { try $0.decode(column: "symbol", as: String.self) }
+            try await DealHistory.tradedSymbols(on: sql).map(\.symbol)
         }
         return Set(traded).union(set.keys).sorted().map { symbol in
             if let setting = set[symbol] { return Entry(symbol: symbol, group: setting.group, profitCurrency: setting.profitCurrency, isSet: true) }

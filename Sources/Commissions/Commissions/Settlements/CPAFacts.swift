@@ -2,7 +2,12 @@ import BrokerCore
 import CommissionsCore
 import Money
 import SQLKit
+import Clients
+import Identity
+import Ledger
+import Partners
 import Platform
+import Trading
 
 extension CPASettlement {
     static let microsPerDay: Int64 = 86_400_000_000
@@ -14,7 +19,7 @@ extension CPASettlement {
     /// dollar), or named in `skipped` when there is none.
     func facts(of client: String, cpa: CommissionPlan.CPAPlan, rule: CPARule, currency: Currency) async throws -> Facts {
         let registeredAt = try await db.read { sql in
-            try await sql.raw("SELECT created_at FROM users WHERE id = \(bind: client)").first()?.decode(column: "created_at", as: Int64.self)
+            try await UserDirectory.registeredAt(client, on: sql)
         } ?? 0
         let deadline = registeredAt + rule.withinDays * Self.microsPerDay
         var events: [ClientEvent] = []
@@ -56,32 +61,18 @@ extension CPASettlement {
     func firstDeposits(of client: String) async throws -> [DepositSeen] {
         try await db.read { sql in
             var seen: [DepositSeen] = []
-            if let row = try await sql.raw("""
-                SELECT t.occurred_at AS at, p.amount AS amount, a.currency AS currency FROM ledger_accounts a
-                JOIN ledger_postings p ON p.account_id = a.id JOIN ledger_transactions t ON t.seq = p.tx_seq
-                WHERE a.kind = 'client_wallet' AND a.owner = \(bind: client) AND t.kind = 'deposit' AND p.amount > 0
-                ORDER BY t.occurred_at LIMIT 1
-                """).first() {
-                seen.append(DepositSeen(source: "wallet", at: try row.decode(column: "at", as: Int64.self), amount: try row.decode(column: "amount", as: Int64.self),
-                                        currency: try row.decode(column: "currency", as: String.self)))
+            if let deposit = try await LedgerReads.firstWalletDeposit(owner: client, on: sql) {
+                seen.append(DepositSeen(source: "wallet", at: deposit.at, amount: deposit.amount, currency: deposit.currency))
             }
-            if let row = try await sql.raw("""
-                SELECT occurred_at, amount, currency FROM client_events WHERE user_id = \(bind: client) AND kind = 'deposit' ORDER BY occurred_at LIMIT 1
-                """).first() {
-                seen.append(DepositSeen(source: "reported", at: try row.decode(column: "occurred_at", as: Int64.self),
-                                        amount: try row.decode(column: "amount", as: Int64.self), currency: try row.decode(column: "currency", as: String.self)))
+            if let deposit = try await ClientEventStore.firstDeposit(of: client, on: sql) {
+                seen.append(DepositSeen(source: "reported", at: deposit.at, amount: deposit.amount, currency: deposit.currency))
             }
-            for account in try await Self.liveAccounts(of: client, on: sql) {
-                guard let row = try await sql.raw("""
-                    SELECT d.time_us, d.profit FROM trade_deals d
-                    WHERE d.server_id = \(bind: account.server) AND d.login = \(bind: account.login) AND d.action = \(bind: Int(DealAction.balance.rawValue))
-                        AND d.profit > 0 AND NOT EXISTS (SELECT 1 FROM balance_operations b
-                            WHERE b.server_id = d.server_id AND b.login = d.login AND b.deal_ticket = d.ticket)
-                    ORDER BY d.time_us LIMIT 1
-                    """).first(), let currency = Currency(code: account.currency) else { continue }
+            for account in try await TradingAccountStore.liveAccounts(of: client, on: sql) {
+                guard let deposit = try await DealHistory.firstDirectDeposit(server: account.serverID, login: account.login, on: sql),
+                      let currency = Currency(code: account.currency) else { continue }
                 // Deal amounts are 10^-8 of the account currency.
-                let minor = Rounding.divide(try row.decode(column: "profit", as: Int64.self), by: Power10.of(8 - currency.exponent), rule: .down).quotient
-                seen.append(DepositSeen(source: "trade server", at: try row.decode(column: "time_us", as: Int64.self), amount: minor, currency: currency.code))
+                let minor = Rounding.divide(deposit.amount, by: Power10.of(8 - currency.exponent), rule: .down).quotient
+                seen.append(DepositSeen(source: "trade server", at: deposit.at, amount: minor, currency: currency.code))
             }
             return seen
         }
@@ -90,12 +81,8 @@ extension CPASettlement {
     /// When KYC was first approved (as reported), and the client's latest reported country.
     func identity(of client: String) async throws -> (kycAt: Int64?, country: String) {
         try await db.read { sql in
-            let kyc = try await sql.raw("""
-                SELECT occurred_at FROM client_events WHERE user_id = \(bind: client) AND kind = 'kyc_approved' ORDER BY occurred_at LIMIT 1
-                """).first()?.decode(column: "occurred_at", as: Int64.self)
-            let country = try await sql.raw("""
-                SELECT country FROM client_events WHERE user_id = \(bind: client) AND country <> '' ORDER BY occurred_at DESC LIMIT 1
-                """).first()?.decode(column: "country", as: String.self) ?? ""
+            let kyc = try await ClientEventStore.firstKYCApproval(of: client, on: sql)
+            let country = try await ClientEventStore.latestCountry(of: client, on: sql)
             return (kyc, country)
         }
     }
@@ -111,37 +98,13 @@ extension CPASettlement {
     func closedDeals(of client: String, from start: Int64, to end: Int64) async throws -> [ClosedDeal] {
         try await db.read { sql in
             var deals: [ClosedDeal] = []
-            let excluded = Set(try await sql.raw("""
-                SELECT subject_id FROM attributions WHERE subject_type = 'account' AND excluded = 1 AND valid_from <= \(bind: end) AND valid_to > \(bind: start)
-                """).all().map { try $0.decode(column: "subject_id", as: String.self) })
-            for account in try await Self.liveAccounts(of: client, on: sql) where !excluded.contains("\(account.server):\(account.login)") {
-                for row in try await sql.raw("""
-                    SELECT time_us, symbol, volume FROM trade_deals
-                    WHERE server_id = \(bind: account.server) AND login = \(bind: account.login) AND time_us >= \(bind: start) AND time_us <= \(bind: end)
-                        AND action IN (\(bind: Int(DealAction.buy.rawValue)), \(bind: Int(DealAction.sell.rawValue))) AND entry <> \(bind: Int(DealEntry.entryIn.rawValue))
-                    ORDER BY time_us
-                    """).all() {
-                    deals.append(ClosedDeal(at: try row.decode(column: "time_us", as: Int64.self), symbol: try row.decode(column: "symbol", as: String.self),
-                                            volume: try row.decode(column: "volume", as: Int64.self)))
+            let excluded = try await AttributionStore.excludedAccounts(from: start, to: end, on: sql)
+            for account in try await TradingAccountStore.liveAccounts(of: client, on: sql) where !excluded.contains(account.key.description) {
+                for trade in try await DealHistory.closingTrades(server: account.serverID, login: account.login, from: start, to: end, on: sql) {
+                    deals.append(ClosedDeal(at: trade.at, symbol: trade.symbol, volume: trade.volume))
                 }
             }
             return deals
-        }
-    }
-
-    struct LiveAccount {
-        let server: String
-        let login: Int64
-        let currency: String
-    }
-
-    static func liveAccounts(of client: String, on sql: any SQLDatabase) async throws -> [LiveAccount] {
-        try await sql.raw("""
-            SELECT a.server_id, a.login, a.currency FROM trading_accounts a JOIN trade_servers s ON s.id = a.server_id
-            WHERE a.user_id = \(bind: client) AND s.environment = 'live' ORDER BY a.server_id, a.login
-            """).all().map {
-            LiveAccount(server: try $0.decode(column: "server_id", as: String.self), login: try $0.decode(column: "login", as: Int64.self),
-                        currency: try $0.decode(column: "currency", as: String.self))
         }
     }
 

@@ -4,6 +4,7 @@ import Identity
 import Money
 import SQLKit
 import Platform
+import Trading
 import Partners
 import Ledger
 
@@ -89,7 +90,7 @@ public struct RevenueShareSettlement: Sendable {
         var skipped: [String] = []
         for account in accounts {
             guard let revenue = try await revenue(of: account, in: period, currency: currency, terms: terms) else {
-                skipped.append("\(account.server):\(account.login)")
+                skipped.append(account.key.description)
                 continue
             }
             net += revenue
@@ -127,6 +128,8 @@ public struct RevenueShareSettlement: Sendable {
         let server: String
         let login: Int64
         let currency: String
+
+        var key: TradingAccountKey { TradingAccountKey(server: server, login: TradingLogin(UInt64(bitPattern: login))) }
     }
 
     /// The trading accounts attributed to the partner (directly, or through their
@@ -139,19 +142,14 @@ public struct RevenueShareSettlement: Sendable {
             for attribution in attributed {
                 switch attribution.subject {
                 case .account:
-                    let parts = attribution.subjectID.split(separator: ":")
-                    guard parts.count == 2, let login = Int64(parts[1]) else { continue }
-                    let currency = try await sql.raw("SELECT currency FROM trading_accounts WHERE server_id = \(bind: String(parts[0])) AND login = \(bind: login)")
-                        .first()?.decode(column: "currency", as: String.self) ?? ""
-                    accounts.insert(Account(server: String(parts[0]), login: login, currency: currency))
+                    guard let key = TradingAccountKey(attribution.subjectID) else { continue }
+                    let login = Int64(bitPattern: key.login.value)
+                    let currency = try await TradingAccountStore.currency(server: key.server.rawValue, login: login, on: sql)
+                    accounts.insert(Account(server: key.server.rawValue, login: login, currency: currency))
                 case .client:
-                    for row in try await sql.raw("""
-                        SELECT a.server_id, a.login, a.currency FROM trading_accounts a JOIN trade_servers s ON s.id = a.server_id
-                        WHERE a.user_id = \(bind: attribution.subjectID) AND s.environment = 'live'
-                        """).all() {
-                        let account = Account(server: try row.decode(column: "server_id", as: String.self), login: try row.decode(column: "login", as: Int64.self),
-                                              currency: try row.decode(column: "currency", as: String.self))
-                        if !excluded.contains("\(account.server):\(account.login)") { accounts.insert(account) }
+                    for live in try await TradingAccountStore.liveAccounts(of: attribution.subjectID, on: sql) {
+                        let account = Account(server: live.serverID, login: live.login, currency: live.currency)
+                        if !excluded.contains(account.key.description) { accounts.insert(account) }
                     }
                 }
             }
@@ -175,23 +173,11 @@ public struct RevenueShareSettlement: Sendable {
             conversion = (recorded.rate.scaledRate, Power10.of(ExchangeRate.scale))
         }
         let (client, bonuses, volumes) = try await db.read { sql in
-            let deals = try await sql.raw("""
-                SELECT CAST(COALESCE(SUM(profit + swap + commission + fee), 0) AS BIGINT) AS client
-                FROM trade_deals WHERE server_id = \(bind: account.server) AND login = \(bind: account.login) AND action IN (0, 1)
-                    AND time_us >= \(bind: period.start) AND time_us < \(bind: period.end)
-                """).first()?.decode(column: "client", as: Int64.self) ?? 0
+            let trades = try await DealHistory.tradeTotals(server: account.server, login: account.login, from: period.start, to: period.end,
+                                                           byVolume: terms.spreadPerLot != nil, on: sql)
             // Bonuses are stored in minor units of the account's currency.
-            let bonuses = try await sql.raw("""
-                SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS bonuses FROM balance_operations
-                WHERE server_id = \(bind: account.server) AND login = \(bind: account.login) AND kind = 'bonus' AND status = 'done'
-                    AND created_at >= \(bind: period.start) AND created_at < \(bind: period.end)
-                """).first()?.decode(column: "bonuses", as: Int64.self) ?? 0
-            let volumes = terms.spreadPerLot == nil ? [] : try await sql.raw("""
-                SELECT symbol, CAST(SUM(volume) AS BIGINT) AS volume FROM trade_deals
-                WHERE server_id = \(bind: account.server) AND login = \(bind: account.login) AND action IN (0, 1) AND entry <> 0
-                    AND time_us >= \(bind: period.start) AND time_us < \(bind: period.end) GROUP BY symbol
-                """).all().map { (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "volume", as: Int64.self)) }
-            return (deals, bonuses, volumes)
+            let bonuses = try await BalanceOperationStore.bonuses(server: account.server, login: account.login, from: period.start, to: period.end, on: sql)
+            return (trades.result, bonuses, trades.volumes)
         }
         let exponent = Currency(code: account.currency)?.exponent ?? currency.exponent
         let inAccountCurrency = Int128(-client) - Int128(bonuses) * Int128(Power10.of(Accrual.scale - exponent))

@@ -41,7 +41,7 @@ public struct TradingAccountRecord: Sendable, Equatable, Codable {
     }
 
     /// How pages and audit entries name the account.
-    public var reference: String { "\(serverID):\(login)" }
+    public var reference: String { TradingAccountKey(server: serverID, login: login).description }
 }
 
 /// The settings staff may change on an account, as recorded in Pipstack.
@@ -190,5 +190,55 @@ public struct TradingAccountStore: Sendable {
             tradingEnabled: try row.decode(column: "trading_enabled", as: Int.self) == 1,
             requestID: try row.decode(column: "request_id", as: String.self), lastError: try row.decode(column: "last_error", as: String.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+}
+
+extension TradingAccountStore {
+    /// An active account as books of commissions see it.
+    public struct ActiveAccount: Sendable, Equatable {
+        public let serverID: String
+        public let login: TradingLogin
+        public let userID: String
+        public let accountTypeID: String
+    }
+
+    /// Every active account, inside the caller's read.
+    public static func active(on sql: any SQLDatabase) async throws -> [ActiveAccount] {
+        try await sql.raw("SELECT server_id, login, user_id, account_type_id FROM trading_accounts WHERE status = 'active'").all().map { row in
+            ActiveAccount(serverID: try row.decode(column: "server_id", as: String.self),
+                          login: TradingLogin(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self))),
+                          userID: try row.decode(column: "user_id", as: String.self),
+                          accountTypeID: try row.decode(column: "account_type_id", as: String.self))
+        }
+    }
+}
+
+extension TradingAccountStore {
+    /// An account of a client on a live server.
+    public struct LiveAccount: Sendable, Equatable {
+        public let serverID: String
+        public let login: Int64
+        public let currency: String
+
+        public var key: TradingAccountKey { TradingAccountKey(server: serverID, login: TradingLogin(UInt64(bitPattern: login))) }
+    }
+
+    /// The client's accounts on live servers, by server and login, inside the caller's read.
+    public static func liveAccounts(of userID: String, on sql: any SQLDatabase) async throws -> [LiveAccount] {
+        try await sql.raw("""
+            SELECT a.server_id, a.login, a.currency FROM trading_accounts a JOIN trade_servers s ON s.id = a.server_id
+            WHERE a.user_id = \(bind: userID) AND s.environment = 'live' ORDER BY a.server_id, a.login
+            """).all().map {
+            LiveAccount(serverID: try $0.decode(column: "server_id", as: String.self), login: try $0.decode(column: "login", as: Int64.self),
+                        currency: try $0.decode(column: "currency", as: String.self))
+        }
+    }
+}
+
+extension TradingAccountStore {
+    /// The currency of the account, "" when Pipstack did not open it. Inside the caller's read.
+    public static func currency(server: String, login: Int64, on sql: any SQLDatabase) async throws -> String {
+        try await sql.raw("SELECT currency FROM trading_accounts WHERE server_id = \(bind: server) AND login = \(bind: login)")
+            .first()?.decode(column: "currency", as: String.self) ?? ""
     }
 }

@@ -230,3 +230,14 @@ public struct BalanceOperationStore: Sendable {
             createdAt: try int("created_at"), updatedAt: try int("updated_at"))
     }
 }
+
+extension BalanceOperationStore {
+    /// Bonuses given on the account and done in [from, to), in minor units of the account currency. Inside the caller's read.
+    public static func bonuses(server: String, login: Int64, from: Int64, to: Int64, on sql: any SQLDatabase) async throws -> Int64 {
+        try await sql.raw("""
+            SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS bonuses FROM balance_operations
+            WHERE server_id = \(bind: server) AND login = \(bind: login) AND kind = 'bonus' AND status = 'done'
+                AND created_at >= \(bind: from) AND created_at < \(bind: to)
+            """).first()?.decode(column: "bonuses", as: Int64.self) ?? 0
+    }
+}
