@@ -57,7 +57,14 @@ struct DemoCommand: AsyncParsableCommand {
         """)
         fflush(nil)   // all streams: the banner must show before the server logs
         let mailer = FileMailer(folder: folder.appendingPathComponent("mail"), from: "no-reply@pipstack.demo")
-        try await Runtime.run(services: services, mailer: mailer, host: host, port: port, secretKey: secret, logger: logger)
+        // The simulator and the database are closed however the services end.
+        do {
+            try await Runtime.run(services: services, mailer: mailer, host: host, port: port, secretKey: secret, logger: logger)
+        } catch {
+            await simulator.stop()
+            await db.close()
+            throw error
+        }
         await simulator.stop()
         await db.close()
     }

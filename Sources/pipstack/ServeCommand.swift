@@ -49,7 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
             mailer = FileMailer(folder: folder, from: from)
         }
         logger.info("serving", metadata: ["database": "\(db.url)", "port": "\(port)"])
-        try await Runtime.run(services: services, mailer: mailer, host: listen.resolvedHost(default: "0.0.0.0"), port: port, secretKey: secret, logger: logger)
+        // The database is closed however the services end, so a failed start or run leaves it clean.
+        do {
+            try await Runtime.run(services: services, mailer: mailer, host: listen.resolvedHost(default: "0.0.0.0"), port: port, secretKey: secret, logger: logger)
+        } catch {
+            await db.close()
+            throw error
+        }
         await db.close()
     }
 

@@ -12,7 +12,7 @@ import Testing
 
     static func loop(_ health: PipelineHealth) -> ServiceLoop {
         ServiceLoop(name: "test pipeline", every: .milliseconds(1), health: health, logger: TestDatabases.logger,
-                    baseBackoff: .milliseconds(1), maximumBackoff: .milliseconds(4))
+                    baseBackoff: .milliseconds(1), maximumBackoff: .milliseconds(4), parkWhenStopped: false)
     }
 
     @Test func transientFaultsAreRetriedUntilTheWorkFinishes() async throws {
@@ -70,5 +70,25 @@ import Testing
         #expect(loop.backoff(afterFailures: 2) == .seconds(1))
         #expect(loop.backoff(afterFailures: 7) == .seconds(30))
         #expect(loop.backoff(afterFailures: 1_000) == .seconds(30))
+    }
+
+    /// In a service, a stopped loop keeps its task alive until shutdown: returning would
+    /// end the whole service group, web server and other pipelines included.
+    @Test func aStoppedServiceWaitsForShutdownInsteadOfEndingTheGroup() async throws {
+        let health = PipelineHealth()
+        let ended = Mutex(false)
+        let loop = ServiceLoop(name: "parked", every: .milliseconds(1), health: health, logger: TestDatabases.logger)
+        let running = Task {
+            await loop.run { throw StorageError.brokenInvariant("the ledger does not balance") }
+            ended.withLock { $0 = true }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await health.isHealthy, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await !health.isHealthy)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!ended.withLock { $0 }, "a stopped service must not return while the process runs")
+        running.cancel()
+        await running.value
+        #expect(ended.withLock { $0 })
     }
 }

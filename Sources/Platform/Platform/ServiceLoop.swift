@@ -10,7 +10,10 @@ import ServiceLifecycle
 /// - An error that retrying cannot fix (`StopsPipeline`: a broken invariant, corrupt
 ///   data, a wrong configuration) stops the loop: it is logged as critical and the
 ///   pipeline is marked stopped in `PipelineHealth`, which `/readyz` and the
-///   back-office home show. A person restarts pipstack after a fix.
+///   back-office home show. The loop then waits for the process to shut down instead
+///   of returning (`parkWhenStopped`): a service that returns ends its whole
+///   `ServiceGroup`, and the web server and the other pipelines must keep running.
+///   A person restarts pipstack after a fix.
 public struct ServiceLoop: Sendable {
     /// What a round reports.
     public enum Round: Sendable {
@@ -34,9 +37,13 @@ public struct ServiceLoop: Sendable {
     /// The first retry delay; each failure in a row doubles it, up to `maximumBackoff`.
     public let baseBackoff: Duration
     public let maximumBackoff: Duration
+    /// Whether a stopped loop waits for shutdown (in a service) or returns (tests of the loop itself).
+    public let parkWhenStopped: Bool
 
     public init(name: String, every: Duration, startAfter: Duration = .zero, health: PipelineHealth? = nil, logger: Logger,
-                metadata: Logger.Metadata = [:], baseBackoff: Duration = .milliseconds(250), maximumBackoff: Duration = .seconds(30)) {
+                metadata: Logger.Metadata = [:], baseBackoff: Duration = .milliseconds(250), maximumBackoff: Duration = .seconds(30),
+                parkWhenStopped: Bool = true) {
+        self.parkWhenStopped = parkWhenStopped
         self.name = name
         self.every = every
         self.startAfter = startAfter
@@ -66,6 +73,7 @@ public struct ServiceLoop: Sendable {
                 return
             } catch let error as any StopsPipeline where error.stopsPipeline {
                 await stop(error)
+                if parkWhenStopped { await Self.parkUntilShutdown() }
                 return
             } catch {
                 if Task.isCancelled { return }
@@ -101,6 +109,13 @@ public struct ServiceLoop: Sendable {
     /// The delay after `failures` failures in a row: base × 2^failures, capped.
     public func backoff(afterFailures failures: Int) -> Duration {
         min(maximumBackoff, baseBackoff * (1 << min(failures, 16)))
+    }
+
+    /// Waits, doing nothing, until the service group shuts down or the task is cancelled.
+    public static func parkUntilShutdown() async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 
     private func stop(_ error: any Error) async {
