@@ -27,13 +27,16 @@ extension BookBuilder {
     /// How many rows the network's tables have: a new plan version or assignment at a
     /// moment that was a change point already adds no point, but changes this.
     public func generation() async throws -> [Int64] {
-        try await partners.db.read { sql in
-            guard let row = try await sql.raw("""
-                SELECT (SELECT COUNT(*) FROM partner_links) AS links, (SELECT COUNT(*) FROM partner_plans) AS assignments,
-                    (SELECT COUNT(*) FROM attributions) AS attributions, (SELECT COUNT(*) FROM commission_plans) AS plans
-                """).first() else { return [] }
-            return try ["links", "assignments", "attributions", "plans"].map { try row.decode(column: $0, as: Int64.self) }
-        }
+        try await partners.db.read { sql in try await Self.generation(on: sql) }
+    }
+
+    /// `generation()` inside the caller's read.
+    public static func generation(on sql: any SQLDatabase) async throws -> [Int64] {
+        guard let row = try await sql.raw("""
+            SELECT (SELECT COUNT(*) FROM partner_links) AS links, (SELECT COUNT(*) FROM partner_plans) AS assignments,
+                (SELECT COUNT(*) FROM attributions) AS attributions, (SELECT COUNT(*) FROM commission_plans) AS plans
+            """).first() else { return [] }
+        return try ["links", "assignments", "attributions", "plans"].map { try row.decode(column: $0, as: Int64.self) }
     }
 
     /// Whether any stored plan version applies the bonus coefficient.

@@ -65,15 +65,17 @@ package final class SQLiteHandle {
     }
 
     /// Binding and stepping one prepared statement.
+    /// The small calls are `@inlinable`: the readers and writers that make them per
+    /// value live in other modules.
     package struct Statement {
-        let raw: OpaquePointer
-        unowned let handle: SQLiteHandle
+        @usableFromInline let raw: OpaquePointer
+        @usableFromInline unowned let handle: SQLiteHandle
 
         /// SQLITE_TRANSIENT: SQLite copies the text, so Swift strings need not outlive the call.
-        private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+        @usableFromInline static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
-        package func bind(_ index: Int32, _ value: Int64) { sqlite_nio_sqlite3_bind_int64(raw, index, value) }
-        package func bind(_ index: Int32, _ value: String) {
+        @inlinable package func bind(_ index: Int32, _ value: Int64) { sqlite_nio_sqlite3_bind_int64(raw, index, value) }
+        @inlinable package func bind(_ index: Int32, _ value: String) {
             // Native strings are contiguous UTF-8: bind their bytes without building a C string.
             let bound = value.utf8.withContiguousStorageIfAvailable { bytes in
                 UnsafeRawPointer(bytes.baseAddress).map {
@@ -99,7 +101,7 @@ package final class SQLiteHandle {
         }
 
         /// Steps once; true when a row is ready.
-        @discardableResult
+        @inlinable @discardableResult
         package func step() throws -> Bool {
             let code = sqlite_nio_sqlite3_step(raw)
             switch code {
@@ -109,13 +111,13 @@ package final class SQLiteHandle {
             }
         }
 
-        package func int64(_ column: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(raw, column) }
-        package func text(_ column: Int32) -> String {
+        @inlinable package func int64(_ column: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(raw, column) }
+        @inlinable package func text(_ column: Int32) -> String {
             sqlite_nio_sqlite3_column_text(raw, column).map { String(cString: $0) } ?? ""
         }
 
         /// Whether the text column holds exactly `value`, compared without building a String.
-        package func textEquals(_ column: Int32, _ value: String) -> Bool {
+        @inlinable package func textEquals(_ column: Int32, _ value: String) -> Bool {
             guard let text = sqlite_nio_sqlite3_column_text(raw, column) else { return value.isEmpty }
             let count = Int(sqlite_nio_sqlite3_column_bytes(raw, column))
             var copy = value
@@ -126,7 +128,7 @@ package final class SQLiteHandle {
             }
         }
 
-        package func reset() {
+        @inlinable package func reset() {
             sqlite_nio_sqlite3_reset(raw)
         }
     }

@@ -156,7 +156,8 @@ public struct BookSource: Sendable {
     /// How many rows the book's inputs have (the network's and the instrument catalog's):
     /// a change at a moment that was a change point already adds no point, but changes this.
     public func generation() async throws -> [Int64] {
-        try await builder.generation() + catalog.generation()
+        // One read for both, as the pipeline asks before every batch.
+        try await db.read { sql in try await BookBuilder.generation(on: sql) + InstrumentCatalog.generation(on: sql) }
     }
 
     /// Whether any stored plan version applies the bonus coefficient.

@@ -41,12 +41,15 @@ public struct InstrumentCatalog: Sendable {
 
     /// How many symbols the broker set and when it last changed one: books are rebuilt when it changes.
     public func generation() async throws -> [Int64] {
-        try await db.read { sql in
-            guard let row = try await sql.raw("""
-                SELECT COUNT(*) AS instruments, COALESCE(MAX(updated_at), 0) AS instruments_changed FROM instruments
-                """).first() else { return [] }
-            return try ["instruments", "instruments_changed"].map { try row.decode(column: $0, as: Int64.self) }
-        }
+        try await db.read { sql in try await Self.generation(on: sql) }
+    }
+
+    /// `generation()` inside the caller's read.
+    static func generation(on sql: any SQLDatabase) async throws -> [Int64] {
+        guard let row = try await sql.raw("""
+            SELECT COUNT(*) AS instruments, COALESCE(MAX(updated_at), 0) AS instruments_changed FROM instruments
+            """).first() else { return [] }
+        return try ["instruments", "instruments_changed"].map { try row.decode(column: $0, as: Int64.self) }
     }
 
     /// What the broker set, by symbol.
