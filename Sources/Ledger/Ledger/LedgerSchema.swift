@@ -8,7 +8,8 @@ public enum LedgerSchema {
     public static let migrations: [Migration] = [foundation, exchangeRates, postingChains]
 
     static let foundation = Migration(version: 1, name: "foundation") { d in [
-        // Double-entry ledger. Amounts are BIGINT minor units of the account's currency.
+        // The ledger: balanced transactions over accounts. Amounts are BIGINT minor units of the
+        // account's currency (integers; no floating point anywhere in the money path).
         """
         CREATE TABLE ledger_accounts (
             id \(d.sequenceKey), code TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, owner TEXT NOT NULL,
