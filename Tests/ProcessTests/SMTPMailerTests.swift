@@ -74,18 +74,13 @@ struct SMTPMailerTests {
 
 /// A throwaway SMTP server on loopback.
 final class SMTPSink: @unchecked Sendable {
-    let process = Process()
+    private(set) var process: Spawned?
     let folder: URL
     let port: Int
     var certificate = ""
 
     static var available: Bool {
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import ssl, socket"]
-        check.standardOutput = FileHandle.nullDevice
-        check.standardError = FileHandle.nullDevice
-        guard (try? check.run()) != nil else { return false }
+        guard let check = try? Spawned("/usr/bin/env", ["python3", "-c", "import ssl, socket"], captureOutput: false) else { return false }
         while check.isRunning { usleep(10_000) }
         return check.terminationStatus == 0
     }
@@ -183,15 +178,12 @@ final class SMTPSink: @unchecked Sendable {
         let inbox = folder.appendingPathComponent("inbox")
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
         let sink = SMTPSink(folder: inbox, port: try LoopbackPort.free())
-        sink.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         sink.certificate = files.certificate
-        sink.process.arguments = ["python3", "-W", "ignore", scriptFile.path, inbox.path, String(sink.port), files.certificate, files.key, mode]
-        let pipe = Pipe()
-        sink.process.standardOutput = pipe
-        sink.process.standardError = FileHandle.nullDevice
-        try sink.process.run()
+        let process = try Spawned("/usr/bin/env", ["python3", "-W", "ignore", scriptFile.path, inbox.path, String(sink.port),
+                                                   files.certificate, files.key, mode])
+        sink.process = process
         for _ in 0..<100 {
-            if let data = try? pipe.fileHandleForReading.availableData, String(decoding: data, as: UTF8.self).contains("ready") { return sink }
+            if process.text.contains("ready") { return sink }
             try await Task.sleep(for: .milliseconds(50))
         }
         sink.stop()
@@ -207,5 +199,5 @@ final class SMTPSink: @unchecked Sendable {
         throw MailError.connectionClosed("no message arrived")
     }
 
-    func stop() { kill(process.processIdentifier, SIGKILL) }
+    func stop() { process?.killNow() }
 }

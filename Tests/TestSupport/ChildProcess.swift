@@ -3,11 +3,8 @@ import Platform
 
 /// Runs the `pipstack` executable that `swift test` built next to the test bundle,
 /// for tests that need a real process: exit codes, SIGKILL and restart.
-public final class PipstackProcess: @unchecked Sendable {
-    // `output` is guarded by `lock`; the rest is set once.
-    public let process = Process()
-    private let lock = NSLock()
-    private var output = ""
+public final class PipstackProcess: Sendable {
+    public let process: Spawned
 
     public static var executable: URL? {
         let candidates = [
@@ -20,35 +17,19 @@ public final class PipstackProcess: @unchecked Sendable {
 
     public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         guard let executable = Self.executable else { throw CocoaError(.fileNoSuchFile) }
-        process.executableURL = executable
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["PIPSTACK_LOG_LEVEL"] = env["PIPSTACK_LOG_LEVEL"] ?? "info"
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard !data.isEmpty, let self else { return }
-            self.lock.lock()
-            self.output += String(decoding: data, as: UTF8.self)
-            self.lock.unlock()
-        }
-        try process.run()
+        process = try Spawned(executable.path, arguments, environment: env)
     }
 
-    public var text: String {
-        lock.lock(); defer { lock.unlock() }
-        return output
-    }
+    public var text: String { process.text }
 
     /// Runs to completion and returns the exit status and everything printed.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
         let child = try PipstackProcess(arguments, environment: environment)
-        while child.process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        try await Task.sleep(for: .milliseconds(50))   // let the pipe drain
+        await child.process.waitForExit()
+        await child.process.waitForOutputEnd()
         return (child.process.terminationStatus, child.text)
     }
 
@@ -68,12 +49,11 @@ public final class PipstackProcess: @unchecked Sendable {
     }
 
     public func kill() async {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        await waitForExit()
+        await process.kill()
     }
 
     public func terminate() async {
-        process.terminate()
+        process.signal(SIGTERM)
         await waitForExit()
     }
 
@@ -89,10 +69,7 @@ public final class PipstackProcess: @unchecked Sendable {
         }
     }
 
-    /// Polls instead of `waitUntilExit`, which needs a run loop that test tasks do not have.
-    public func waitForExit() async {
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-    }
+    public func waitForExit() async { await process.waitForExit() }
 }
 
 

@@ -28,8 +28,8 @@ public struct WebDriver: Sendable {
     public static func withBrowser<T: Sendable>(_ body: @Sendable (WebDriver) async throws -> T) async throws -> T {
         guard let driverPath = chromedriver else { throw Failure.protocolError("chromedriver is not on PATH") }
         let (driver, port) = try await startDriver(driverPath)
-        // Process.waitUntilExit needs a run loop; a signal is enough here.
-        defer { kill(driver.processIdentifier, SIGKILL) }
+        // Killed and reaped in the background: a defer cannot await.
+        defer { driver.killNow() }
         let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)))
         client.connect()
         defer { Task { try? await client.shutdown() } }
@@ -122,26 +122,22 @@ public struct WebDriver: Sendable {
     /// Starts chromedriver on a port the kernel just handed out. On a loaded CI
     /// machine it can take many seconds to listen, or lose the port to another
     /// process in between; it is then started again on a new port.
-    static func startDriver(_ driverPath: String) async throws -> (Process, Int) {
+    static func startDriver(_ driverPath: String) async throws -> (Spawned, Int) {
         var lastError = ""
         for _ in 0..<3 {
             let port = try LoopbackPort.free()
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(port).log")
-            let driver = Process()
-            driver.executableURL = URL(fileURLWithPath: driverPath)
-            driver.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1", "--log-path=\(log.path)"]
-            driver.standardOutput = FileHandle.nullDevice
-            driver.standardError = FileHandle.nullDevice
-            try driver.run()
+            let driver = try Spawned(driverPath, ["--port=\(port)", "--allowed-ips=127.0.0.1", "--log-path=\(log.path)"],
+                                     captureOutput: false)
             if try await waitForPort(port, while: driver) { return (driver, port) }
-            kill(driver.processIdentifier, SIGKILL)
+            await driver.kill()
             lastError = "port \(port): " + String(((try? String(contentsOf: log, encoding: .utf8)) ?? "no log").suffix(1_000))
         }
         throw Failure.protocolError("chromedriver did not start: \(lastError)")
     }
 
     /// Whether chromedriver answers on `port` within 60 s, giving up early if it exits.
-    static func waitForPort(_ port: Int, while driver: Process) async throws -> Bool {
+    static func waitForPort(_ port: Int, while driver: Spawned) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline, driver.isRunning {
             if (try? await TestClient.withClient(host: "127.0.0.1", port: port) { client in
