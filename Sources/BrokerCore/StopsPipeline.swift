@@ -4,3 +4,8 @@
 public protocol StopsPipeline: Error {
     var stopsPipeline: Bool { get }
 }
+
+/// An error that means the request itself was invalid (an unbalanced transaction, an
+/// unknown currency): the web layer answers 422 with its description, without
+/// knowing which slice raised it.
+public protocol RejectsInput: Error, CustomStringConvertible {}

@@ -9,7 +9,8 @@ import Identity
 import LedgerCore
 import Money
 import Platform
-import Web
+import WebKit
+import App
 import Clients
 import Commissions
 

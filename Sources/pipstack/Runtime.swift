@@ -9,7 +9,7 @@ import ServiceLifecycle
 import UnixSignals
 import Platform
 import Trading
-import Web
+import WebKit
 import Commissions
 
 /// Opening storage and running the web app with its workers, shared by `serve` and `demo`.
@@ -40,19 +40,7 @@ enum Runtime {
     /// Runs the HTTP server, the job worker and the deal sync of every configured
     /// trade server until SIGTERM/SIGINT.
     static func run(services: AppServices, mailer: any Mailer, host: String, port: Int, secretKey: String, logger: Logger) async throws {
-        let app = PipstackWeb.application(services: services, host: host, port: port, logger: logger)
-        let worker = JobWorker(queue: services.jobs, handlers: [
-            MailMessage.jobKind: { job in
-                let message = try JSONDecoder().decode(MailMessage.self, from: Data(job.payload.utf8))
-                try await mailer.send(message, id: job.id)
-            },
-            Reconciler.jobKind: { _ in try await services.trading.reconciler.run() },
-            DealResync.jobKind: { job in try await services.trading.resync.run(payload: job.payload) },
-        ], logger: logger, health: services.health)
-        let trading = services.trading.backgroundServices(db: services.db, clock: services.clock, logger: logger, health: services.health)
-        let commissions = try services.commissions.backgroundServices(logger: logger, health: services.health)
-        let group = ServiceGroup(configuration: .init(services: [app, worker] + commissions + trading, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
+        let group = try services.serviceGroup(mailer: mailer, host: host, port: port, logger: logger)
         try await group.run()
     }
 }

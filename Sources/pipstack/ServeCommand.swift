@@ -3,7 +3,8 @@ import BrokerCore
 import Foundation
 import Identity
 import Platform
-import Web
+import WebKit
+import App
 
 /// Production server.
 struct ServeCommand: AsyncParsableCommand {

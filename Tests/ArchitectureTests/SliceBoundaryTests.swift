@@ -23,7 +23,7 @@ import Testing
     /// root and the CLI own no tables.
     static let folders: [String: String] = [
         "Platform": "Platform", "Identity": "Identity", "Ledger": "Ledger", "Trading": "Trading", "Partners": "Partners",
-        "Commissions": "Commissions", "Clients": "Clients", "Web": "Web", "App": "App", "pipstack": "pipstack",
+        "Commissions": "Commissions", "Clients": "Clients", "WebKit": "WebKit", "App": "App", "pipstack": "pipstack",
         "Money": "Money", "BrokerCore": "BrokerCore",
     ]
 

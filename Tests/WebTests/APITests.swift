@@ -7,7 +7,8 @@ import LedgerCore
 import NIOCore
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 import Platform
 
 @Suite struct APITests {
@@ -104,7 +105,7 @@ import Platform
         defer { Task { await harness.db.close() } }
         let admin = harness.users[.staff(.admin)]!
         let key = try await harness.services.apiKeys.create(for: admin, name: "fuzz", scopes: [.admin], audit: .system)
-        let apiRules = PermissionTable.rules.filter { $0.path.hasPrefix("/api/") }
+        let apiRules = PipstackWeb.permissions.rules.filter { $0.path.hasPrefix("/api/") }
         let fragments = ["{", "}", "[", "]", "\"kind\"", ":", ",", "\"postings\"", "null", "1e999", "-", "\"", "\\u0000", "\"account\"", "\"amount\"", "\"1.00\"", "true", "💸", "9223372036854775808"]
         let contentTypes = ["application/json", "text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=utf-8"]
         try await harness.test { client in

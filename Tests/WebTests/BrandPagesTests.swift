@@ -6,7 +6,8 @@ import NIOCore
 import Platform
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 
 /// Brands edited in the back office take effect on the next request, are validated
 /// field by field, and are audited.

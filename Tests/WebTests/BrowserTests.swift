@@ -8,7 +8,8 @@ import Money
 import TestSupport
 import Testing
 import Trading
-import Web
+import WebKit
+import App
 import Identity
 
 /// Real headless Chromium against the real server over loopback: log in on each

@@ -9,7 +9,8 @@ import NIOCore
 import Partners
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 import Platform
 
 /// Client events reported through the API, exactly once, and the CPA they make due,

@@ -6,7 +6,8 @@ import Money
 import NIOCore
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 import Platform
 
 /// The back office's ledger pages: accounts, statements along the posting chain,

@@ -5,7 +5,8 @@ import Identity
 import NIOCore
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 import Partners
 
 @Suite struct LoginFlowTests {

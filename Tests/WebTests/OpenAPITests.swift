@@ -2,7 +2,8 @@ import Foundation
 import HummingbirdTesting
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 
 @Suite struct OpenAPITests {
     /// The document describes exactly the API routes the permission table knows.
@@ -20,7 +21,7 @@ import Web
         let paths = try #require(json["paths"] as? [String: [String: Any]])
         let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0.uppercased()) \(path)" } })
         // The router writes parameters :name, OpenAPI {name}.
-        let routed = Set(PermissionTable.rules.filter { $0.path.hasPrefix("/api/") }.map { rule in
+        let routed = Set(PipstackWeb.permissions.rules.filter { $0.path.hasPrefix("/api/") }.map { rule in
             let path = rule.path.split(separator: "/", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             return "\(rule.method.rawValue) \(path)"

@@ -9,7 +9,8 @@ import NIOCore
 import Platform
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 import Commissions
 import Trading
 

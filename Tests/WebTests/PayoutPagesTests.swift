@@ -8,7 +8,8 @@ import Money
 import Partners
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 import Commissions
 import Trading
 import Platform

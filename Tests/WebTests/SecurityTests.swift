@@ -7,7 +7,8 @@ import SQLKit
 import Platform
 import TestSupport
 import Testing
-import Web
+import WebKit
+import App
 
 @Suite struct SecurityTests {
     @Test(arguments: TestDatabases.kinds)

@@ -10,7 +10,8 @@ import NIOCore
 import TestSupport
 import Testing
 import Trading
-import Web
+import WebKit
+import App
 import Platform
 
 /// The trading API: balance operations exactly once by their key, scopes enforced,

@@ -11,7 +11,8 @@ import Platform
 import TestSupport
 import Testing
 import Trading
-import Web
+import WebKit
+import App
 
 /// The trading pages over the real router and a real simulator: servers and
 /// account types in the back office, opening an account and moving money in the

@@ -7,7 +7,8 @@ import Identity
 import NIOCore
 import Platform
 import TestSupport
-import Web
+import WebKit
+import App
 
 /// A real database, the real router, and one user per principal: what every web
 /// test starts from.

@@ -33,3 +33,5 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
 extension LedgerError: StopsPipeline {
     public var stopsPipeline: Bool { true }
 }
+
+extension LedgerError: RejectsInput {}

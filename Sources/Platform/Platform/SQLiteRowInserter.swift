@@ -14,10 +14,14 @@ package final class RowInserter {
     private let sqlPrefix: String
     private let sqlSuffix: String
     private let fullSQL: String
-    @usableFromInline var ints: [Int64] = []
-    @usableFromInline var texts: [String] = []
-    @usableFromInline var blobs: [[UInt8]] = []
-    @usableFromInline var rows = 0
+    // Unchecked exclusivity: the buffers are visible to the writers' inlined code in
+    // other modules, so the compiler cannot prove accesses never overlap and would
+    // check each one at run time (a thread-local lookup per bound value). One writer
+    // owns an inserter on one queue, and no access to them overlaps another.
+    @exclusivity(unchecked) @usableFromInline var ints: [Int64] = []
+    @exclusivity(unchecked) @usableFromInline var texts: [String] = []
+    @exclusivity(unchecked) @usableFromInline var blobs: [[UInt8]] = []
+    @exclusivity(unchecked) @usableFromInline var rows = 0
 
     /// `columns` lists the kind of each of the row's columns, in order.
     package init(handle: SQLiteHandle, rowsPerStatement: Int, columns: [Kind], sqlPrefix: String, sqlSuffix: String = "") {

@@ -1,0 +1,108 @@
+import BrokerCore
+import Foundation
+import Hummingbird
+import Identity
+import Platform
+import WebKit
+
+/// Back-office pages for the foundation: users, audit trail, job queue, API keys.
+struct AdminRoutes {
+    let services: WebServices
+    let renderer: PageRenderer
+
+    func register(_ routes: SecuredRoutes) {
+        routes.get("/admin/users") { request, context in try await self.users(request, context) }
+        routes.get("/admin/audit") { request, context in try await self.audit(request, context) }
+        routes.get("/admin/jobs") { request, context in try await self.jobs(request, context) }
+        routes.post("/admin/jobs/:id/retry") { _, context in
+            let id = try context.parameters.require("id")
+            guard try await self.services.jobs.retry(id, audit: context.audit.entry("job.retry", entityType: "job", entityID: id)) else {
+                throw UserFacingError(.notFound, "no dead job \(id)")
+            }
+            return self.renderer.redirect("/admin/jobs")
+        }
+        routes.get("/admin/api-keys") { _, context in try await self.apiKeysPage(context, created: nil) }
+        routes.post("/admin/api-keys/:id/revoke") { _, context in
+            let id = try context.parameters.require("id")
+            guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
+            guard let owner = try await self.services.apiKeys.owner(of: id) else { throw UserFacingError(.notFound, "no API key \(id)") }
+            // Staff revoke their own keys; administrators any key.
+            guard owner == user.id || user.role == .admin else { throw UserFacingError(.forbidden, "only its owner or an administrator may revoke key \(id)") }
+            try await self.services.apiKeys.revoke(id: id, audit: context.audit)
+            return self.renderer.redirect("/admin/api-keys")
+        }
+        routes.post("/admin/api-keys") { _, context in
+            guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
+            let name = String((context.form["name"] ?? "API key").prefix(100))
+            let requested = (context.form["scopes"] ?? "read").split(whereSeparator: { $0 == " " || $0 == "," }).map { String($0) }
+            let scopes = try requested.map { text -> ApiScope in
+                guard let scope = ApiScope(rawValue: text) else { throw UserFacingError(.badRequest, "unknown scope \(text); use read, ledger:write, trading:write, clients:write or admin") }
+                return scope
+            }
+            let key = try await self.services.apiKeys.create(for: user, name: name, scopes: scopes, audit: context.audit)
+            return try await self.apiKeysPage(context, created: key)
+        }
+    }
+
+    func users(_ request: Request, _ context: AppContext) async throws -> Response {
+        let search = request.uri.queryParameters.get("q").map { String($0) } ?? ""
+        let kind = request.uri.queryParameters.get("kind").flatMap { PrincipalKind(rawValue: String($0)) }
+        let users = try await services.identity.users(kind: kind, limit: 500)
+            .filter { search.isEmpty || $0.email.localizedCaseInsensitiveContains(search) || $0.displayName.localizedCaseInsensitiveContains(search) }
+        let rows = users.map { user -> [String: Any] in
+            let cells: [String] = [user.email, user.displayName, user.kind.rawValue, user.role?.displayName ?? "", user.totpEnabled ? "TOTP" : "", user.status]
+            return ["cells": cells]
+        }
+        return renderer.adminTable(renderer.text("nav_users", context), context, columns: ["Email", "Name", "Kind", "Role", "2FA", "Status"], rows: rows,
+                     filters: [["label": "Search", "name": "q", "value": search], ["label": "Kind", "name": "kind", "value": kind?.rawValue ?? ""]])
+    }
+
+    func audit(_ request: Request, _ context: AppContext) async throws -> Response {
+        let entityType = request.uri.queryParameters.get("entity_type").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let entityID = request.uri.queryParameters.get("entity_id").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let events = try await services.db.read { sql in try await AuditLog.recent(on: sql, limit: 200, entityType: entityType, entityID: entityID) }
+        let verification = try await services.db.read { sql in try await AuditLog.verify(on: sql) }
+        let intro: String = switch verification {
+        case let .intact(count): "Hash chain intact over \(count) events."
+        case let .broken(seq, reason, _): "Hash chain BROKEN at event \(seq): \(reason)"
+        }
+        let rows = events.map { event -> [String: Any] in
+            ["cells": ["\(event.seq)", Timestamps.iso(event.occurredAt), event.entry.actor, event.entry.action,
+                       "\(event.entry.entityType) \(event.entry.entityID)", event.entry.before, event.entry.after, event.entry.ip, event.entry.requestID]]
+        }
+        return renderer.adminTable(renderer.text("nav_audit", context), context, columns: ["#", "Time (UTC)", "Actor", "Action", "Entity", "Before", "After", "IP", "Request"],
+                     rows: rows, filters: [["label": "Entity type", "name": "entity_type", "value": entityType ?? ""],
+                                           ["label": "Entity id", "name": "entity_id", "value": entityID ?? ""]], intro: intro)
+    }
+
+    func jobs(_ request: Request, _ context: AppContext) async throws -> Response {
+        let status = request.uri.queryParameters.get("status").flatMap { JobStatus(rawValue: String($0)) }
+        let jobs = try await services.jobs.list(status: status, limit: 200)
+        let counts = try await services.jobs.counts()
+        let rows = jobs.map { job -> [String: Any] in
+            var row: [String: Any] = ["cells": [job.id, job.kind, job.status.rawValue, "\(job.attempts)/\(job.maxAttempts)", Timestamps.iso(job.runAt), job.lastError ?? ""]]
+            if job.status == .dead { row["action"] = ["href": "/admin/jobs/\(job.id)/retry", "label": renderer.text("retry", context)] }
+            return row
+        }
+        let intro = JobStatus.allCases.map { "\($0.rawValue): \(counts[$0] ?? 0)" }.joined(separator: " · ")
+        return renderer.adminTable(renderer.text("nav_jobs", context), context, columns: ["Job", "Kind", "Status", "Attempts", "Next run", "Last error"], rows: rows,
+                     filters: [["label": "Status", "name": "status", "value": status?.rawValue ?? ""]], intro: intro)
+    }
+
+    func apiKeysPage(_ context: AppContext, created: String?) async throws -> Response {
+        let intro = created.map { "New key (shown once, copy it now): \($0)" }
+            ?? "Keys act as you, within their scopes (read, ledger:write, trading:write, clients:write, admin). Send them as Authorization: Bearer psk_..."
+        let form: [String: Any] = ["action": "/admin/api-keys", "submit": "Create key", "fields": [
+            ["label": "Name", "name": "name", "value": "integration"],
+            ["label": "Scopes", "name": "scopes", "value": "read"],
+        ]]
+        var keys: [ApiKeySummary] = []
+        if let user = context.user { keys = try await services.apiKeys.list(for: user.id) }
+        let rows = keys.map { key -> [String: Any] in
+            var row: [String: Any] = ["cells": ["psk_\(key.id)_…", key.name, key.scopes, Timestamps.iso(key.createdAt), key.revokedAt.map { "revoked \(Timestamps.iso($0))" } ?? "active"]]
+            if key.revokedAt == nil { row["action"] = ["href": "/admin/api-keys/\(key.id)/revoke", "label": "Revoke"] }
+            return row
+        }
+        return renderer.adminTable(renderer.text("nav_api_keys", context), context, columns: ["Key", "Name", "Scopes", "Created (UTC)", "Status"], rows: rows, intro: intro, form: form)
+    }
+}

@@ -1,0 +1,173 @@
+import BrokerCore
+import Foundation
+import Hummingbird
+import Identity
+import LedgerCore
+import Money
+import Trading
+import Ledger
+import Platform
+import WebKit
+
+/// The trader's room: the client's trading accounts, opening live and demo
+/// accounts (passwords shown once), moving money between wallet and account,
+/// deals and positions, and a new trading password.
+struct PortalAccountRoutes {
+    let services: WebServices
+    let renderer: PageRenderer
+    let trading: TradingServices
+    let ledger: LedgerStore
+
+    func register(_ routes: SecuredRoutes) {
+        routes.get("/portal/accounts") { _, context in try await self.list(context) }
+        routes.post("/portal/accounts") { _, context in try await self.open(context) }
+        routes.get("/portal/accounts/:server/:login") { _, context in
+            let record = try await self.own(context)
+            return try await self.detail(record, context)
+        }
+        routes.post("/portal/accounts/:server/:login/transfer") { _, context in
+            let record = try await self.own(context)
+            return try await self.transfer(record, context)
+        }
+        routes.post("/portal/accounts/:server/:login/password") { _, context in
+            let record = try await self.own(context)
+            return try await self.resetPassword(record, context)
+        }
+    }
+
+    func t(_ context: AppContext) -> (String) -> String { { services.localization.text($0, context.language) } }
+
+    /// The account named in the path, if it is the signed-in trader's; anyone else's reads as not found.
+    func own(_ context: AppContext) async throws -> TradingAccountRecord {
+        guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
+        let (server, login) = try TradingAccountAdminRoutes.account(context)
+        guard let record = try await trading.accounts.account(serverID: server, login: login), record.userID == user.id.rawValue else {
+            throw UserFacingError(.notFound, "no trading account \(server):\(login)")
+        }
+        return record
+    }
+
+    func list(_ context: AppContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let user = context.user else { return renderer.redirect("/portal/login") }
+        let t = t(context)
+        let servers = Dictionary(try await trading.servers.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let types = Dictionary(try await trading.types.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let rows = try await trading.accounts.accounts(ofUser: user.id.rawValue).map { record -> (cells: [String], link: (href: String, label: String)?) in
+            let environment = servers[record.serverID]?.environment == .demo ? t("demo") : t("live")
+            return (["\(record.login)", environment, types[record.accountTypeID]?.name ?? record.accountTypeID, record.currency,
+                     TradingFormat.leverage(record.leverage), t("status_\(record.status.rawValue)")],
+                    record.status == .failed ? nil : (href: "/portal/accounts/\(record.serverID)/\(record.login)", label: t("open_details")))
+        }
+        var sections = [PageSection(table: PageTable(name: "accounts", columns: [t("account_login"), t("col_environment"), t("col_account_type"),
+                                                                                t("account_currency"), t("account_leverage"), t("col_status")],
+                                                    rows: rows, empty: t("no_accounts")))]
+        let offers = try await trading.provisioning.offers(for: user)
+        let forms = offers.map { offer in
+            PageForm(name: "open-\(offer.type.id)", action: "/portal/accounts",
+                     submit: "\(t("open_account")): \(offer.type.name) (\(offer.environment == .demo ? t("demo") : t("live")), \(offer.type.currency.code))",
+                     fields: [
+                        PageField(kind: .hidden, name: "account_type", label: "", value: offer.type.id),
+                        .select("leverage", t("account_leverage"), options: offer.leverages.map { (String($0), TradingFormat.leverage($0)) },
+                                selected: String(offer.leverages.last ?? 1)),
+                     ])
+        }
+        sections.append(PageSection(id: "open", heading: t("open_account"), intro: offers.isEmpty ? t("no_offers") : t("open_account_intro"), forms: forms))
+        return renderer.sections(t("nav_accounts"), surface: .portal, context: context, error: error, status: status, sections)
+    }
+
+    func open(_ context: AppContext) async throws -> Response {
+        guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
+        let t = t(context)
+        let leverage = Int(context.form["leverage"] ?? "") ?? 0
+        do {
+            let opened = try await trading.provisioning.open(for: user, typeID: context.form["account_type"] ?? "", leverage: leverage, audit: context.audit)
+            let server = try await trading.servers.server(opened.record.serverID)
+            let section = PageSection(id: "credentials", secrets: (note: t("passwords_once"), items: [
+                (t("account_login"), "\(opened.record.login)", "login"),
+                (t("account_server"), server?.name ?? opened.record.serverID, "server"),
+                (t("main_password"), opened.mainPassword, "main_password"),
+                (t("investor_password"), opened.investorPassword, "investor_password"),
+            ]), more: (href: "/portal/accounts/\(opened.record.serverID)/\(opened.record.login)", label: t("open_details")))
+            return Self.noStore(renderer.sections(t("account_opened"), surface: .portal, context: context, [section]))
+        } catch let error as ProvisioningError {
+            return try await list(context, error: error.description, status: .badRequest)
+        }
+    }
+
+    func detail(_ record: TradingAccountRecord, _ context: AppContext, error: String? = nil, flash: String? = nil,
+                newPassword: String? = nil) async throws -> Response {
+        let t = t(context)
+        let view = try await TradingAccountView.load(record, trading: trading)
+        let base = "/portal/accounts/\(record.serverID)/\(record.login)"
+        var sections: [PageSection] = []
+        if let newPassword {
+            sections.append(PageSection(id: "credentials", secrets: (note: t("passwords_once"), items: [
+                (t("account_login"), "\(record.login)", "login"), (t("main_password"), newPassword, "main_password"),
+            ])))
+        }
+        sections.append(PageSection(heading: t("account_summary"), facts: view.facts(t)))
+        let isDemo = try await trading.servers.server(record.serverID)?.environment == .demo
+        if isDemo { sections.append(PageSection(id: "transfer", heading: t("transfer"), intro: t("demo_no_transfer"))) }
+        if record.status == .active, !isDemo, let currency = Currency(code: record.currency) {
+            let wallet = BalanceOperationStore.walletCurrency(for: currency)
+            let balance = try await ledger.balance(of: LedgerAccount(kind: .clientWallet, owner: record.userID, currency: wallet.currency))
+            sections.append(PageSection(id: "transfer", heading: t("transfer"),
+                                        intro: "\(t("wallet_balance")): \(Money(minorUnits: balance, currency: wallet.currency))" +
+                                            (wallet.centsPerUnit == 1 ? "" : " · \(t("cent_account_note"))"),
+                                        forms: [PageForm(name: "transfer", action: "\(base)/transfer", submit: t("transfer_submit"), fields: [
+                                            .select("direction", t("transfer_direction"), options: [("deposit", t("wallet_to_account")), ("withdrawal", t("account_to_wallet"))],
+                                                    selected: "deposit"),
+                                            .input("amount", "\(t("col_amount")) (\(record.currency))", required: true, pattern: "[0-9]+(\\.[0-9]+)?"),
+                                            PageField(kind: .hidden, name: "operation_id", label: "", value: "tr_" + Tokens.random(bytes: 10)),
+                                        ])]))
+            sections.append(PageSection(id: "password", heading: t("trading_new_password"), intro: t("trading_new_password_intro"),
+                                        forms: [PageForm(name: "password", action: "\(base)/password", submit: t("trading_new_password"), fields: [])]))
+        }
+        sections += [
+            PageSection(heading: t("positions"), table: view.positionsTable(t)),
+            PageSection(heading: t("balance_operations"), table: view.operationsTable(t)),
+            PageSection(heading: t("deals"), intro: t("deals_intro"), table: view.dealsTable(t)),
+        ]
+        let response = renderer.sections("\(t("trading_account")) \(record.login)", surface: .portal, context: context, error: error, flash: flash,
+                                         status: error == nil ? .ok : .badRequest, sections)
+        return newPassword == nil ? response : Self.noStore(response)
+    }
+
+    func transfer(_ record: TradingAccountRecord, _ context: AppContext) async throws -> Response {
+        let t = t(context)
+        let form = context.form
+        do {
+            if try await trading.servers.server(record.serverID)?.environment == .demo {
+                throw BalanceOperationError.invalid(field: t("transfer"), t("demo_no_transfer"))
+            }
+            let kind: BalanceOperation.Kind = form["direction"] == "withdrawal" ? .withdrawal : .deposit
+            guard let currency = Currency(code: record.currency) else { throw BalanceOperationError.invalid(field: "amount", "unknown currency") }
+            let amount: Money
+            do { amount = try Money(parsing: form["amount"] ?? "", currency: currency) } catch {
+                throw BalanceOperationError.invalid(field: t("col_amount"), "\(form["amount"] ?? "")")
+            }
+            let operation = try await trading.operations.request(
+                BalanceOperationRequest(id: form["operation_id"] ?? "", serverID: record.serverID, login: record.login, kind: kind, amount: amount,
+                                        walletOwner: record.userID, comment: "trader's room"),
+                for: record, audit: context.audit)
+            return try await detail(record, context, flash: "\(t("transfer_queued")) (\(operation.id))")
+        } catch let error as BalanceOperationError {
+            return try await detail(record, context, error: error.description)
+        }
+    }
+
+    func resetPassword(_ record: TradingAccountRecord, _ context: AppContext) async throws -> Response {
+        do {
+            let password = try await trading.provisioning.resetPassword(serverID: record.serverID, login: record.login, audit: context.audit)
+            return try await detail(record, context, newPassword: password)
+        } catch let error as ProvisioningError {
+            return try await detail(record, context, error: error.description)
+        }
+    }
+
+    static func noStore(_ response: Response) -> Response {
+        var response = response
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}
