@@ -15,36 +15,31 @@ import WebKit
 /// the trader's room (`/portal`), the partner portal (`/partners`), the JSON API
 /// (`/api/v1`) and the health endpoints, from every slice's pages.
 public enum PipstackWeb {
-    /// Every slice with pages, once. A new capability's pages are one more line here.
-    static let slices: [any WebSlice.Type] = [
-        HealthRoutes.self, HomePages.self, IdentityPages.self, LedgerPages.self, TradingPages.self,
-        PartnersPages.self, CommissionsPages.self, ClientsPages.self,
+    /// Every slice with pages, once: its type (for the permission rows and menu
+    /// entries) and how it is built from the services. A new capability's pages are
+    /// one more line here.
+    static let slices: [(type: any WebSlice.Type, make: @Sendable (AppServices) -> any WebSlice)] = [
+        (HealthRoutes.self, { HealthRoutes(services: $0.web) }),
+        (HomePages.self, { HomePages(services: $0) }),
+        (IdentityPages.self, { IdentityPages(services: $0.web) }),
+        (LedgerPages.self, { LedgerPages(ledger: $0.ledger, clock: $0.clock) }),
+        (TradingPages.self, { TradingPages(services: $0.web, trading: $0.trading, ledger: $0.ledger) }),
+        (PartnersPages.self, { PartnersPages(web: $0.web, partners: $0.partners, commissions: $0.commissions, trading: $0.trading) }),
+        (CommissionsPages.self, { CommissionsPages(web: $0.web, commissions: $0.commissions, partners: $0.partners) }),
+        (ClientsPages.self, { ClientsPages(web: $0.web, clientEvents: $0.clientEvents) }),
     ]
 
-    static func pages(_ services: AppServices) -> [any WebSlice] {
-        [
-            HealthRoutes(services: services.web),
-            HomePages(services: services),
-            IdentityPages(services: services.web),
-            LedgerPages(ledger: services.ledger, clock: services.clock),
-            TradingPages(services: services.web, trading: services.trading, ledger: services.ledger),
-            PartnersPages(web: services.web, partners: services.partners, commissions: services.commissions, trading: services.trading),
-            CommissionsPages(web: services.web, commissions: services.commissions, partners: services.partners),
-            ClientsPages(web: services.web, clientEvents: services.clientEvents),
-        ]
-    }
-
     /// Who may call each route: the rows every slice declares.
-    public static let permissions = PermissionTable(slices.flatMap { $0.permissions })
+    public static let permissions = PermissionTable(slices.flatMap { $0.type.permissions })
 
     /// The router with every route registered; `registered` lists them for tests.
     public static func router(services: AppServices) -> (router: Router<AppContext>, registered: [String]) {
         let router = Router(context: AppContext.self)
-        let renderer = PageRenderer(services: services.web, table: permissions, menu: slices.flatMap { $0.menu })
+        let renderer = PageRenderer(services: services.web, table: permissions, menu: slices.flatMap { $0.type.menu })
         router.add(middleware: RequestMiddleware(services: services.web, renderer: renderer))
         router.add(middleware: AuthMiddleware(services: services.web))
         let routes = SecuredRoutes(router: router, renderer: renderer, services: services.web, table: permissions)
-        for slice in pages(services) { slice.register(routes) }
+        for slice in slices { slice.make(services).register(routes) }
         return (router, routes.registered)
     }
 
