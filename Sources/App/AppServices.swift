@@ -61,7 +61,7 @@ extension AppServices {
             guard let key = TradingAccountKey(payout.target), let currency = Currency(code: payout.payoutCurrency) else {
                 throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account")
             }
-            try await trading.depositFromWallet(reference: "payout:\(payout.id)", serverID: key.server.rawValue, login: key.login,
+            try await trading.depositFromWallet(reference: "payout:\(payout.id)", serverID: key.server, login: key.login,
                                                 amount: Money(minorUnits: payout.payoutMinor, currency: currency), walletOwner: walletOwner,
                                                 comment: "IB payout \(payout.periodKey)", audit: .system)
         }

@@ -74,7 +74,7 @@ struct HomeRoutes {
         guard let user = context.user else { return renderer.redirect("/partners/login") }
         // Commissions are payable to the partner record the user is.
         let partner = try await services.partners.partners.partner(userID: user.id.rawValue)
-        let owner = partner?.id ?? user.id.rawValue
+        let owner = partner?.id.rawValue ?? user.id.rawValue
         let balances = try await walletBalances(owner: owner, kind: .ibCommissionPayable)
         let tiles = [["label": text("tile_earnings", context), "value": balances.isEmpty ? "0.00 USD" : balances.joined(separator: " · ")]]
         // Payouts wait until the partner agreement is accepted.

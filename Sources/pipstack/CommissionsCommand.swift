@@ -39,7 +39,7 @@ struct SimulateCommissions: AsyncParsableCommand {
         let db = try await Runtime.openMigrated(try storage.resolvedURL(), logger: logger)
         defer { Task { await db.close() } }
         let report = try await CommissionSimulation(db: db, clock: SystemClock()).run(
-            proposed: proposed, from: start * 1_000_000, to: (end + 86_400) * 1_000_000, partner: partner)
+            proposed: proposed, from: start * 1_000_000, to: (end + 86_400) * 1_000_000, partner: partner.map { PartnerID($0) })
         await db.close()
         let money = { (units: Int64) in Explain.money(units) }
         if json {
@@ -52,7 +52,7 @@ struct SimulateCommissions: AsyncParsableCommand {
         print("\(report.deals) deals from \(from) to \(to); amounts in \(report.currency.code)")
         print(["partner", "paid", "in force", "proposed", "difference"].map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
         for row in report.rows {
-            print([row.partner, money(row.paid), money(row.current), money(row.proposed), money(row.difference)]
+            print([row.partner.rawValue, money(row.paid), money(row.current), money(row.proposed), money(row.difference)]
                 .map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
         }
         if !report.missingRates.isEmpty { print("No recorded rate for \(report.missingRates.joined(separator: ", ")): their point-based amounts count as zero.") }

@@ -181,7 +181,7 @@ enum DemoTradeServer {
         }
         // The demo trader's identity check, as a KYC vendor would report it: with the
         // $2,500 wallet deposit it makes Paula's $250 CPA due on the first run.
-        _ = try await services.clientEvents.record(ClientEventRecord(source: "demo-kyc", externalID: "kyc-\(trader.id.rawValue)", userID: trader.id.rawValue,
+        _ = try await services.clientEvents.record(ClientEventRecord(source: "demo-kyc", externalID: "kyc-\(trader.id.rawValue)", userID: trader.id,
                                                                      kind: .kycApproved, country: "GB", occurredAt: start), audit: audit)
         // Paula is paid in real time into her wallet once $1 has accrued, after finance approves (see /admin/payouts).
         try await services.payouts.save(PayoutSettings(partnerID: "paula", schedule: .realtime, minimumMinor: 100, currency: "USD", needsApproval: true),

@@ -86,7 +86,7 @@ enum CommissionBenchData {
         for tree in 0..<trees {
             for level in 0..<depth {
                 let id = "p\(tree)-\(level)"
-                try await builder.partners.create(Partner(id: id, name: id), parent: level == 0 ? nil : "p\(tree)-\(level - 1)", from: 0, audit: .system)
+                try await builder.partners.create(Partner(id: PartnerID(id), name: id), parent: level == 0 ? nil : "p\(tree)-\(level - 1)", from: 0, audit: .system)
             }
         }
         for level in 0..<depth {

@@ -44,7 +44,7 @@ struct SyncBench: AsyncParsableCommand {
         let client = MT5Client(configuration: configuration, logger: logger)
         let sweepClient = MT5Client(configuration: configuration, logger: logger)
         let store = try DealStore(db: db)
-        let serverID = "bench-mt5"
+        let serverID: ServerID = "bench-mt5"
         let sync = DealSync(serverID: serverID, platform: client, sweepPlatform: sweepClient, store: store,
                             settings: .init(initialLookbackSeconds: 3_600, pollInterval: .milliseconds(100)), logger: logger)
 
@@ -62,7 +62,7 @@ struct SyncBench: AsyncParsableCommand {
                                                         managerLogin: 1_000, password: password)
         let liveClient = MT5Client(configuration: liveConfiguration, logger: logger)
         let liveSweepClient = MT5Client(configuration: liveConfiguration, logger: logger)
-        let liveID = "bench-mt5-live"
+        let liveID: ServerID = "bench-mt5-live"
         let liveSync = DealSync(serverID: liveID, platform: liveClient, sweepPlatform: liveSweepClient, store: store,
                                 settings: .init(initialLookbackSeconds: 60, pollInterval: .milliseconds(100)), logger: logger)
         try await liveSync.syncOnce()

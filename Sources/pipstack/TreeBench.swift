@@ -30,14 +30,14 @@ struct TreeBench: AsyncParsableCommand {
         let clock = ContinuousClock()
         let created = clock.now
         for index in 0..<partners {
-            let parent = index == 0 ? nil : "p\((index - 1) / branching)"
+            let parent: PartnerID? = index == 0 ? nil : "p\((index - 1) / branching)"
             try await store.create(Partner(id: "p\(index)", name: "Partner \(index)"), parent: parent, from: 0, audit: audit)
         }
         let createSeconds = Self.seconds(clock.now - created)
         let levels = try await store.subtree(of: "p0").map(\.depth).max() ?? 0
         // A node in the middle: the first child's first child.
-        let middle = "p\(1 * branching + 1)"
-        func time(_ id: String) async throws -> (p50: Double, p99: Double, size: Int) {
+        let middle: PartnerID = "p\(1 * branching + 1)"
+        func time(_ id: PartnerID) async throws -> (p50: Double, p99: Double, size: Int) {
             var samples: [Double] = []
             var size = 0
             for _ in 0..<reads {

@@ -119,12 +119,12 @@ import Ledger
         for candidate in [plan("gold", "300.00"), plan("silver", "250.00"), plan("shared", "200.00", .perLevel(shares: ["80%", "20%"], cap: nil))] {
             try await builder.plans.save(candidate, effectiveFrom: 0, audit: .system)
         }
-        for (partner, planID) in [("master", "gold"), ("sub", "silver"), ("flat", "shared")] { try await builder.plans.assign(partner, plan: planID, from: 0, audit: .system) }
+        for (partner, planID) in [("master", "gold"), ("sub", "silver"), ("flat", "shared")] as [(PartnerID, String)] { try await builder.plans.assign(partner, plan: planID, from: 0, audit: .system) }
         let events = ClientEventStore(db: db, clock: clock)
-        for (client, partner) in [("c1", "sub"), ("c2", "flat")] {
+        for (client, partner) in [("c1", "sub"), ("c2", "flat")] as [(String, PartnerID)] {
             try await Self.trader(client, registeredAt: 0, account: Self.login(client), on: db)
             try await builder.attributions.attribute(Attribution(subject: .client, subjectID: client, partnerID: partner), from: 0, audit: .system)
-            _ = try await events.record(.init(source: "psp", externalID: "d-\(client)", userID: client, kind: .deposit, amount: 50_000, currency: "USD",
+            _ = try await events.record(.init(source: "psp", externalID: "d-\(client)", userID: UserID(client), kind: .deposit, amount: 50_000, currency: "USD",
                                               occurredAt: Self.day), audit: .system)
         }
         let ledger = try LedgerStore(db: db, clock: clock)

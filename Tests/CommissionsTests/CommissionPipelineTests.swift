@@ -81,7 +81,7 @@ import Ledger
         return (store, ledger, pipeline)
     }
 
-    static func totals(_ db: Database) async throws -> [String: Int64] {
+    static func totals(_ db: Database) async throws -> [PartnerID: Int64] {
         try await CommissionReports(db: db, clock: SystemClock()).allTimeTotals().mapValues(\.amount)
     }
 
@@ -91,7 +91,7 @@ import Ledger
         defer { Task { await db.close() } }
         // 39 closings held long enough: sub 39 x 0.33 x $5, master 39 x 0.33 x $2.
         let totals = try await Self.totals(db)
-        #expect(totals == ["sub": 39 * 165_000_000, "master": 39 * 66_000_000])
+        #expect(totals == ["sub": 39 * 165_000_000, "master": 39 * 66_000_000] as [PartnerID: Int64])
         let payable = { (partner: String) in LedgerAccount(kind: .ibCommissionPayable, owner: partner, currency: .usd) }
         #expect(try await ledger.balance(of: payable("sub")) == 39 * 165)
         #expect(try await ledger.balance(of: payable("master")) == 39 * 66)

@@ -26,12 +26,12 @@ import Ledger
         let db = try await TestDatabases.make(kind)
         defer { Task { await db.close() } }
         let builder = BookBuilder(db: db, clock: SystemClock())
-        for (id, parent) in [("master", nil), ("other", nil), ("sub", "master")] as [(String, String?)] {
-            try await builder.partners.create(Partner(id: id, name: id), parent: parent, from: 0, audit: .system)
+        for (id, parent) in [("master", nil), ("other", nil), ("sub", "master")] as [(PartnerID, PartnerID?)] {
+            try await builder.partners.create(Partner(id: id, name: id.rawValue), parent: parent, from: 0, audit: .system)
         }
         try await builder.plans.save(Self.perLot("gold", "7.00"), effectiveFrom: 0, audit: .system)
         try await builder.plans.save(Self.perLot("silver", "5.00"), effectiveFrom: 0, audit: .system)
-        for (partner, plan) in [("master", "gold"), ("other", "gold"), ("sub", "silver")] { try await builder.plans.assign(partner, plan: plan, from: 0, audit: .system) }
+        for (partner, plan) in [("master", "gold"), ("other", "gold"), ("sub", "silver")] as [(PartnerID, String)] { try await builder.plans.assign(partner, plan: plan, from: 0, audit: .system) }
         try await builder.attributions.attribute(Attribution(subject: .client, subjectID: "client-1", partnerID: "sub"), from: 0, audit: .system)
         try await builder.partners.move("sub", to: "other", at: 10 * Self.day, audit: .system)
         try await db.transaction { sql in

@@ -18,7 +18,7 @@ import Testing
                                           brandID: "brand_test", audit: .system)
         _ = try await identity.createUser(kind: .trader, email: "u@example.com", password: "correct horse battery", displayName: "U",
                                           brandID: "brand_test", audit: .system)
-        let id = trader.id.rawValue
+        let id = trader.id
         let read = try await db.read { sql in
             (kind: try await UserDirectory.kind(of: id, on: sql), nobody: try await UserDirectory.kind(of: "usr_nobody", on: sql),
              registered: try await UserDirectory.registeredAt(id, on: sql), nobodyRegistered: try await UserDirectory.registeredAt("usr_nobody", on: sql),

@@ -38,7 +38,7 @@ import Testing
         try await builder.plans.save(Self.perLot("gold", "7.00"), effectiveFrom: 0, audit: audit)
         try await builder.plans.save(Self.perLot("silver", "5.00"), effectiveFrom: 0, audit: audit)
         try await builder.plans.save(Self.perLot("bronze", "4.00"), effectiveFrom: 0, audit: audit)
-        for (partner, plan) in [("master", "gold"), ("other", "gold"), ("sub", "silver"), ("leaf", "bronze")] {
+        for (partner, plan) in [("master", "gold"), ("other", "gold"), ("sub", "silver"), ("leaf", "bronze")] as [(PartnerID, String)] {
             try await builder.plans.assign(partner, plan: plan, from: 0, audit: audit)
         }
         try await builder.attributions.attribute(Attribution(subject: .client, subjectID: "client-1", partnerID: "sub"), from: 0, audit: audit)

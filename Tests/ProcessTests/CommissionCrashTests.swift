@@ -35,9 +35,9 @@ import Ledger
                               managerLogin: 1_000, password: password), audit: .system)
         // Three levels; every simulated account attributed to the leaf, one of them excluded.
         let builder = BookBuilder(db: setup, clock: SystemClock())
-        for (id, parent, rate) in [("top", nil, "9.00"), ("middle", "top", "7.00"), ("leaf", "middle", "4.00")] as [(String, String?, String)] {
-            try await builder.partners.create(Partner(id: id, name: id), parent: parent, from: 0, audit: .system)
-            try await builder.plans.save(CommissionPlan(id: "plan-\(id)", name: id, rules: [
+        for (id, parent, rate) in [("top", nil, "9.00"), ("middle", "top", "7.00"), ("leaf", "middle", "4.00")] as [(PartnerID, PartnerID?, String)] {
+            try await builder.partners.create(Partner(id: id, name: id.rawValue), parent: parent, from: 0, audit: .system)
+            try await builder.plans.save(CommissionPlan(id: "plan-\(id)", name: id.rawValue, rules: [
                 .init(id: "rebate", kind: .perLot, rates: .init(default: rate, groups: ["metals": "2.00"])),
                 .init(id: "commission", kind: .commissionShare, share: "10%"),
             ]), effectiveFrom: 0, audit: .system)

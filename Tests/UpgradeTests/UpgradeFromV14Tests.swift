@@ -20,7 +20,7 @@ import Trading
         static let auditEvents: Int64 = 30
         static let ledgerTransactions: Int64 = 14
         /// All-time commission accruals (10^-8 USD) and payable balances (cents) per partner.
-        static let accrued: [String: Int64] = ["meridian": 1_829_500_000, "paula": 4_181_500_000]
+        static let accrued: [PartnerID: Int64] = ["meridian": 1_829_500_000, "paula": 4_181_500_000]
         static let payable: [String: Int64] = ["meridian": 1_829, "paula": 29_181]
         static let feedPosition: Int64 = 573
     }
@@ -81,7 +81,7 @@ import Trading
         try await pipeline.consume(DealFeed(store: store).batches(for: CommissionPipeline.consumer, batchSize: 100, endWhenDrained: true))
 
         let reports = CommissionReports(db: db, clock: SystemClock())
-        let earned = try await reports.lines(server: "mt5_live", ticket: 9_000_000_002).reduce(into: [String: Int64]()) { $0[$1.partner, default: 0] += $1.amount }
+        let earned = try await reports.lines(server: "mt5_live", ticket: 9_000_000_002).reduce(into: [PartnerID: Int64]()) { $0[$1.partner, default: 0] += $1.amount }
         let explained = try await reports.explain(server: "mt5_live", ticket: 9_000_000_002, currency: .usd)
         #expect((earned["paula"] ?? 0) > 0, "\(String(describing: explained))")
         let totals = try await reports.allTimeTotals().mapValues(\.amount)

@@ -18,7 +18,7 @@ public struct AccountType: Sendable, Equatable, Codable {
     }
 
     public var id: String
-    public var serverID: String
+    public var serverID: ServerID
     public var name: String
     public var kind: Kind
     /// The trade server's group, e.g. `real\standard`.
@@ -28,7 +28,7 @@ public struct AccountType: Sendable, Equatable, Codable {
     public var leverageOptions: [Int]
     public var enabled: Bool
 
-    public init(id: String, serverID: String, name: String, kind: Kind, group: String, currency: Currency,
+    public init(id: String, serverID: ServerID, name: String, kind: Kind, group: String, currency: Currency,
                 leverageOptions: [Int], enabled: Bool = true) {
         self.id = id
         self.serverID = serverID

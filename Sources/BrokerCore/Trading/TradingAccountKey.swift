@@ -19,10 +19,6 @@ public struct TradingAccountKey: Hashable, Sendable, Comparable, CustomStringCon
         self.login = login
     }
 
-    public init(server: String, login: TradingLogin) {
-        self.init(server: ServerID(server), login: login)
-    }
-
     /// Reads `SERVER:LOGIN`; nil when the text is not one (not exactly one colon, no
     /// server, or a login that is not a positive number).
     public init?(_ text: some StringProtocol) {
@@ -34,4 +30,9 @@ public struct TradingAccountKey: Hashable, Sendable, Comparable, CustomStringCon
     public var description: String { "\(server.rawValue):\(login.value)" }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.server, lhs.login) < (rhs.server, rhs.login) }
+}
+
+extension TradingAccountKey {
+    /// The login as the `login` columns store it (a BIGINT holding the UInt64's bits).
+    public var storedLogin: Int64 { Int64(bitPattern: login.value) }
 }

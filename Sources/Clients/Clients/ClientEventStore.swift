@@ -17,7 +17,7 @@ public struct ClientEventRecord: Sendable, Equatable {
     /// Who reports it (a PSP, a KYC vendor, `back-office`); with `externalID`, the event's identity.
     public var source: String
     public var externalID: String
-    public var userID: String
+    public var userID: UserID
     public var kind: Kind
     /// Minor units of `currency` (deposits; 0 otherwise).
     public var amount: Int64
@@ -27,7 +27,7 @@ public struct ClientEventRecord: Sendable, Equatable {
     /// Microseconds UTC.
     public var occurredAt: Int64
 
-    public init(source: String, externalID: String, userID: String, kind: Kind, amount: Int64 = 0, currency: String = "", country: String = "",
+    public init(source: String, externalID: String, userID: UserID, kind: Kind, amount: Int64 = 0, currency: String = "", country: String = "",
                 occurredAt: Int64) {
         self.source = source
         self.externalID = externalID
@@ -97,7 +97,7 @@ public struct ClientEventStore: Sendable {
     }
 
     /// A client's events in time order.
-    public func events(of userID: String) async throws -> [ClientEventRecord] {
+    public func events(of userID: UserID) async throws -> [ClientEventRecord] {
         try await db.read { sql in
             try await sql.raw("SELECT * FROM client_events WHERE user_id = \(bind: userID) ORDER BY occurred_at, source, external_id").all().compactMap(Self.decode)
         }
@@ -110,7 +110,7 @@ public struct ClientEventStore: Sendable {
     static func decode(_ row: any SQLRow) throws -> ClientEventRecord? {
         guard let kind = ClientEventRecord.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
         return ClientEventRecord(source: try row.decode(column: "source", as: String.self), externalID: try row.decode(column: "external_id", as: String.self),
-                                 userID: try row.decode(column: "user_id", as: String.self), kind: kind, amount: try row.decode(column: "amount", as: Int64.self),
+                                 userID: try row.decode(column: "user_id", as: UserID.self), kind: kind, amount: try row.decode(column: "amount", as: Int64.self),
                                  currency: try row.decode(column: "currency", as: String.self), country: try row.decode(column: "country", as: String.self),
                                  occurredAt: try row.decode(column: "occurred_at", as: Int64.self))
     }

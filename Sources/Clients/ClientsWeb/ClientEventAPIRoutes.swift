@@ -22,7 +22,7 @@ struct ClientEventAPIRoutes {
         routes.get("/api/v1/clients/:id/events") { _, context in
             try API.require(.read, context)
             let id = try context.parameters.require("id")
-            return try API.json(["events": try await services.clientEvents.events(of: id).map(ClientEventJSON.init)])
+            return try API.json(["events": try await services.clientEvents.events(of: UserID(id)).map(ClientEventJSON.init)])
         }
     }
 
@@ -47,7 +47,7 @@ struct ClientEventAPIRoutes {
                 throw UserFacingError(.badRequest, "amount: a decimal in \(currency.code) with at most \(currency.exponent) decimals")
             }
         }
-        let event = ClientEventRecord(source: input.source, externalID: input.id, userID: input.clientID, kind: kind, amount: amount,
+        let event = ClientEventRecord(source: input.source, externalID: input.id, userID: UserID(input.clientID), kind: kind, amount: amount,
                                       currency: input.currency ?? "", country: input.country ?? "", occurredAt: input.occurredAt)
         do {
             let outcome = try await services.clientEvents.record(event, audit: context.audit)
@@ -86,7 +86,7 @@ struct ClientEventJSON: Encodable {
     init(_ event: ClientEventRecord) {
         source = event.source
         id = event.externalID
-        clientId = event.userID
+        clientId = event.userID.rawValue
         kind = event.kind.rawValue
         amount = Currency(code: event.currency).map { Money(minorUnits: event.amount, currency: $0).decimalString } ?? ""
         currency = event.currency

@@ -12,7 +12,7 @@ import WebKit
 /// profile (with the numbers) and the partner portal (a short note per client).
 package enum CPASections {
     /// The profile's CPA section; nil when the partner's plan has no CPA and nothing was decided.
-    package static func profile(_ partnerID: String, cpa: CPASettlement, web services: WebServices) async throws -> PageSection? {
+    package static func profile(_ partnerID: PartnerID, cpa: CPASettlement, web services: WebServices) async throws -> PageSection? {
         let standings = try await cpa.standings(of: partnerID, at: services.clock.nowMicros())
         let relevant = standings.filter { $0.decision != nil || $0.facts != nil }
         guard !relevant.isEmpty else { return nil }

@@ -112,7 +112,7 @@ struct CommissionPlanRoutes {
         do {
             let plan = try PlanValidationError.plan(fromJSON: Array(document.utf8))
             let from = try effective(context.form["from"])
-            if context.form["preview"] != nil { return try await list(context, draft: document, preview: try await preview(plan, partner: context.form["partner"])) }
+            if context.form["preview"] != nil { return try await list(context, draft: document, preview: try await preview(plan, partner: context.form["partner"].flatMap { $0.isEmpty ? nil : PartnerID($0) })) }
             let saved = try await plans.save(plan, effectiveFrom: from, audit: context.audit)
             return renderer.redirect("/admin/commission-plans/\(saved.id)")
         } catch let error as PlanValidationError {
@@ -123,12 +123,12 @@ struct CommissionPlanRoutes {
     }
 
     /// The what-if of a proposed plan over the last 30 days, as a page section.
-    func preview(_ plan: CommissionPlan, partner: String?) async throws -> PageSection {
+    func preview(_ plan: CommissionPlan, partner: PartnerID?) async throws -> PageSection {
         let now = services.clock.nowMicros()
         let report = try await services.commissions.simulation
-            .run(proposed: plan, from: now - 30 * 86_400_000_000, to: now, partner: (partner ?? "").isEmpty ? nil : partner)
+            .run(proposed: plan, from: now - 30 * 86_400_000_000, to: now, partner: partner)
         let rows = report.rows.map { row -> (cells: [String], link: (href: String, label: String)?) in
-            ([row.partner, Explain.money(row.paid), Explain.money(row.current), Explain.money(row.proposed), Explain.money(row.difference)], nil)
+            ([row.partner.rawValue, Explain.money(row.paid), Explain.money(row.current), Explain.money(row.proposed), Explain.money(row.difference)], nil)
         }
         return PageSection(id: "preview", heading: "Preview of \(plan.id): the last 30 days, \(report.deals) deals (\(report.currency.code)), nothing saved",
                            intro: report.missingRates.isEmpty ? "" : "No recorded rate for \(report.missingRates.joined(separator: ", ")): point-based amounts count as zero.",

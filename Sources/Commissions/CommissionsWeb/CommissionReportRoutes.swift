@@ -28,11 +28,11 @@ package struct CommissionReportRoutes {
         let today = services.clock.nowMicros() / 86_400_000_000 * 86_400
         let from = query.get("from").flatMap { CivilDay.start(String($0)) } ?? today - 29 * 86_400
         let to = (query.get("to").flatMap { CivilDay.start(String($0)) } ?? today) + 86_400
-        let partner = query.get("partner").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let partner = query.get("partner").map { String($0) }.flatMap { $0.isEmpty ? nil : PartnerID($0) }
         let totals = try await reports.totals(from: from * 1_000_000, to: to * 1_000_000, partner: partner)
         let rows = totals.map { total -> (cells: [String], link: (href: String, label: String)?) in
-            ([total.partner, "\(total.level)", total.rule, "\(total.deals)", Explain.money(total.amount)],
-             (href: "/admin/commissions/lines?partner=\(QueryText.escaped(total.partner))", label: "Lines"))
+            ([total.partner.rawValue, "\(total.level)", total.rule, "\(total.deals)", Explain.money(total.amount)],
+             (href: "/admin/commissions/lines?partner=\(QueryText.escaped(total.partner.rawValue))", label: "Lines"))
         }
         let sum = totals.reduce(Int64(0)) { $0 + $1.amount }
         var sections = [PageSection(table: PageTable(name: "totals", columns: ["Partner", "Level", "Rule", "Deals", "Amount"], rows: rows,
@@ -58,10 +58,10 @@ package struct CommissionReportRoutes {
         guard let partner = request.uri.queryParameters.get("partner").map({ String($0) }), !partner.isEmpty else {
             throw UserFacingError(.badRequest, "partner: a partner id is required")
         }
-        let lines = try await reports.lines(partner: partner)
+        let lines = try await reports.lines(partner: PartnerID(partner))
         let rows = lines.map { line -> (cells: [String], link: (href: String, label: String)?) in
             ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", Self.rule(line), Explain.money(line.amount)],
-             (href: "/admin/commissions/explain?server=\(QueryText.escaped(line.server))&ticket=\(line.ticket)", label: "Explain"))
+             (href: "/admin/commissions/explain?server=\(QueryText.escaped(line.server.rawValue))&ticket=\(line.ticket)", label: "Explain"))
         }
         return renderer.sections("Commission lines of \(partner)", surface: .admin, context: context, intro: "The latest 200, newest first.",
                                  [PageSection(table: PageTable(name: "lines", columns: ["Deal time (UTC)", "Deal", "Symbol", "Level", "Rule", "Amount"],
@@ -85,7 +85,7 @@ package struct CommissionReportRoutes {
 
     func explain(_ request: Request, _ context: AppContext) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let server = query.get("server").map({ String($0) }), let ticket = query.get("ticket").flatMap({ UInt64(String($0)) }) else {
+        guard let server = query.get("server").map({ ServerID(String($0)) }), let ticket = query.get("ticket").flatMap({ UInt64(String($0)) }) else {
             throw UserFacingError(.badRequest, "server and ticket are required")
         }
         guard let explained = try await reports.explain(server: server, ticket: ticket, currency: .usd) else {

@@ -45,7 +45,7 @@ package struct PayoutRoutes {
         }
         routes.get("/admin/payouts/:id") { _, context in try await self.statementPage(try context.parameters.require("id"), context, partner: nil) }
         routes.get("/admin/payouts/:id/statement.csv") { _, context in try await self.statementCSV(try context.parameters.require("id"), partner: nil) }
-        routes.post("/admin/partners/:id/payout-settings") { _, context in try await self.saveSettings(try context.parameters.require("id"), context) }
+        routes.post("/admin/partners/:id/payout-settings") { _, context in try await self.saveSettings(PartnerID(try context.parameters.require("id")), context) }
 
         routes.get("/partners/payouts") { _, context in try await self.own(context) }
         routes.post("/partners/payouts/destination") { _, context in try await self.chooseDestination(context) }
@@ -71,7 +71,7 @@ package struct PayoutRoutes {
         var table = PageSection(heading: status.map { "Payouts \($0.rawValue)" } ?? "Payouts",
                                 table: PageTable(name: "payouts", columns: ["Payout", "Partner", "Period", "From balance", "Paid", "Method", "Status", "Decided by"],
                                                  rows: all.map { payout in
-                                                     ([payout.id, payout.partnerID, payout.periodKey, Self.minor(payout.amountMinor, payout.currency),
+                                                     ([payout.id, payout.partnerID.rawValue, payout.periodKey, Self.minor(payout.amountMinor, payout.currency),
                                                        Self.minor(payout.payoutMinor, payout.payoutCurrency), Self.method(payout), payout.status.rawValue,
                                                        payout.decidedBy + (payout.note.isEmpty ? "" : ": \(payout.note)")],
                                                       (href: "/admin/payouts/\(payout.id)", label: "Statement"))
@@ -92,7 +92,7 @@ package struct PayoutRoutes {
         return renderer.sections("Payouts", surface: .admin, context: context, error: error, flash: flash, status: error == nil ? .ok : .badRequest, sections)
     }
 
-    func saveSettings(_ partnerID: String, _ context: AppContext) async throws -> Response {
+    func saveSettings(_ partnerID: PartnerID, _ context: AppContext) async throws -> Response {
         let form = context.form
         let settings = PayoutSettings(partnerID: partnerID, schedule: PayoutSchedule(rawValue: form["schedule"] ?? "") ?? .monthly,
                                       minimumMinor: Int64((try? Money(parsing: form["minimum"] ?? "0", currency: .usd))?.minorUnits ?? -1),
@@ -110,7 +110,7 @@ package struct PayoutRoutes {
     }
 
     /// The payout section of a partner's profile: settings (a form for those who may change them) and payouts.
-    package static func profileSection(_ partnerID: String, payouts: PayoutStore, renderer: PageRenderer, context: AppContext) async throws -> PageSection {
+    package static func profileSection(_ partnerID: PartnerID, payouts: PayoutStore, renderer: PageRenderer, context: AppContext) async throws -> PageSection {
         let settings = try await payouts.settings(of: partnerID)
         let list = try await payouts.payouts(partnerID: partnerID, limit: 24)
         var section = PageSection(id: "payouts", heading: "Payouts", facts: settings.map { settings in [
@@ -185,7 +185,7 @@ package struct PayoutRoutes {
 
     // MARK: Statements
 
-    func statement(_ id: String, partner: String?) async throws -> PayoutStatement {
+    func statement(_ id: String, partner: PartnerID?) async throws -> PayoutStatement {
         // A partner asking for another partner's payout is told it does not exist.
         guard let statement = try await payouts.statement(id), partner == nil || statement.payout.partnerID == partner else {
             throw UserFacingError(.notFound, "no payout \(id)")
@@ -193,12 +193,12 @@ package struct PayoutRoutes {
         return statement
     }
 
-    func statementPage(_ id: String, _ context: AppContext, partner: String?) async throws -> Response {
+    func statementPage(_ id: String, _ context: AppContext, partner: PartnerID?) async throws -> Response {
         let statement = try await statement(id, partner: partner)
         let payout = statement.payout
         let csv = partner == nil ? "/admin/payouts/\(id)/statement.csv" : "/partners/payouts/\(id)/statement.csv"
         var facts = PageSection(heading: "Payout \(payout.id)", facts: [
-            ("Partner", payout.partnerID, "partner"), ("Period", "\(payout.periodKey): \(Timestamps.iso(statement.from)) to \(Timestamps.iso(statement.to))", "period"),
+            ("Partner", payout.partnerID.rawValue, "partner"), ("Period", "\(payout.periodKey): \(Timestamps.iso(statement.from)) to \(Timestamps.iso(statement.to))", "period"),
             ("Commissions in the period", Explain.money(statement.accrued) + " " + payout.currency, "accrued"),
             ("Taken from the balance", Self.minor(payout.amountMinor, payout.currency), "amount"),
             ("Paid", Self.minor(payout.payoutMinor, payout.payoutCurrency) + (payout.rateID.isEmpty ? "" : " (rate \(payout.rateID))"), "paid"),
@@ -214,19 +214,19 @@ package struct PayoutRoutes {
         return renderer.sections("Payout statement \(payout.id)", surface: partner == nil ? .admin : .partners, context: context, [facts, days])
     }
 
-    func statementCSV(_ id: String, partner: String?) async throws -> Response {
+    func statementCSV(_ id: String, partner: PartnerID?) async throws -> Response {
         let statement = try await statement(id, partner: partner)
         let payout = statement.payout
         let stream = OutputStream(toMemory: ())
         let csv = try CSVWriter(stream: stream)
         try csv.write(row: ["payout", "partner", "period", "day", "level", "rule", "deals", "amount", "currency"])
         for day in statement.days {
-            try csv.write(row: [payout.id, payout.partnerID, payout.periodKey, CivilDay.text(of: day.day / 1_000_000), "\(day.level)", day.rule,
+            try csv.write(row: [payout.id, payout.partnerID.rawValue, payout.periodKey, CivilDay.text(of: day.day / 1_000_000), "\(day.level)", day.rule,
                                 "\(day.deals)", Explain.money(day.amount), payout.currency])
         }
-        try csv.write(row: [payout.id, payout.partnerID, payout.periodKey, "", "", "taken from the balance", "", Self.minor(payout.amountMinor, payout.currency, code: false),
+        try csv.write(row: [payout.id, payout.partnerID.rawValue, payout.periodKey, "", "", "taken from the balance", "", Self.minor(payout.amountMinor, payout.currency, code: false),
                             payout.currency])
-        try csv.write(row: [payout.id, payout.partnerID, payout.periodKey, "", "", "paid", "", Self.minor(payout.payoutMinor, payout.payoutCurrency, code: false),
+        try csv.write(row: [payout.id, payout.partnerID.rawValue, payout.periodKey, "", "", "paid", "", Self.minor(payout.payoutMinor, payout.payoutCurrency, code: false),
                             payout.payoutCurrency])
         csv.stream.close()
         let data = (stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data) ?? Data()

@@ -5,7 +5,7 @@ import SQLKit
 /// Identity's published reads for other slices, usable inside their own transaction.
 public enum UserDirectory {
     /// What kind of person `userID` is (trader, partner, staff), nil when there is no such user.
-    public static func kind(of userID: String, on sql: any SQLDatabase) async throws -> PrincipalKind? {
+    public static func kind(of userID: UserID, on sql: any SQLDatabase) async throws -> PrincipalKind? {
         guard let row = try await sql.raw("SELECT kind FROM users WHERE id = \(bind: userID)").first() else { return nil }
         return PrincipalKind(rawValue: try row.decode(column: "kind", as: String.self))
     }
@@ -13,7 +13,7 @@ public enum UserDirectory {
 
 extension UserDirectory {
     /// When `userID` registered (microseconds), nil when there is no such user.
-    public static func registeredAt(_ userID: String, on sql: any SQLDatabase) async throws -> Int64? {
+    public static func registeredAt(_ userID: UserID, on sql: any SQLDatabase) async throws -> Int64? {
         try await sql.raw("SELECT created_at FROM users WHERE id = \(bind: userID)").first()?.decode(column: "created_at", as: Int64.self)
     }
 }

@@ -1,3 +1,4 @@
+import BrokerCore
 import Money
 
 /// What a ledger account stands for. The kind fixes the account's meaning in reports
@@ -34,6 +35,11 @@ public struct LedgerAccount: Hashable, Sendable, Codable, CustomStringConvertibl
         self.kind = kind
         self.owner = owner
         self.currency = currency
+    }
+
+    /// An account whose owner has a typed id (a partner, a user): the code holds its text.
+    public init<Tag>(kind: LedgerAccountKind, owner: Identifier<Tag>, currency: Currency) {
+        self.init(kind: kind, owner: owner.rawValue, currency: currency)
     }
 
     public var code: String { "\(kind.rawValue):\(owner):\(currency.code)" }

@@ -6,7 +6,7 @@ import Money
 /// between that mirror and the account the money comes from or goes to.
 public enum TradingPostingRules {
     /// The ledger account that mirrors a trading account's balance.
-    public static func mirror(serverID: String, login: TradingLogin, currency: Currency) -> LedgerAccount {
+    public static func mirror(serverID: ServerID, login: TradingLogin, currency: Currency) -> LedgerAccount {
         LedgerAccount(kind: .tradingAccount, owner: "\(serverID):\(login)", currency: currency)
     }
 

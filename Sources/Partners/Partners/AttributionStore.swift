@@ -10,13 +10,13 @@ public struct Attribution: Sendable, Equatable {
 
     public var subject: Subject
     public var subjectID: String
-    public var partnerID: String
+    public var partnerID: PartnerID
     /// Own or related accounts: no partner earns on them.
     public var excluded: Bool
     /// Who receives level 1's earnings instead (a partner id), if anyone.
-    public var rebateReceiver: String?
+    public var rebateReceiver: PartnerID?
 
-    public init(subject: Subject, subjectID: String, partnerID: String, excluded: Bool = false, rebateReceiver: String? = nil) {
+    public init(subject: Subject, subjectID: String, partnerID: PartnerID, excluded: Bool = false, rebateReceiver: PartnerID? = nil) {
         self.subject = subject
         self.subjectID = subjectID
         self.partnerID = partnerID
@@ -48,7 +48,7 @@ public struct AttributionStore: Sendable {
             try await sql.raw("""
                 INSERT INTO attributions (subject_type, subject_id, partner_id, excluded, rebate_receiver, valid_from, valid_to)
                 VALUES (\(bind: attribution.subject.rawValue), \(bind: attribution.subjectID), \(bind: attribution.partnerID),
-                        \(bind: attribution.excluded ? 1 : 0), \(bind: attribution.rebateReceiver ?? ""), \(bind: from), \(bind: Effective.open))
+                        \(bind: attribution.excluded ? 1 : 0), \(bind: attribution.rebateReceiver?.rawValue ?? ""), \(bind: from), \(bind: Effective.open))
                 """).run()
             try await AuditLog.append(audit.entry("attribution.set", entityType: attribution.subject.rawValue, entityID: attribution.subjectID,
                                                   after: "{\"partner\":\"\(attribution.partnerID)\",\"excluded\":\(attribution.excluded),\"from\":\(from)}"),
@@ -57,7 +57,7 @@ public struct AttributionStore: Sendable {
     }
 
     /// The attributions to one partner in force at `time`.
-    public func attributions(of partnerID: String, at time: Int64) async throws -> [Attribution] {
+    public func attributions(of partnerID: PartnerID, at time: Int64) async throws -> [Attribution] {
         try await attributions(at: time).filter { $0.partnerID == partnerID }
     }
 
@@ -68,8 +68,8 @@ public struct AttributionStore: Sendable {
                 let receiver = try row.decode(column: "rebate_receiver", as: String.self)
                 return Attribution(subject: Attribution.Subject(rawValue: try row.decode(column: "subject_type", as: String.self)) ?? .client,
                                    subjectID: try row.decode(column: "subject_id", as: String.self),
-                                   partnerID: try row.decode(column: "partner_id", as: String.self),
-                                   excluded: try row.decode(column: "excluded", as: Int.self) == 1, rebateReceiver: receiver.isEmpty ? nil : receiver)
+                                   partnerID: try row.decode(column: "partner_id", as: PartnerID.self),
+                                   excluded: try row.decode(column: "excluded", as: Int.self) == 1, rebateReceiver: receiver.isEmpty ? nil : PartnerID(receiver))
             }
         }
     }

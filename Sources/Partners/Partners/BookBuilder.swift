@@ -42,7 +42,7 @@ public struct BookBuilder: Sendable {
         let partnerList = try await partners.all()
         let partnerIndex = Dictionary(uniqueKeysWithValues: partnerList.enumerated().map { ($1.id, $0) })
         let partnerInfos = partnerList.map { partner in
-            PartnerInfo(id: partner.id, plan: partner.status == .active ? assignments[partner.id].flatMap { planIndex[$0] } : nil)
+            PartnerInfo(id: partner.id.rawValue, plan: partner.status == .active ? assignments[partner.id].flatMap { planIndex[$0] } : nil)
         }
         let byClient = Dictionary(attributed.filter { $0.subject == .client }.map { ($0.subjectID, $0) }, uniquingKeysWith: { first, _ in first })
         let byAccount = Dictionary(attributed.filter { $0.subject == .account }.map { ($0.subjectID, $0) }, uniquingKeysWith: { first, _ in first })
@@ -59,7 +59,7 @@ public struct BookBuilder: Sendable {
     }
 
     /// A partner earning on its own trading: the attributed partner is the client's own user.
-    static func isSelfReferral(_ partnerID: String, _ clientID: String, _ partners: [Partner], _ index: [String: Int]) -> Bool {
+    static func isSelfReferral(_ partnerID: PartnerID, _ clientID: String, _ partners: [Partner], _ index: [PartnerID: Int]) -> Bool {
         guard let position = index[partnerID] else { return false }
         let user = partners[position].userID
         return !user.isEmpty && user == clientID

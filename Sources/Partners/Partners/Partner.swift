@@ -7,7 +7,7 @@ public struct Partner: Sendable, Equatable, Codable {
     public enum LegalType: String, Sendable, Codable, CaseIterable { case person, company }
     public enum Status: String, Sendable, Codable, CaseIterable { case active, suspended, terminated }
 
-    public var id: String
+    public var id: PartnerID
     /// The partner-portal user, if the partner logs in.
     public var userID: String
     public var kind: Kind
@@ -18,7 +18,7 @@ public struct Partner: Sendable, Equatable, Codable {
     /// When the partner accepted the agreement (µs); 0 not yet.
     public var agreementAcceptedAt: Int64
 
-    public init(id: String, userID: String = "", kind: Kind = .ib, legalType: LegalType = .person, name: String, email: String = "",
+    public init(id: PartnerID, userID: String = "", kind: Kind = .ib, legalType: LegalType = .person, name: String, email: String = "",
                 status: Status = .active, agreementAcceptedAt: Int64 = 0) {
         self.id = id
         self.userID = userID
@@ -39,9 +39,9 @@ public enum Effective {
 
 /// Why a partner change was refused.
 public enum PartnerError: Error, Equatable, Sendable, CustomStringConvertible {
-    case unknownPartner(String)
+    case unknownPartner(PartnerID)
     case unknownPlan(String)
-    case cycle(partner: String, parent: String)
+    case cycle(partner: PartnerID, parent: PartnerID)
     case notAfterCurrent(String)
     case invalid(field: String, String)
 

@@ -16,8 +16,8 @@ public struct PartnerStore: Sendable {
         self.clock = clock
     }
 
-    public func create(_ partner: Partner, parent: String?, from: Int64, audit: AuditContext) async throws {
-        guard (1...64).contains(partner.id.count), partner.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+    public func create(_ partner: Partner, parent: PartnerID?, from: Int64, audit: AuditContext) async throws {
+        guard (1...64).contains(partner.id.rawValue.count), partner.id.rawValue.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw PartnerError.invalid(field: "id", "1 to 64 of A-Z, a-z, 0-9, _ and -")
         }
         guard !partner.name.allSatisfy(\.isWhitespace), partner.name.count <= 200 else { throw PartnerError.invalid(field: "name", "1 to 200 characters") }
@@ -50,7 +50,7 @@ public struct PartnerStore: Sendable {
     }
 
     /// Moves a partner (with its subtree) under `parent` (nil: to the top) from `at` on.
-    public func move(_ partnerID: String, to parent: String?, at: Int64, audit: AuditContext) async throws {
+    public func move(_ partnerID: PartnerID, to parent: PartnerID?, at: Int64, audit: AuditContext) async throws {
         let now = clock.nowMicros()
         let dialect = db.dialect
         try await db.transaction { sql in
@@ -62,7 +62,7 @@ public struct PartnerStore: Sendable {
                     """).first()
                 guard below == nil else { throw PartnerError.cycle(partner: partnerID, parent: parent) }
             }
-            let closed = try await EffectiveRows.close(table: "partner_links", key: ("partner_id", partnerID), at: at, what: "the move of \(partnerID)", on: sql)
+            let closed = try await EffectiveRows.close(table: "partner_links", key: ("partner_id", partnerID.rawValue), at: at, what: "the move of \(partnerID)", on: sql)
             let before = try closed?.decode(column: "parent_id", as: String.self)
             if let parent {
                 try await sql.raw("""
@@ -92,7 +92,7 @@ public struct PartnerStore: Sendable {
 
     /// Records that the partner accepted the partner agreement (once: a later call
     /// keeps the first acceptance). Payouts wait for it.
-    public func acceptAgreement(_ id: String, audit: AuditContext) async throws {
+    public func acceptAgreement(_ id: PartnerID, audit: AuditContext) async throws {
         let now = clock.nowMicros()
         let dialect = db.dialect
         try await db.transaction { sql in
@@ -105,7 +105,7 @@ public struct PartnerStore: Sendable {
         }
     }
 
-    public func partner(_ id: String) async throws -> Partner? {
+    public func partner(_ id: PartnerID) async throws -> Partner? {
         try await db.read { sql in try await sql.raw("SELECT * FROM partners WHERE id = \(bind: id)").first().map(Self.decode) }
     }
 
@@ -119,55 +119,55 @@ public struct PartnerStore: Sendable {
     }
 
     /// The partner and everyone below it now, with their depth below it.
-    public func subtree(of id: String) async throws -> [(partner: String, depth: Int)] {
+    public func subtree(of id: PartnerID) async throws -> [(partner: PartnerID, depth: Int)] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT descendant_id, depth FROM partner_closure WHERE ancestor_id = \(bind: id) ORDER BY depth, descendant_id
-                """).all().map { (try $0.decode(column: "descendant_id", as: String.self), try $0.decode(column: "depth", as: Int.self)) }
+                """).all().map { (try $0.decode(column: "descendant_id", as: PartnerID.self), try $0.decode(column: "depth", as: Int.self)) }
         }
     }
 
     /// The parents of every partner at `time` (µs).
-    public func parents(at time: Int64) async throws -> [String: String] {
+    public func parents(at time: Int64) async throws -> [PartnerID: PartnerID] {
         try await db.read { sql in
-            var parents: [String: String] = [:]
+            var parents: [PartnerID: PartnerID] = [:]
             for row in try await EffectiveRows.inForce("partner_id, parent_id", from: "partner_links", at: time, on: sql) {
-                parents[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "parent_id", as: String.self)
+                parents[try row.decode(column: "partner_id", as: PartnerID.self)] = try row.decode(column: "parent_id", as: PartnerID.self)
             }
             return parents
         }
     }
 
     /// The chain from `id` up to its root at `time`: `id` first.
-    public func chain(of id: String, at time: Int64) async throws -> [String] {
+    public func chain(of id: PartnerID, at time: Int64) async throws -> [PartnerID] {
         // One indexed lookup per level (the key starts with partner_id), not the whole tree.
         try await db.read { sql in
             var chain = [id]
-            var seen: Set<String> = [id]
+            var seen: Set<PartnerID> = [id]
             while let row = try await sql.raw("""
                 SELECT parent_id FROM partner_links WHERE partner_id = \(bind: chain[chain.count - 1]) AND valid_from <= \(bind: time) AND valid_to > \(bind: time)
                 """).first() {
-                let parent = try row.decode(column: "parent_id", as: String.self)
-                guard !parent.isEmpty, seen.insert(parent).inserted else { break }
+                let parent = try row.decode(column: "parent_id", as: PartnerID.self)
+                guard !parent.rawValue.isEmpty, seen.insert(parent).inserted else { break }
                 chain.append(parent)
             }
             return chain
         }
     }
 
-    static func chain(of id: String, parents: [String: String]) -> [String] {
+    static func chain(of id: PartnerID, parents: [PartnerID: PartnerID]) -> [PartnerID] {
         var chain = [id]
-        var seen: Set<String> = [id]
+        var seen: Set<PartnerID> = [id]
         while let parent = parents[chain[chain.count - 1]], seen.insert(parent).inserted { chain.append(parent) }
         return chain
     }
 
-    static func exists(_ id: String, on sql: any SQLDatabase) async throws -> Bool {
+    static func exists(_ id: PartnerID, on sql: any SQLDatabase) async throws -> Bool {
         try await sql.raw("SELECT id FROM partners WHERE id = \(bind: id)").first() != nil
     }
 
     static func decode(_ row: any SQLRow) throws -> Partner {
-        Partner(id: try row.decode(column: "id", as: String.self), userID: try row.decode(column: "user_id", as: String.self),
+        Partner(id: try row.decode(column: "id", as: PartnerID.self), userID: try row.decode(column: "user_id", as: String.self),
                 kind: Partner.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .ib,
                 legalType: Partner.LegalType(rawValue: try row.decode(column: "legal_type", as: String.self)) ?? .person,
                 name: try row.decode(column: "name", as: String.self), email: try row.decode(column: "email", as: String.self),

@@ -13,7 +13,7 @@ extension PlanStore {
     }
 
     @discardableResult
-    public func override(partner: String, rule ruleID: String, target: RateTarget, rate: String, from: Int64, audit: AuditContext) async throws -> CommissionPlan {
+    public func override(partner: PartnerID, rule ruleID: String, target: RateTarget, rate: String, from: Int64, audit: AuditContext) async throws -> CommissionPlan {
         let now = clock.nowMicros()
         let atFrom = try await assignments(at: from)[partner]
         let current = try await assignments(at: now)[partner]

@@ -82,7 +82,7 @@ public struct PlanStore: Sendable {
     }
 
     /// Puts a partner on a plan from `from` on (a personal override is a plan of its own).
-    public func assign(_ partnerID: String, plan planID: String, from: Int64, audit: AuditContext) async throws {
+    public func assign(_ partnerID: PartnerID, plan planID: String, from: Int64, audit: AuditContext) async throws {
         let now = clock.nowMicros()
         let dialect = db.dialect
         try await db.transaction { sql in
@@ -90,7 +90,7 @@ public struct PlanStore: Sendable {
             guard try await sql.raw("SELECT id FROM commission_plans WHERE id = \(bind: planID) LIMIT 1").first() != nil else {
                 throw PartnerError.unknownPlan(planID)
             }
-            try await EffectiveRows.close(table: "partner_plans", key: ("partner_id", partnerID), at: from, what: "the plan of \(partnerID)", on: sql)
+            try await EffectiveRows.close(table: "partner_plans", key: ("partner_id", partnerID.rawValue), at: from, what: "the plan of \(partnerID)", on: sql)
             try await sql.raw("""
                 INSERT INTO partner_plans (partner_id, plan_id, valid_from, valid_to)
                 VALUES (\(bind: partnerID), \(bind: planID), \(bind: from), \(bind: Effective.open))
@@ -101,11 +101,11 @@ public struct PlanStore: Sendable {
     }
 
     /// Each partner's plan id at `time`.
-    public func assignments(at time: Int64) async throws -> [String: String] {
+    public func assignments(at time: Int64) async throws -> [PartnerID: String] {
         try await db.read { sql in
-            var result: [String: String] = [:]
+            var result: [PartnerID: String] = [:]
             for row in try await EffectiveRows.inForce("partner_id, plan_id", from: "partner_plans", at: time, on: sql) {
-                result[try row.decode(column: "partner_id", as: String.self)] = try row.decode(column: "plan_id", as: String.self)
+                result[try row.decode(column: "partner_id", as: PartnerID.self)] = try row.decode(column: "plan_id", as: String.self)
             }
             return result
         }

@@ -44,7 +44,7 @@ struct PartnerPortalRoutes {
             PageSection(heading: t("sub_partners"), table: PageTable(name: "sub-partners", columns: [t("col_level_below"), t("col_partner"), t("col_status")],
                 rows: below.map { entry in
                     let sub = all[entry.partner]
-                    return (["\(entry.depth)", String(repeating: "· ", count: max(0, entry.depth - 1)) + (sub?.name ?? entry.partner), sub?.status.rawValue ?? ""], nil)
+                    return (["\(entry.depth)", String(repeating: "· ", count: max(0, entry.depth - 1)) + (sub?.name ?? entry.partner.rawValue), sub?.status.rawValue ?? ""], nil)
                 }, empty: t("no_sub_partners"))),
             PageSection(heading: t("your_clients"), table: PageTable(name: "clients", columns: [t("col_type"), t("col_client"), t("col_note"), t("col_cpa")],
                 rows: clients, empty: t("no_clients"))),
@@ -79,7 +79,7 @@ struct PartnerPortalRoutes {
             PageSection(heading: t("latest_lines"), table: PageTable(name: "lines", columns: [t("col_time"), t("col_deal"), t("col_symbol"), t("col_level"), t("col_amount")],
                 rows: lines.map { line in
                     ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", Explain.money(line.amount)],
-                     (href: "/partners/commissions/explain?server=\(QueryText.escaped(line.server))&ticket=\(line.ticket)", label: t("explain")))
+                     (href: "/partners/commissions/explain?server=\(QueryText.escaped(line.server.rawValue))&ticket=\(line.ticket)", label: t("explain")))
                 }, empty: t("no_commissions"))),
         ])
     }
@@ -88,7 +88,7 @@ struct PartnerPortalRoutes {
         let t = t(context)
         let partner = try await partner(context)
         let query = request.uri.queryParameters
-        guard let server = query.get("server").map({ String($0) }), let ticket = query.get("ticket").flatMap({ UInt64(String($0)) }) else {
+        guard let server = query.get("server").map({ ServerID(String($0)) }), let ticket = query.get("ticket").flatMap({ UInt64(String($0)) }) else {
             throw UserFacingError(.badRequest, "server and ticket are required")
         }
         // Only deals the partner earned on, and only the partner's own part of them.

@@ -20,11 +20,11 @@ struct PartnerRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/partners") { _, context in try await self.list(context) }
         routes.post("/admin/partners") { _, context in try await self.create(context) }
-        routes.get("/admin/partners/:id") { _, context in try await self.profile(try context.parameters.require("id"), context) }
-        routes.post("/admin/partners/:id/move") { _, context in try await self.change(try context.parameters.require("id"), context, .move) }
-        routes.post("/admin/partners/:id/plan") { _, context in try await self.change(try context.parameters.require("id"), context, .plan) }
-        routes.post("/admin/partners/:id/attribute") { _, context in try await self.change(try context.parameters.require("id"), context, .attribute) }
-        routes.post("/admin/partners/:id/override") { _, context in try await self.change(try context.parameters.require("id"), context, .override) }
+        routes.get("/admin/partners/:id") { _, context in try await self.profile(PartnerID(try context.parameters.require("id")), context) }
+        routes.post("/admin/partners/:id/move") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .move) }
+        routes.post("/admin/partners/:id/plan") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .plan) }
+        routes.post("/admin/partners/:id/attribute") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .attribute) }
+        routes.post("/admin/partners/:id/override") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .override) }
     }
 
     enum Change { case move, plan, attribute, override }
@@ -44,11 +44,11 @@ struct PartnerRoutes {
         // The whole tree, depth first from each top-level partner, indented by depth.
         let rows = Self.treeOrder(all.map(\.id), parents: parents).compactMap { entry -> (cells: [String], link: (href: String, label: String)?)? in
             guard let partner = all.first(where: { $0.id == entry.id }) else { return nil }
-            return ([String(repeating: "· ", count: entry.depth) + partner.name, partner.id, partner.kind.rawValue, partner.status.rawValue,
-                     parents[partner.id] ?? "—", plans[partner.id] ?? "—"], (href: "/admin/partners/\(partner.id)", label: "Open"))
+            return ([String(repeating: "· ", count: entry.depth) + partner.name, partner.id.rawValue, partner.kind.rawValue, partner.status.rawValue,
+                     parents[partner.id]?.rawValue ?? "—", plans[partner.id] ?? "—"], (href: "/admin/partners/\(partner.id)", label: "Open"))
         }
         let planOptions = [("", "none")] + (try await partners.plans.latest()).map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }
-        let parentOptions = [("", "none (top level)")] + all.map { ($0.id, "\($0.name) (\($0.id))") }
+        let parentOptions = [("", "none (top level)")] + all.map { ($0.id.rawValue, "\($0.name) (\($0.id))") }
         let form = PageForm(name: "create", action: "/admin/partners", submit: "Create partner", fields: [
             .input("id", "Id (A-Z, a-z, 0-9, _ and -)", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}"),
             .input("name", "Name", required: true), .input("email", "Email", type: "email"),
@@ -65,13 +65,13 @@ struct PartnerRoutes {
     }
 
     /// Partners in tree order: each top-level partner followed by its subtree, depth first, siblings by id.
-    static func treeOrder(_ ids: [String], parents: [String: String]) -> [(id: String, depth: Int)] {
+    static func treeOrder(_ ids: [PartnerID], parents: [PartnerID: PartnerID]) -> [(id: PartnerID, depth: Int)] {
         let known = Set(ids)
-        var children: [String: [String]] = [:]
-        for id in ids { children[parents[id].flatMap { known.contains($0) ? $0 : nil } ?? "", default: []].append(id) }
-        var result: [(id: String, depth: Int)] = []
-        var stack = (children[""] ?? []).sorted().reversed().map { ($0, 0) }
-        var seen: Set<String> = []
+        var children: [PartnerID: [PartnerID]] = [:]
+        for id in ids { children[parents[id].flatMap { known.contains($0) ? $0 : nil } ?? PartnerID(""), default: []].append(id) }
+        var result: [(id: PartnerID, depth: Int)] = []
+        var stack = (children[PartnerID("")] ?? []).sorted().reversed().map { ($0, 0) }
+        var seen: Set<PartnerID> = []
         while let (id, depth) = stack.popLast() {
             guard seen.insert(id).inserted else { continue }
             result.append((id, depth))
@@ -84,10 +84,10 @@ struct PartnerRoutes {
         let form = context.form
         do {
             let from = try effective(form["from"])
-            let partner = Partner(id: form["id"] ?? "", kind: Partner.Kind(rawValue: form["kind"] ?? "") ?? .ib,
+            let partner = Partner(id: PartnerID(form["id"] ?? ""), kind: Partner.Kind(rawValue: form["kind"] ?? "") ?? .ib,
                                   legalType: Partner.LegalType(rawValue: form["legal_type"] ?? "") ?? .person, name: form["name"] ?? "",
                                   email: form["email"] ?? "")
-            let parent = (form["parent"] ?? "").isEmpty ? nil : form["parent"]
+            let parent = (form["parent"] ?? "").isEmpty ? nil : form["parent"].map { PartnerID($0) }
             guard try await partners.partners.partner(partner.id) == nil else { throw PartnerError.invalid(field: "id", "partner \(partner.id) exists already") }
             try await partners.partners.create(partner, parent: parent, from: from, audit: context.audit)
             if let plan = form["plan"], !plan.isEmpty { try await partners.plans.assign(partner.id, plan: plan, from: from, audit: context.audit) }
@@ -97,7 +97,7 @@ struct PartnerRoutes {
         }
     }
 
-    func profile(_ id: String, _ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
+    func profile(_ id: PartnerID, _ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
         guard let partner = try await partners.partners.partner(id) else { throw UserFacingError(.notFound, "no partner \(id)") }
         let now = services.clock.nowMicros()
         let chain = try await partners.partners.chain(of: id, at: now)
@@ -108,26 +108,26 @@ struct PartnerRoutes {
         let names = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.name) })
         let base = "/admin/partners/\(id)"
         var sections = [PageSection(heading: "Partner", facts: [
-            ("Id", partner.id, "id"), ("Name", partner.name, "name"), ("Kind", partner.kind.rawValue, "kind"),
+            ("Id", partner.id.rawValue, "id"), ("Name", partner.name, "name"), ("Kind", partner.kind.rawValue, "kind"),
             ("Person or company", partner.legalType.rawValue, "legal_type"), ("Email", partner.email, "email"), ("Status", partner.status.rawValue, "status"),
             ("Agreement accepted", partner.agreementAcceptedAt == 0 ? "not yet" : Timestamps.iso(partner.agreementAcceptedAt), "agreement"),
-            ("Chain to the top", chain.map { "\(names[$0] ?? $0) (\($0))" }.joined(separator: " → "), "chain"),
+            ("Chain to the top", chain.map { "\(names[$0] ?? $0.rawValue) (\($0))" }.joined(separator: " → "), "chain"),
             ("Commission plan", plan ?? "none", "plan"),
         ])]
         sections.append(PageSection(id: "tree", heading: "Tree below", table: PageTable(name: "subtree", columns: ["Level below", "Partner"],
             rows: subtree.map { entry in
-                (["\(entry.depth)", String(repeating: "· ", count: entry.depth) + "\(names[entry.partner] ?? entry.partner) (\(entry.partner))"],
+                (["\(entry.depth)", String(repeating: "· ", count: entry.depth) + "\(names[entry.partner] ?? entry.partner.rawValue) (\(entry.partner))"],
                  entry.partner == id ? nil : (href: "/admin/partners/\(entry.partner)", label: "Open"))
             })))
         sections.append(PageSection(id: "clients", heading: "Clients and accounts attributed", table: PageTable(name: "clients",
             columns: ["Subject", "Id", "Excluded", "Rebate receiver"],
-            rows: clients.map { ([$0.subject.rawValue, $0.subjectID, $0.excluded ? "yes" : "", $0.rebateReceiver ?? ""], nil) }, empty: "No client yet.")))
+            rows: clients.map { ([$0.subject.rawValue, $0.subjectID, $0.excluded ? "yes" : "", $0.rebateReceiver?.rawValue ?? ""], nil) }, empty: "No client yet.")))
         let today = now / 86_400_000_000 * 86_400_000_000
         let earnings = try await services.commissions.reports.totals(from: today - 29 * 86_400_000_000, to: today + 86_400_000_000,
                                                                                                  partner: id)
         var earned = PageSection(id: "earnings", heading: "Earnings, last 30 days", table: PageTable(name: "earnings", columns: ["Level", "Rule", "Deals", "Amount"],
             rows: earnings.map { (["\($0.level)", $0.rule, "\($0.deals)", Explain.money($0.amount)], nil) }, empty: "Nothing earned in the last 30 days."))
-        earned.more = (href: "/admin/commissions/lines?partner=\(QueryText.escaped(id))", label: "Lines")
+        earned.more = (href: "/admin/commissions/lines?partner=\(QueryText.escaped(id.rawValue))", label: "Lines")
         sections.append(earned)
         let adjustments = try await services.commissions.tiers.adjustments(of: id)
         let revenue = try await services.commissions.revenueShare.periods(of: id)
@@ -149,7 +149,7 @@ struct PartnerRoutes {
             let plans = try await partners.plans.latest()
             sections.append(PageSection(id: "changes", heading: "Changes", intro: "Each takes effect from the chosen day (UTC) or now; what was earned before stays as it was.", forms: [
                 PageForm(name: "move", action: "\(base)/move", submit: "Move in the tree", fields: [
-                    .select("parent", "New parent", options: [("", "none (top level)")] + others.map { ($0.id, "\($0.name) (\($0.id))") }, selected: chain.dropFirst().first ?? ""),
+                    .select("parent", "New parent", options: [("", "none (top level)")] + others.map { ($0.id.rawValue, "\($0.name) (\($0.id))") }, selected: chain.dropFirst().first?.rawValue ?? ""),
                     .input("from", "Effective from", type: "date"),
                 ]),
                 PageForm(name: "plan", action: "\(base)/plan", submit: "Put on plan", fields: [
@@ -174,14 +174,14 @@ struct PartnerRoutes {
                                  status: error == nil ? .ok : .badRequest, sections)
     }
 
-    func change(_ id: String, _ context: AppContext, _ change: Change) async throws -> Response {
+    func change(_ id: PartnerID, _ context: AppContext, _ change: Change) async throws -> Response {
         guard try await partners.partners.partner(id) != nil else { throw UserFacingError(.notFound, "no partner \(id)") }
         let form = context.form
         do {
             let from = try effective(form["from"])
             switch change {
             case .move:
-                let parent = (form["parent"] ?? "").isEmpty ? nil : form["parent"]
+                let parent = (form["parent"] ?? "").isEmpty ? nil : form["parent"].map { PartnerID($0) }
                 try await partners.partners.move(id, to: parent, at: from, audit: context.audit)
             case .plan:
                 try await partners.plans.assign(id, plan: form["plan"] ?? "", from: from, audit: context.audit)
@@ -209,7 +209,7 @@ struct PartnerRoutes {
                     subjectID = user.id.rawValue
                 } else {
                     guard let key = TradingAccountKey(text),
-                          try await services.trading.accounts.account(serverID: key.server.rawValue, login: key.login) != nil else {
+                          try await services.trading.accounts.account(serverID: key.server, login: key.login) != nil else {
                         throw PartnerError.invalid(field: "subject_id", "no trading account \(text) (write server:login)")
                     }
                 }

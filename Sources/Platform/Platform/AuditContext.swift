@@ -14,8 +14,8 @@ public struct AuditContext: Sendable {
 
 extension AuditContext {
     /// The audit entry for an action taken in this context.
-    public func entry(_ action: String, entityType: String, entityID: String, before: String = "{}", after: String = "{}") -> AuditEntry {
-        AuditEntry(actor: actor, action: action, entityType: entityType, entityID: entityID,
+    public func entry(_ action: String, entityType: String, entityID: some CustomStringConvertible, before: String = "{}", after: String = "{}") -> AuditEntry {
+        AuditEntry(actor: actor, action: action, entityType: entityType, entityID: entityID.description,
                    before: before, after: after, requestID: requestID, ip: ip)
     }
 }

@@ -1,3 +1,4 @@
+import BrokerCore
 import Foundation
 import VaporCSQLite
 
@@ -86,6 +87,8 @@ package final class SQLiteHandle {
                 sqlite_nio_sqlite3_bind_text(raw, index, value, -1, Statement.transient)
             }
         }
+
+        @inlinable package func bind<Tag>(_ index: Int32, _ id: Identifier<Tag>) { bind(index, id.rawValue) }
 
         package func bind(_ index: Int32, _ value: [UInt8]) {
             value.withUnsafeBytes { bytes in

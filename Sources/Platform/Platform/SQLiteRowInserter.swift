@@ -1,3 +1,4 @@
+import BrokerCore
 /// Buffers rows and writes them through a multi-row prepared INSERT, which costs
 /// SQLite one statement execution per `rowsPerStatement` rows. Values are added
 /// column by column (`int`, `text`, `blob`) and each row closed with `endRow`;
@@ -47,6 +48,7 @@ package final class RowInserter {
 
     @inlinable package func int(_ value: Int64) { ints.append(value) }
     @inlinable package func text(_ value: String) { texts.append(value) }
+    @inlinable package func text<Tag>(_ id: Identifier<Tag>) { texts.append(id.rawValue) }
     @inlinable package func blob(_ value: [UInt8]) { blobs.append(value) }
 
     /// Closes a row; writes the statement when it is full unless the caller flushes

@@ -11,7 +11,7 @@ import Platform
 public struct TradeServerConfig: Sendable, Equatable {
     public enum Environment: String, Sendable, CaseIterable { case live, demo }
 
-    public var id: String
+    public var id: ServerID
     public var name: String
     public var environment: Environment
     public var endpoint: MT5Endpoint
@@ -23,7 +23,7 @@ public struct TradeServerConfig: Sendable, Equatable {
     /// asks for the same login, which is what makes it safe to retry.
     public var logins: ClosedRange<UInt64>
 
-    public init(id: String, name: String, environment: Environment, endpoint: MT5Endpoint, managerLogin: UInt64, password: String,
+    public init(id: ServerID, name: String, environment: Environment, endpoint: MT5Endpoint, managerLogin: UInt64, password: String,
                 groupMask: String = "*", enabled: Bool = true, logins: ClosedRange<UInt64> = 1_000_000...1_999_999) {
         self.id = id
         self.name = name
@@ -38,7 +38,7 @@ public struct TradeServerConfig: Sendable, Equatable {
 
     /// Checks what a person types; errors name the field.
     public func validated() throws(TradeServerValidationError) -> TradeServerConfig {
-        guard (1...64).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+        guard (1...64).contains(id.rawValue.count), id.rawValue.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw .init(field: "id", message: "1 to 64 of a-z, 0-9, _ and -")
         }
         guard !name.allSatisfy(\.isWhitespace), name.count <= 100 else { throw .init(field: "name", message: "1 to 100 characters") }
@@ -103,14 +103,14 @@ public struct TradeServerStore: Sendable {
     }
 
     /// One server; the only password opened is its own.
-    public func server(_ id: String) async throws -> TradeServerConfig? {
+    public func server(_ id: ServerID) async throws -> TradeServerConfig? {
         try await db.read { sql in try await sql.raw("SELECT * FROM trade_servers WHERE id = \(bind: id)").first() }.map(decode)
     }
 
     func decode(_ row: any SQLRow) throws -> TradeServerConfig {
             let pem = try row.decode(column: "certificate_pem", as: String.self)
             return TradeServerConfig(
-                id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                id: try row.decode(column: "id", as: ServerID.self), name: try row.decode(column: "name", as: String.self),
                 environment: TradeServerConfig.Environment(rawValue: try row.decode(column: "environment", as: String.self)) ?? .live,
                 endpoint: MT5Endpoint(host: try row.decode(column: "host", as: String.self), port: try row.decode(column: "port", as: Int.self),
                                       useTLS: try row.decode(column: "use_tls", as: Int.self) == 1,

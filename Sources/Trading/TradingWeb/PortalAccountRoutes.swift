@@ -84,7 +84,7 @@ struct PortalAccountRoutes {
             let server = try await trading.servers.server(opened.record.serverID)
             let section = PageSection(id: "credentials", secrets: (note: t("passwords_once"), items: [
                 (t("account_login"), "\(opened.record.login)", "login"),
-                (t("account_server"), server?.name ?? opened.record.serverID, "server"),
+                (t("account_server"), server?.name ?? opened.record.serverID.rawValue, "server"),
                 (t("main_password"), opened.mainPassword, "main_password"),
                 (t("investor_password"), opened.investorPassword, "investor_password"),
             ]), more: (href: "/portal/accounts/\(opened.record.serverID)/\(opened.record.login)", label: t("open_details")))

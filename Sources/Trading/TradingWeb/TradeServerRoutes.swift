@@ -22,7 +22,7 @@ struct TradeServerRoutes {
             try await self.saveServer(pathID: try context.parameters.require("id"), context)
         }
         routes.post("/admin/trade-servers/:id/resync") { _, context in
-            try await self.resync(serverID: try context.parameters.require("id"), context)
+            try await self.resync(serverID: ServerID(try context.parameters.require("id")), context)
         }
         routes.get("/admin/account-types") { _, context in try await self.types(context) }
         routes.get("/admin/account-types/:id") { _, context in
@@ -40,7 +40,7 @@ struct TradeServerRoutes {
         for server in try await trading.servers.all() {
             let state = try await trading.deals.syncState(of: server.id)
             let endpoint = "\(server.endpoint.useTLS ? "https" : "http")://\(server.endpoint.host):\(server.endpoint.port)"
-            rows.append(([server.id, server.name, server.environment.rawValue, endpoint, server.enabled ? "enabled" : "disabled",
+            rows.append(([server.id.rawValue, server.name, server.environment.rawValue, endpoint, server.enabled ? "enabled" : "disabled",
                           state.map { "\($0.dealsStored) deals, up to \(Timestamps.iso($0.cursorTime * 1_000_000))" } ?? "not synced yet",
                           state?.lastError ?? ""],
                          (href: "/admin/trade-servers/\(server.id)", label: "Edit")))
@@ -55,12 +55,12 @@ struct TradeServerRoutes {
 
     func serverForm(id: String, _ context: AppContext, error: String? = nil, draft: TradeServerConfig? = nil, flash: String? = nil) async throws -> Response {
         let isNew = id == "new"
-        let existing = isNew ? nil : try await trading.servers.server(id)
+        let existing = isNew ? nil : try await trading.servers.server(ServerID(id))
         if !isNew && existing == nil { throw UserFacingError(.notFound, "no trade server \(id)") }
         let server = draft ?? existing ?? TradeServerConfig(id: "", name: "", environment: .live, endpoint: MT5Endpoint(host: "", port: 443),
                                                            managerLogin: 0, password: "")
         var fields: [PageField] = []
-        if isNew { fields.append(.input("id", "Id (a-z, 0-9, _ and -)", value: server.id, required: true, pattern: "[a-z0-9_\\-]{1,64}")) }
+        if isNew { fields.append(.input("id", "Id (a-z, 0-9, _ and -)", value: server.id.rawValue, required: true, pattern: "[a-z0-9_\\-]{1,64}")) }
         fields += [
             .input("name", "Name", value: server.name, required: true),
             .select("environment", "Environment", options: TradeServerConfig.Environment.allCases.map { ($0.rawValue, $0.rawValue) },
@@ -95,7 +95,7 @@ struct TradeServerRoutes {
         let form = context.form
         let isNew = pathID == "new"
         let id = isNew ? (form["id"] ?? "") : pathID
-        let existing = try await trading.servers.server(id)
+        let existing = try await trading.servers.server(ServerID(id))
         if isNew && existing != nil { throw UserFacingError(.conflict, "trade server \(id) exists already") }
         if !isNew && existing == nil { throw UserFacingError(.notFound, "no trade server \(id)") }
         let password = (form["password"] ?? "").isEmpty ? (existing?.password ?? "") : (form["password"] ?? "")
@@ -103,7 +103,7 @@ struct TradeServerRoutes {
         let first = UInt64(form["login_first"] ?? "") ?? 0
         let last = UInt64(form["login_last"] ?? "") ?? 0
         let draft = TradeServerConfig(
-            id: id, name: form["name"] ?? "", environment: TradeServerConfig.Environment(rawValue: form["environment"] ?? "") ?? .live,
+            id: ServerID(id), name: form["name"] ?? "", environment: TradeServerConfig.Environment(rawValue: form["environment"] ?? "") ?? .live,
             endpoint: MT5Endpoint(host: form["host"] ?? "", port: Int(form["port"] ?? "") ?? 0, useTLS: form["use_tls"] == "yes",
                                   allowSelfSigned: form["allow_self_signed"] == "yes", trustedCertificatePEM: pem.isEmpty ? nil : pem),
             managerLogin: UInt64(form["manager_login"] ?? "") ?? 0, password: password, groupMask: form["group_mask"] ?? "",
@@ -119,15 +119,15 @@ struct TradeServerRoutes {
         }
     }
 
-    func resync(serverID: String, _ context: AppContext) async throws -> Response {
+    func resync(serverID: ServerID, _ context: AppContext) async throws -> Response {
         guard try await trading.servers.server(serverID) != nil else { throw UserFacingError(.notFound, "no trade server \(serverID)") }
         do {
             guard let from = CivilDay.start(context.form["from"] ?? "") else { throw FieldValidationError(field: "from", message: "a day as YYYY-MM-DD") }
             guard let to = CivilDay.start(context.form["to"] ?? "") else { throw FieldValidationError(field: "to", message: "a day as YYYY-MM-DD") }
             try await trading.resync.enqueue(.init(serverID: serverID, from: from, to: to + 86_399), audit: context.audit, clock: services.clock)
-            return try await serverForm(id: serverID, context, flash: "Re-sync queued; the job queue shows when it has run.")
+            return try await serverForm(id: serverID.rawValue, context, flash: "Re-sync queued; the job queue shows when it has run.")
         } catch let error as FieldValidationError {
-            return try await serverForm(id: serverID, context, error: error.description)
+            return try await serverForm(id: serverID.rawValue, context, error: error.description)
         }
     }
 
@@ -135,7 +135,7 @@ struct TradeServerRoutes {
 
     func types(_ context: AppContext) async throws -> Response {
         let rows = try await trading.types.all().map { type -> (cells: [String], link: (href: String, label: String)?) in
-            ([type.id, type.name, type.kind.displayName, type.serverID, type.group, type.currency.code,
+            ([type.id, type.name, type.kind.displayName, type.serverID.rawValue, type.group, type.currency.code,
               type.leverageOptions.map(TradingFormat.leverage).joined(separator: ", "), type.enabled ? "offered" : "not offered"],
              (href: "/admin/account-types/\(type.id)", label: "Edit"))
         }
@@ -159,7 +159,7 @@ struct TradeServerRoutes {
         fields += [
             .input("name", "Name shown to clients", value: type.name, required: true),
             .select("kind", "Kind", options: AccountType.Kind.allCases.map { ($0.rawValue, $0.displayName) }, selected: type.kind.rawValue),
-            .select("server_id", "Trade server", options: servers.map { ($0.id, "\($0.name) (\($0.environment.rawValue))") }, selected: type.serverID),
+            .select("server_id", "Trade server", options: servers.map { ($0.id.rawValue, "\($0.name) (\($0.environment.rawValue))") }, selected: type.serverID.rawValue),
             .input("group", "Server group", value: type.group, required: true, hint: "The MT5 group accounts of this type are created in, e.g. real\\standard"),
             .input("currency", "Currency", value: type.currency.code, required: true, pattern: "[A-Z]{3,5}"),
             .input("leverage_options", "Leverage options", value: leverageText ?? type.leverageOptions.map(String.init).joined(separator: ", "),
@@ -179,7 +179,7 @@ struct TradeServerRoutes {
         if isNew && existing != nil { throw UserFacingError(.conflict, "account type \(id) exists already") }
         if !isNew && existing == nil { throw UserFacingError(.notFound, "no account type \(id)") }
         let leverageText = form["leverage_options"] ?? ""
-        var draft = AccountType(id: id, serverID: form["server_id"] ?? "", name: form["name"] ?? "",
+        var draft = AccountType(id: id, serverID: ServerID(form["server_id"] ?? ""), name: form["name"] ?? "",
                                 kind: AccountType.Kind(rawValue: form["kind"] ?? "") ?? .standard, group: form["group"] ?? "",
                                 currency: .usd, leverageOptions: [], enabled: form["enabled"] == "yes")
         do {

@@ -16,7 +16,7 @@ struct TradingAPIRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/api/v1/trading/accounts") { request, context in
             try API.require(.read, context)
-            let server = request.uri.queryParameters.get("server").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+            let server = request.uri.queryParameters.get("server").map { String($0) }.flatMap { $0.isEmpty ? nil : ServerID($0) }
             let accounts = try await trading.accounts.list(serverID: server, limit: try API.limit(request))
             return try API.json(["accounts": accounts.map(AccountJSON.init)])
         }
@@ -87,7 +87,7 @@ struct TradingAPIRoutes {
 
 struct OperationRequestJSON: Decodable {
     let idempotencyKey: String?
-    let serverID: String
+    let serverID: ServerID
     let login: String
     let kind: String
     let amount: String
@@ -104,7 +104,7 @@ struct OperationJSON: Encodable {
 
     init(_ operation: BalanceOperationRecord) {
         id = operation.id
-        serverId = operation.serverID
+        serverId = operation.serverID.rawValue
         login = "\(operation.login)"
         kind = operation.kind.rawValue
         let currency = Currency(code: operation.currency)
@@ -126,7 +126,7 @@ struct AccountJSON: Encodable {
     let createdAt: Int64
 
     init(_ record: TradingAccountRecord) {
-        serverId = record.serverID
+        serverId = record.serverID.rawValue
         login = "\(record.login)"
         userId = record.userID
         accountType = record.accountTypeID

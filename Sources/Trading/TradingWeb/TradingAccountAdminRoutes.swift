@@ -32,8 +32,8 @@ struct TradingAccountAdminRoutes {
         routes.get("/admin/balance-operations") { request, context in try await self.operations(request, context) }
     }
 
-    static func account(_ context: AppContext) throws -> (String, TradingLogin) {
-        let server = try context.parameters.require("server")
+    static func account(_ context: AppContext) throws -> (ServerID, TradingLogin) {
+        let server = ServerID(try context.parameters.require("server"))
         guard let login = TradingLogin(try context.parameters.require("login")) else { throw UserFacingError(.badRequest, "login must be a number") }
         return (server, login)
     }
@@ -41,13 +41,13 @@ struct TradingAccountAdminRoutes {
     func t(_ context: AppContext) -> (String) -> String { { services.localization.text($0, context.language) } }
 
     func list(_ request: Request, _ context: AppContext) async throws -> Response {
-        let server = request.uri.queryParameters.get("server").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let server = request.uri.queryParameters.get("server").map { String($0) }.flatMap { $0.isEmpty ? nil : ServerID($0) }
         let status = request.uri.queryParameters.get("status").flatMap { TradingAccountRecord.Status(rawValue: String($0)) }
         let records = try await trading.accounts.list(serverID: server, status: status, limit: 500)
         var owners: [String: User] = [:]
         for user in try await services.identity.users(kind: .trader, limit: 10_000) { owners[user.id.rawValue] = user }
         let rows = records.map { record -> (cells: [String], link: (href: String, label: String)?) in
-            ([record.serverID, "\(record.login)", owners[record.userID]?.email ?? record.userID, record.accountTypeID, record.group, record.currency,
+            ([record.serverID.rawValue, "\(record.login)", owners[record.userID]?.email ?? record.userID, record.accountTypeID, record.group, record.currency,
               TradingFormat.leverage(record.leverage), record.status.rawValue, record.tradingEnabled ? "yes" : "no", Timestamps.iso(record.createdAt)],
              (href: "/admin/trading-accounts/\(record.serverID)/\(record.login)", label: "Open"))
         }
@@ -58,7 +58,7 @@ struct TradingAccountAdminRoutes {
                                                                rows: rows, empty: "No trading account yet."))])
     }
 
-    func detail(_ serverID: String, _ login: TradingLogin, _ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
+    func detail(_ serverID: ServerID, _ login: TradingLogin, _ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
         guard let record = try await trading.accounts.account(serverID: serverID, login: login) else {
             throw UserFacingError(.notFound, "no trading account \(serverID):\(login)")
         }
@@ -106,7 +106,7 @@ struct TradingAccountAdminRoutes {
                                  status: error == nil ? .ok : .badRequest, sections)
     }
 
-    func change(_ serverID: String, _ login: TradingLogin, _ context: AppContext) async throws -> Response {
+    func change(_ serverID: ServerID, _ login: TradingLogin, _ context: AppContext) async throws -> Response {
         let form = context.form
         let request = AccountChangeRequest(accountTypeID: form["account_type"], leverage: form["leverage"].flatMap { Int($0) },
                                            tradingEnabled: form["trading_enabled"] == "yes")
@@ -118,7 +118,7 @@ struct TradingAccountAdminRoutes {
         }
     }
 
-    func balanceOperation(_ serverID: String, _ login: TradingLogin, _ context: AppContext) async throws -> Response {
+    func balanceOperation(_ serverID: ServerID, _ login: TradingLogin, _ context: AppContext) async throws -> Response {
         guard let record = try await trading.accounts.account(serverID: serverID, login: login) else {
             throw UserFacingError(.notFound, "no trading account \(serverID):\(login)")
         }

@@ -34,7 +34,7 @@ struct TradingAccountView {
     func facts(_ t: (String) -> String) -> [(label: String, value: String, name: String)] {
         let currency = record.currency
         var facts: [(label: String, value: String, name: String)] = [
-            (t("account_login"), "\(record.login)", "login"), (t("account_server"), record.serverID, "server"),
+            (t("account_login"), "\(record.login)", "login"), (t("account_server"), record.serverID.rawValue, "server"),
             (t("account_currency"), currency, "currency"), (t("account_leverage"), TradingFormat.leverage(state?.leverage ?? record.leverage), "leverage"),
             (t("account_status"), record.status.rawValue + (record.tradingEnabled ? "" : " · " + t("trading_disabled")), "status"),
         ]

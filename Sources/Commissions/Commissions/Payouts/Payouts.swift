@@ -19,7 +19,7 @@ public struct PayoutSettings: Sendable, Equatable, Codable {
         case tradingAccount = "trading_account"
     }
 
-    public var partnerID: String
+    public var partnerID: PartnerID
     public var schedule: PayoutSchedule
     /// Below this (minor units of the commission currency) the balance waits for the next period.
     public var minimumMinor: Int64
@@ -30,7 +30,7 @@ public struct PayoutSettings: Sendable, Equatable, Codable {
     public var target: String
     public var needsApproval: Bool
 
-    public init(partnerID: String, schedule: PayoutSchedule = .monthly, minimumMinor: Int64 = 0, currency: String = "USD", method: Method = .wallet,
+    public init(partnerID: PartnerID, schedule: PayoutSchedule = .monthly, minimumMinor: Int64 = 0, currency: String = "USD", method: Method = .wallet,
                 target: String = "", needsApproval: Bool = true) {
         self.partnerID = partnerID
         self.schedule = schedule
@@ -49,7 +49,7 @@ public struct Payout: Sendable, Equatable, Codable {
     }
 
     public let id: String
-    public let partnerID: String
+    public let partnerID: PartnerID
     public let periodKey: String
     public let periodStart: Int64
     public let periodEnd: Int64
@@ -124,7 +124,7 @@ public struct PayoutStore: Sendable {
 
     // MARK: Settings
 
-    public func settings(of partnerID: String) async throws -> PayoutSettings? {
+    public func settings(of partnerID: PartnerID) async throws -> PayoutSettings? {
         try await db.read { sql in
             try await sql.raw("SELECT * FROM partner_payout_settings WHERE partner_id = \(bind: partnerID)").first().map(Self.decodeSettings)
         }
@@ -140,7 +140,7 @@ public struct PayoutStore: Sendable {
             guard settings.target.isEmpty else { throw PayoutError.invalid(field: "target", "a wallet payout names no account") }
         case .tradingAccount:
             guard let key = TradingAccountKey(settings.target) else { throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account") }
-            let account = try await TradingAccountStore(db: db, clock: clock).account(serverID: key.server.rawValue, login: key.login)
+            let account = try await TradingAccountStore(db: db, clock: clock).account(serverID: key.server, login: key.login)
             guard let account, account.status == .active, account.userID == partner.userID else { throw PayoutError.invalid(field: "target", "an active trading account of the partner's own") }
         }
         let now = clock.nowMicros()
@@ -162,7 +162,7 @@ public struct PayoutStore: Sendable {
 
     /// The partner chooses where it is paid (its wallet or one of its own trading
     /// accounts); the schedule, minimum, currency and approval stay as finance set them.
-    public func setDestination(partnerID: String, method: PayoutSettings.Method, target: String, audit: AuditContext) async throws {
+    public func setDestination(partnerID: PartnerID, method: PayoutSettings.Method, target: String, audit: AuditContext) async throws {
         guard var settings = try await settings(of: partnerID) else {
             throw PayoutError.invalid(field: "method", "finance has not set up this partner's payouts yet")
         }
@@ -172,7 +172,7 @@ public struct PayoutStore: Sendable {
     }
 
     /// The partner's own active trading accounts a payout can go to ("server:login").
-    public func payableAccounts(of partnerID: String) async throws -> [String] {
+    public func payableAccounts(of partnerID: PartnerID) async throws -> [String] {
         guard let partner = try await partners.partner(partnerID), !partner.userID.isEmpty else { return [] }
         return try await TradingAccountStore(db: db, clock: clock).accounts(ofUser: partner.userID)
             .filter { $0.status == .active }
@@ -187,7 +187,7 @@ public struct PayoutStore: Sendable {
     }
 
     /// Newest first, optionally one partner's or one status.
-    public func payouts(partnerID: String? = nil, status: Payout.Status? = nil, limit: Int = 200) async throws -> [Payout] {
+    public func payouts(partnerID: PartnerID? = nil, status: Payout.Status? = nil, limit: Int = 200) async throws -> [Payout] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM payouts WHERE (\(bind: partnerID ?? "") = '' OR partner_id = \(bind: partnerID ?? ""))
@@ -207,7 +207,7 @@ public struct PayoutStore: Sendable {
             do {
                 if let id = try await create(settings, at: now, audit: audit, skipped: &result.skipped) { result.created.append(id) }
             } catch {
-                result.skipped[settings.partnerID] = "\(error)"
+                result.skipped[settings.partnerID.rawValue] = "\(error)"
             }
         }
         for payout in try await payouts(status: .approved) {
@@ -215,7 +215,7 @@ public struct PayoutStore: Sendable {
                 try await pay(payout)
                 result.paid.append(payout.id)
             } catch {
-                result.skipped[payout.partnerID] = "payout \(payout.id) not paid yet: \(error)"
+                result.skipped[payout.partnerID.rawValue] = "payout \(payout.id) not paid yet: \(error)"
             }
         }
         return result
@@ -223,13 +223,13 @@ public struct PayoutStore: Sendable {
 
     func create(_ settings: PayoutSettings, at now: Int64, audit: AuditContext, skipped: inout [String: String]) async throws -> String? {
         guard let partner = try await partners.partner(settings.partnerID), partner.agreementAcceptedAt > 0 else {
-            skipped[settings.partnerID] = "the partner has not accepted the partner agreement"
+            skipped[settings.partnerID.rawValue] = "the partner has not accepted the partner agreement"
             return nil
         }
         let period = settings.schedule.periodToSettle(at: now)
         let open = try await payouts(partnerID: settings.partnerID).filter { $0.status == .awaitingApproval || $0.status == .approved }
         if settings.schedule == .realtime, !open.isEmpty {
-            skipped[settings.partnerID] = "a payout is still open"
+            skipped[settings.partnerID.rawValue] = "a payout is still open"
             return nil
         }
         let balance = try await ledger.balance(of: LedgerAccount(kind: .ibCommissionPayable, owner: settings.partnerID, currency: commissionCurrency))
@@ -239,7 +239,7 @@ public struct PayoutStore: Sendable {
         let capped = try await caps.heldBack(partner: settings.partnerID, cut: settings.schedule == .realtime ? now : period.end)
         let available = min(balance, balance - later) - capped - open.reduce(0) { $0 + $1.amountMinor }
         guard available > 0, available >= settings.minimumMinor else {
-            skipped[settings.partnerID] = "balance \(available) below the minimum \(settings.minimumMinor)"
+            skipped[settings.partnerID.rawValue] = "balance \(available) below the minimum \(settings.minimumMinor)"
             return nil
         }
         guard let payoutCurrency = Currency(code: settings.currency) else { throw PayoutError.invalid(field: "currency", settings.currency) }
@@ -277,7 +277,7 @@ public struct PayoutStore: Sendable {
     /// What the partner's commissions on deals from `time` (a day boundary) on add up
     /// to, in minor units of the commission currency, rounded up so that a period
     /// never pays a cent of what came after it.
-    func earned(by partner: String, from time: Int64) async throws -> Int64 {
+    func earned(by partner: PartnerID, from time: Int64) async throws -> Int64 {
         let currency = commissionCurrency
         let units = try await db.read { sql in
             try await PeriodCapSettlement.earned(by: partner, currency: currency, days: time..<Int64.max, on: sql)
@@ -371,7 +371,7 @@ public struct PayoutStore: Sendable {
     // MARK: Rows
 
     static func decodeSettings(_ row: any SQLRow) throws -> PayoutSettings {
-        PayoutSettings(partnerID: try row.decode(column: "partner_id", as: String.self),
+        PayoutSettings(partnerID: try row.decode(column: "partner_id", as: PartnerID.self),
                        schedule: PayoutSchedule(rawValue: try row.decode(column: "schedule", as: String.self)) ?? .monthly,
                        minimumMinor: try row.decode(column: "minimum_minor", as: Int64.self), currency: try row.decode(column: "currency", as: String.self),
                        method: PayoutSettings.Method(rawValue: try row.decode(column: "method", as: String.self)) ?? .wallet,
@@ -384,7 +384,7 @@ public struct PayoutStore: Sendable {
         guard let status = Payout.Status(rawValue: try text("status")), let method = PayoutSettings.Method(rawValue: try text("method")) else {
             throw StorageError.corruptRow(table: "payouts", row: (try? text("id")) ?? "?", "unknown status or method")
         }
-        return Payout(id: try text("id"), partnerID: try text("partner_id"), periodKey: try text("period_key"), periodStart: try int("period_start"),
+        return Payout(id: try text("id"), partnerID: PartnerID(try text("partner_id")), periodKey: try text("period_key"), periodStart: try int("period_start"),
                       periodEnd: try int("period_end"), amountMinor: try int("amount_minor"), currency: try text("currency"),
                       payoutMinor: try int("payout_minor"), payoutCurrency: try text("payout_currency"), rateID: try text("rate_id"), method: method,
                       target: try text("target"), status: status, note: try text("note"), decidedBy: try text("decided_by"),

@@ -44,33 +44,33 @@ public actor AccountMoneyTracker {
     /// The money of each account before each of `deals` (closing or not), keyed by
     /// (server, login, time); `stored` are every deal the batch stored, which tell
     /// when an account's earlier history changed.
-    public func money(before deals: [(server: String, deal: TradeDeal)], stored: [(server: String, deal: TradeDeal)]) async throws -> [MoneyKey: AccountMoney] {
+    public func money(before deals: [(server: ServerID, deal: TradeDeal)], stored: [(server: ServerID, deal: TradeDeal)]) async throws -> [MoneyKey: AccountMoney] {
         for (server, deal) in stored {
             let key = TradingAccountKey(server: server, login: deal.login)
             if let state = states[key], deal.time < state.before { states[key] = nil }
         }
-        var byAccount: [TradingAccountKey: (server: String, login: Int64, times: [Int64])] = [:]
+        var byAccount: [TradingAccountKey: [Int64]] = [:]
         for (server, deal) in deals {
-            byAccount[TradingAccountKey(server: server, login: deal.login), default: (server, Int64(bitPattern: deal.login.value), [])].times.append(deal.time)
+            byAccount[TradingAccountKey(server: server, login: deal.login), default: []].append(deal.time)
         }
         var result: [MoneyKey: AccountMoney] = [:]
-        for (key, account) in byAccount {
-            let times = account.times.sorted()
+        for (key, times) in byAccount {
+            let times = times.sorted()
             guard let first = times.first, let last = times.last else { continue }
             var state: State
             if let known = states[key], known.before <= first {
                 state = known
             } else {
-                state = State(before: first, money: try await Self.total(server: account.server, login: account.login, before: first, on: db))
+                state = State(before: first, money: try await Self.total(account: key, before: first, on: db))
             }
-            let movements = try await Self.movements(server: account.server, login: account.login, from: state.before, to: last, on: db)
+            let movements = try await Self.movements(account: key, from: state.before, to: last, on: db)
             var next = movements.startIndex
             for time in times {
                 while next < movements.endIndex, movements[next].time < time {
                     state.money.add(action: movements[next].action, amount: movements[next].amount)
                     next += 1
                 }
-                result[MoneyKey(server: account.server, login: account.login, time: time)] = state.money
+                result[MoneyKey(server: key.server, login: key.storedLogin, time: time)] = state.money
             }
             state.before = last
             states[key] = state
@@ -79,11 +79,11 @@ public actor AccountMoneyTracker {
     }
 
     public struct MoneyKey: Hashable, Sendable {
-        public let server: String
+        public let server: ServerID
         public let login: Int64
         public let time: Int64
 
-        public init(server: String, login: Int64, time: Int64) {
+        public init(server: ServerID, login: Int64, time: Int64) {
             self.server = server
             self.login = login
             self.time = time
@@ -91,12 +91,12 @@ public actor AccountMoneyTracker {
     }
 
     /// The money before `time` from the whole stored history (what explanations use).
-    public static func total(server: String, login: Int64, before time: Int64, on db: Database) async throws -> AccountMoney {
-        let totals = try await DealHistory(db: db).totals(server: server, login: login, before: time)
+    public static func total(account: TradingAccountKey, before time: Int64, on db: Database) async throws -> AccountMoney {
+        let totals = try await DealHistory(db: db).totals(account: account, before: time)
         return AccountMoney(balance: totals.balance, credit: totals.credit)
     }
 
-    static func movements(server: String, login: Int64, from: Int64, to: Int64, on db: Database) async throws -> [(time: Int64, action: Int64, amount: Int64)] {
-        try await DealHistory(db: db).movements(server: server, login: login, from: from, to: to)
+    static func movements(account: TradingAccountKey, from: Int64, to: Int64, on db: Database) async throws -> [(time: Int64, action: Int64, amount: Int64)] {
+        try await DealHistory(db: db).movements(account: account, from: from, to: to)
     }
 }

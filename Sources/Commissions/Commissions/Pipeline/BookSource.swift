@@ -109,7 +109,7 @@ public struct BookContext: Sendable {
 extension BookContext {
     /// The engine's input for a stored deal (`ticket` is what its lines will carry),
     /// or nil when the book knows its account or its symbol not.
-    public func input(for deal: TradeDeal, server: String, opening: PositionOpening?, money: AccountMoney? = nil, ticket: UInt64) -> EngineDeal? {
+    public func input(for deal: TradeDeal, server: ServerID, opening: PositionOpening?, money: AccountMoney? = nil, ticket: UInt64) -> EngineDeal? {
         guard let symbol = symbols[deal.symbol], let account = accounts[TradingAccountKey(server: server, login: deal.login).description] else { return nil }
         return EngineDeal(ticket: ticket, account: account, symbol: symbol, action: deal.action, entry: deal.entry, time: deal.time,
                           volume: deal.volume.units, contractSize: deal.contractSize, pricePoints: deal.price.points,
@@ -144,7 +144,7 @@ public struct BookSource: Sendable {
 
     /// Open time and price of the positions that closing deals close (from the
     /// positions' opening deals, synced earlier).
-    public func openings(of deals: [(server: String, deal: TradeDeal)]) async throws -> [PositionKey: PositionOpening] {
+    public func openings(of deals: [(server: ServerID, deal: TradeDeal)]) async throws -> [PositionKey: PositionOpening] {
         try await reader.openings(for: deals)
     }
 

@@ -67,7 +67,7 @@ public struct CommissionRecalculation: Sendable {
         guard item.deal.action.isTrade else { return [:] }
         let context = try await cache.engine(at: item.deal.time)
         let money = await cache.usesBonusCoefficient
-            ? try await AccountMoneyTracker.total(server: item.serverID, login: Int64(bitPattern: item.deal.login.value), before: item.deal.time, on: db) : nil
+            ? try await AccountMoneyTracker.total(account: TradingAccountKey(server: item.serverID, login: item.deal.login), before: item.deal.time, on: db) : nil
         guard let input = context.input(for: item.deal, server: item.serverID, opening: opening, money: money, ticket: 0) else { return [:] }
         var lines: [CommissionLine] = []
         context.engine.compute([input], into: &lines)

@@ -10,7 +10,7 @@ import Trading
 /// recomputed from the stored deal with the books of its time.
 public struct CommissionReports: Sendable {
     public struct Total: Sendable, Equatable {
-        public let partner: String
+        public let partner: PartnerID
         public let level: Int
         public let rule: String
         public let deals: Int
@@ -19,10 +19,10 @@ public struct CommissionReports: Sendable {
     }
 
     public struct StoredLine: Sendable, Equatable {
-        public let server: String
+        public let server: ServerID
         public let ticket: UInt64
         public let rule: String
-        public let partner: String
+        public let partner: PartnerID
         public let level: Int
         public let amount: Int64
         public let symbol: String
@@ -43,16 +43,16 @@ public struct CommissionReports: Sendable {
 
     /// Totals per partner, level and rule for the UTC days from the day of `from`
     /// up to `to` (read from the daily totals each batch keeps), optionally one partner's.
-    public func totals(from: Int64, to: Int64, partner: String? = nil) async throws -> [Total] {
+    public func totals(from: Int64, to: Int64, partner: PartnerID? = nil) async throws -> [Total] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT p.name AS partner_id, d.level, r.name AS rule_id, CAST(SUM(d.lines) AS BIGINT) AS deals, CAST(SUM(d.amount) AS BIGINT) AS total
                 FROM commission_daily d JOIN commission_names p ON p.number = d.partner JOIN commission_names r ON r.number = d.rule
                 WHERE d.day >= \(bind: CommissionLineRow.day(of: from)) AND d.day < \(bind: to)
-                    AND (\(bind: partner ?? "") = '' OR p.name = \(bind: partner ?? ""))
+                    AND (\(bind: partner?.rawValue ?? "") = '' OR p.name = \(bind: partner?.rawValue ?? ""))
                 GROUP BY p.name, d.level, r.name ORDER BY p.name, d.level, r.name
                 """).all().map { row in
-                Total(partner: try row.decode(column: "partner_id", as: String.self), level: try row.decode(column: "level", as: Int.self),
+                Total(partner: try row.decode(column: "partner_id", as: PartnerID.self), level: try row.decode(column: "level", as: Int.self),
                       rule: try row.decode(column: "rule_id", as: String.self), deals: try row.decode(column: "deals", as: Int.self),
                       amount: try row.decode(column: "total", as: Int64.self))
             }
@@ -70,7 +70,7 @@ public struct CommissionReports: Sendable {
     }
 
     /// A partner's daily totals for the UTC days from the day of `from` up to `to`.
-    public func daily(from: Int64, to: Int64, partner: String) async throws -> [DayTotal] {
+    public func daily(from: Int64, to: Int64, partner: PartnerID) async throws -> [DayTotal] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT d.day, d.level, r.name AS rule_id, d.lines AS deals, d.amount
@@ -88,8 +88,8 @@ public struct CommissionReports: Sendable {
     /// A partner's lines, newest first (by feed position, which follows sync order).
     /// Found through the batch directory: the partner's part of each batch, newest
     /// batch first, lists the positions of its lines.
-    public func lines(partner: String, limit: Int = 200) async throws -> [StoredLine] {
-        guard limit > 0, let number = try await CommissionNames(db: db).number(.partner, of: partner) else { return [] }
+    public func lines(partner: PartnerID, limit: Int = 200) async throws -> [StoredLine] {
+        guard limit > 0, let number = try await CommissionNames(db: db).number(.partner, of: partner.rawValue) else { return [] }
         var result: [StoredLine] = []
         var cursor = Int64.max
         while result.count < limit {
@@ -158,8 +158,8 @@ public struct CommissionReports: Sendable {
 
     /// A partner's lines of deals in [from, to) added up by symbol, read through the
     /// batch directory (the batches whose deal days overlap the period).
-    public func bySymbol(partner: String, from: Int64, to: Int64) async throws -> [SymbolTotal] {
-        guard let number = try await CommissionNames(db: db).number(.partner, of: partner) else { return [] }
+    public func bySymbol(partner: PartnerID, from: Int64, to: Int64) async throws -> [SymbolTotal] {
+        guard let number = try await CommissionNames(db: db).number(.partner, of: partner.rawValue) else { return [] }
         let parts = try await db.read { sql in
             try await sql.raw("""
                 SELECT b.first_seq, b.last_seq, d.seqs FROM commission_batches b
@@ -189,7 +189,7 @@ public struct CommissionReports: Sendable {
 
     /// The stored lines of one deal, every version of it: the lines of a version the
     /// server later corrected or cancelled, their reversals, and the current lines.
-    public func lines(server: String, ticket: UInt64) async throws -> [StoredLine] {
+    public func lines(server: ServerID, ticket: UInt64) async throws -> [StoredLine] {
         let versions = try await DealHistory(db: db).feedPositions(server: server, ticket: ticket)
         guard !versions.isEmpty else { return [] }
         let rows = try await db.read { sql in
@@ -212,14 +212,14 @@ public struct CommissionReports: Sendable {
 
     /// Every partner's amount and line count over all stored lines, for audits and
     /// for checking the pipeline against an independent recomputation.
-    public func allTimeTotals() async throws -> [String: (amount: Int64, lines: Int)] {
+    public func allTimeTotals() async throws -> [PartnerID: (amount: Int64, lines: Int)] {
         try await db.read { sql in
-            var totals: [String: (amount: Int64, lines: Int)] = [:]
+            var totals: [PartnerID: (amount: Int64, lines: Int)] = [:]
             for row in try await sql.raw("""
                 SELECT p.name AS partner_id, CAST(SUM(l.amount) AS BIGINT) AS total, COUNT(*) AS n
                 FROM commission_lines l JOIN commission_names p ON p.number = l.partner GROUP BY p.name
                 """).all() {
-                totals[try row.decode(column: "partner_id", as: String.self)] = (try row.decode(column: "total", as: Int64.self), try row.decode(column: "n", as: Int.self))
+                totals[try row.decode(column: "partner_id", as: PartnerID.self)] = (try row.decode(column: "total", as: Int64.self), try row.decode(column: "n", as: Int.self))
             }
             return totals
         }
@@ -233,7 +233,7 @@ public struct CommissionReports: Sendable {
         }
     }
 
-    public func residue(of partner: String, currency: Currency) async throws -> Int64 {
+    public func residue(of partner: PartnerID, currency: Currency) async throws -> Int64 {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner) AND currency = \(bind: currency.code)
@@ -258,28 +258,28 @@ public struct CommissionReports: Sendable {
                 throw StorageError.brokenInvariant("commission lines at feed position \(seq) name no stored deal version")
             }
             return StoredLine(server: deal.serverID, ticket: deal.ticket, rule: try row.decode(column: "rule_id", as: String.self),
-                              partner: try row.decode(column: "partner_id", as: String.self), level: try row.decode(column: "level", as: Int.self),
+                              partner: try row.decode(column: "partner_id", as: PartnerID.self), level: try row.decode(column: "level", as: Int.self),
                               amount: try row.decode(column: "amount", as: Int64.self), symbol: deal.symbol, time: deal.time, seq: seq,
                               reverses: try row.decode(column: "reverses", as: Int64.self))
         }
     }
 
     /// The deal's lines recomputed now from its stored inputs, with how each was computed.
-    public func explain(server: String, ticket: UInt64, currency: Currency) async throws -> (lines: [StoredLine], notes: [String])? {
+    public func explain(server: ServerID, ticket: UInt64, currency: Currency) async throws -> (lines: [StoredLine], notes: [String])? {
         guard let deal = try await DealHistory(db: db).deal(server: server, ticket: ticket) else { return nil }
         let cache = BookCache(source: source, currency: currency)
         try await cache.refresh()
         let context = try await cache.engine(at: deal.time)
         let opening = try await source.openings(of: [(server, deal)])[PositionKey(server: server, position: deal.positionID)]
         let money = await cache.usesBonusCoefficient
-            ? try await AccountMoneyTracker.total(server: server, login: Int64(bitPattern: deal.login.value), before: deal.time, on: db) : nil
+            ? try await AccountMoneyTracker.total(account: TradingAccountKey(server: server, login: deal.login), before: deal.time, on: db) : nil
         guard let input = context.input(for: deal, server: server, opening: opening, money: money, ticket: deal.ticket) else {
             return ([], ["deal \(ticket) earns nothing: its account \(server):\(deal.login) is attributed to no partner"])
         }
         let (lines, notes) = context.engine.explain(input)
         let book = context.engine.book
         return (lines.map { line in
-            StoredLine(server: server, ticket: deal.ticket, rule: book.ruleIDs[Int(line.rule)], partner: book.partners[Int(line.beneficiary)].id,
+            StoredLine(server: server, ticket: deal.ticket, rule: book.ruleIDs[Int(line.rule)], partner: PartnerID(book.partners[Int(line.beneficiary)].id),
                        level: Int(line.level), amount: line.amount, symbol: deal.symbol, time: deal.time)
         }, notes)
     }

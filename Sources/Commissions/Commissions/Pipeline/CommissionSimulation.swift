@@ -13,7 +13,7 @@ import Trading
 /// partner's plan).
 public struct CommissionSimulation: Sendable {
     public struct Row: Sendable, Equatable {
-        public let partner: String
+        public let partner: PartnerID
         /// Accrual units (10^-8) of the report's currency.
         public let current: Int64
         public let proposed: Int64
@@ -23,7 +23,7 @@ public struct CommissionSimulation: Sendable {
         public var paid: Int64 = 0
         public var difference: Int64 { proposed - current }
 
-        public init(partner: String, current: Int64, proposed: Int64, paid: Int64 = 0) {
+        public init(partner: PartnerID, current: Int64, proposed: Int64, paid: Int64 = 0) {
             self.partner = partner
             self.current = current
             self.proposed = proposed
@@ -50,7 +50,7 @@ public struct CommissionSimulation: Sendable {
         source = BookSource(db: db, clock: clock)
     }
 
-    public func run(proposed: CommissionPlan, from: Int64, to: Int64, partner: String? = nil) async throws -> Report {
+    public func run(proposed: CommissionPlan, from: Int64, to: Int64, partner: PartnerID? = nil) async throws -> Report {
         try proposed.validate()
         guard let currency = Currency(code: proposed.currency) else { throw PlanValidationError(path: "currency", message: "unknown currency") }
         if let partner, try await builder.partners.partner(partner) == nil { throw PartnerError.unknownPartner(partner) }
@@ -65,7 +65,7 @@ public struct CommissionSimulation: Sendable {
         let bonus = proposed.filters.bonusCoefficient || storedBonus
         let tracker = AccountMoneyTracker(db: db)
         var cache: [Int: (current: CommissionEngine, proposed: CommissionEngine, symbols: [String: Int32])] = [:]
-        var after: (time: Int64, server: String, ticket: Int64)? = nil
+        var after: (time: Int64, server: ServerID, ticket: Int64)? = nil
         var stored: [String: Int64] = [:]
         let history = DealHistory(db: db)
         while true {
@@ -109,9 +109,9 @@ public struct CommissionSimulation: Sendable {
         // Rates matter only to point-based rules.
         let usesPoints = try await ([proposed] + builder.plans.latest().map(\.plan)).contains { $0.rules.contains { $0.kind == .perLot && $0.unit == .points } }
         if !usesPoints { missing = [] }
-        let partners = Set(current.keys).union(proposal.keys).union(stored.keys).filter { partner == nil || $0 == partner }.sorted()
+        let partners = Set(current.keys).union(proposal.keys).union(stored.keys).filter { partner == nil || $0 == partner?.rawValue }.sorted()
         return Report(currency: currency, deals: dealCount, currentLines: currentLines,
-                      rows: partners.map { Row(partner: $0, current: current[$0] ?? 0, proposed: proposal[$0] ?? 0, paid: stored[$0] ?? 0) },
+                      rows: partners.map { Row(partner: PartnerID($0), current: current[$0] ?? 0, proposed: proposal[$0] ?? 0, paid: stored[$0] ?? 0) },
                       missingRates: missing.sorted())
     }
 
@@ -134,7 +134,7 @@ public struct CommissionSimulation: Sendable {
     }
 
     /// The same book with `proposed` in place of the plan with its id, and for `partner`.
-    static func substitute(_ proposed: CommissionPlan, into book: CommissionBook, for partner: String?) throws -> CommissionBook {
+    static func substitute(_ proposed: CommissionPlan, into book: CommissionBook, for partner: PartnerID?) throws -> CommissionBook {
         var plans = book.plans
         let index: Int
         if let existing = plans.firstIndex(where: { $0.id == proposed.id }) {
@@ -144,7 +144,7 @@ public struct CommissionSimulation: Sendable {
             plans.append(proposed)
             index = plans.count - 1
         }
-        let partners = book.partners.map { info in info.id == partner ? PartnerInfo(id: info.id, plan: index) : info }
+        let partners = book.partners.map { info in info.id == partner?.rawValue ? PartnerInfo(id: info.id, plan: index) : info }
         return try CommissionBook(currency: book.currency, plans: plans, instruments: book.instruments, partners: partners, accounts: book.accounts)
     }
 

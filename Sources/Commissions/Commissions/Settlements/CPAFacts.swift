@@ -19,7 +19,7 @@ extension CPASettlement {
     /// dollar), or named in `skipped` when there is none.
     func facts(of client: String, cpa: CommissionPlan.CPAPlan, rule: CPARule, currency: Currency) async throws -> Facts {
         let registeredAt = try await db.read { sql in
-            try await UserDirectory.registeredAt(client, on: sql)
+            try await UserDirectory.registeredAt(UserID(client), on: sql)
         } ?? 0
         let deadline = registeredAt + rule.withinDays * Self.microsPerDay
         var events: [ClientEvent] = []
@@ -68,7 +68,7 @@ extension CPASettlement {
                 seen.append(DepositSeen(source: "reported", at: deposit.at, amount: deposit.amount, currency: deposit.currency))
             }
             for account in try await TradingAccountStore.liveAccounts(of: client, on: sql) {
-                guard let deposit = try await DealHistory.firstDirectDeposit(server: account.serverID, login: account.login, on: sql),
+                guard let deposit = try await DealHistory.firstDirectDeposit(account: account.key, on: sql),
                       let currency = Currency(code: account.currency) else { continue }
                 // Deal amounts are 10^-8 of the account currency.
                 let minor = Rounding.divide(deposit.amount, by: Power10.of(8 - currency.exponent), rule: .down).quotient
@@ -100,7 +100,7 @@ extension CPASettlement {
             var deals: [ClosedDeal] = []
             let excluded = try await AttributionStore.excludedAccounts(from: start, to: end, on: sql)
             for account in try await TradingAccountStore.liveAccounts(of: client, on: sql) where !excluded.contains(account.key.description) {
-                for trade in try await DealHistory.closingTrades(server: account.serverID, login: account.login, from: start, to: end, on: sql) {
+                for trade in try await DealHistory.closingTrades(account: account.key, from: start, to: end, on: sql) {
                     deals.append(ClosedDeal(at: trade.at, symbol: trade.symbol, volume: trade.volume))
                 }
             }

@@ -23,7 +23,7 @@ public struct CPASettlement: Sendable {
     /// spread in accrual units.
     public struct Decision: Sendable, Equatable {
         public let client: String
-        public let partner: String
+        public let partner: PartnerID
         public let planID: String
         public let planVersion: Int
         public let status: Status
@@ -41,7 +41,7 @@ public struct CPASettlement: Sendable {
     }
 
     public struct Part: Sendable, Equatable {
-        public let partner: String
+        public let partner: PartnerID
         public let level: Int
         public let amount: Int64
     }
@@ -103,7 +103,7 @@ public struct CPASettlement: Sendable {
     }
 
     /// The referred clients of a partner (attributed now) and where each stands.
-    public func standings(of partner: String, at now: Int64, limit: Int = 200) async throws -> [Standing] {
+    public func standings(of partner: PartnerID, at now: Int64, limit: Int = 200) async throws -> [Standing] {
         let plan = try await terms(at: now)[partner]
         var result: [Standing] = []
         for attribution in try await attributions.attributions(of: partner, at: now).prefix(limit) where attribution.subject == .client {
@@ -133,7 +133,7 @@ public struct CPASettlement: Sendable {
     }
 
     /// A partner's recorded decisions, newest first.
-    public func decisions(of partner: String, limit: Int = 200) async throws -> [Decision] {
+    public func decisions(of partner: PartnerID, limit: Int = 200) async throws -> [Decision] {
         try await db.read { sql in
             try await sql.raw("SELECT * FROM cpa_awards WHERE partner_id = \(bind: partner) ORDER BY decided_at DESC LIMIT \(bind: limit)").all().compactMap(Self.decode)
         }
@@ -146,9 +146,9 @@ public struct CPASettlement: Sendable {
     // MARK: - Deciding
 
     /// The plan in force now for each partner whose plan has a usable CPA.
-    func terms(at now: Int64) async throws -> [String: CommissionPlan] {
+    func terms(at now: Int64) async throws -> [PartnerID: CommissionPlan] {
         let versions = try await plans.plans(at: now)
-        var result: [String: CommissionPlan] = [:]
+        var result: [PartnerID: CommissionPlan] = [:]
         for (partner, planID) in try await plans.assignments(at: now) {
             guard let plan = versions[planID], let cpa = plan.cpa, let currency = Currency(code: plan.currency), cpa.rule(currency: currency) != nil else { continue }
             result[partner] = plan
@@ -162,7 +162,7 @@ public struct CPASettlement: Sendable {
         }
     }
 
-    func decide(client: String, partner: String, plan: CommissionPlan, at now: Int64) async throws -> Decision? {
+    func decide(client: String, partner: PartnerID, plan: CommissionPlan, at now: Int64) async throws -> Decision? {
         guard let cpa = plan.cpa, let currency = Currency(code: plan.currency), let rule = cpa.rule(currency: currency) else { return nil }
         let excluded: String? = try await partners.partner(partner)?.userID == client ? "the partner's own account (self-referral)" : nil
         let facts = try await self.facts(of: client, cpa: cpa, rule: rule, currency: currency)
@@ -189,7 +189,7 @@ public struct CPASettlement: Sendable {
     /// The qualification's amount up the tree as it stood when the client qualified, by
     /// the level-1 plan's distribution; for `difference`, each upper level's own plan
     /// prices the same client (its band for the first deposit and country).
-    func parts(of amount: Int64, partner: String, plan: CommissionPlan, currency: Currency, facts: Facts, at time: Int64) async throws -> [Part] {
+    func parts(of amount: Int64, partner: PartnerID, plan: CommissionPlan, currency: Currency, facts: Facts, at time: Int64) async throws -> [Part] {
         let unit = Power10.of(Accrual.scale - currency.exponent)
         let chain = try await partners.chain(of: partner, at: time)
         let versions = try await plans.plans(at: time), assignments = try await plans.assignments(at: time)
@@ -237,7 +237,7 @@ public struct CPASettlement: Sendable {
 
     static func decode(_ row: any SQLRow) throws -> Decision? {
         guard let status = Status(rawValue: try row.decode(column: "status", as: String.self)) else { return nil }
-        return Decision(client: try row.decode(column: "user_id", as: String.self), partner: try row.decode(column: "partner_id", as: String.self),
+        return Decision(client: try row.decode(column: "user_id", as: String.self), partner: try row.decode(column: "partner_id", as: PartnerID.self),
                         planID: try row.decode(column: "plan_id", as: String.self), planVersion: try row.decode(column: "plan_version", as: Int.self),
                         status: status, amount: try row.decode(column: "amount", as: Int64.self), currency: try row.decode(column: "currency", as: String.self),
                         firstDeposit: try row.decode(column: "first_deposit", as: Int64.self), lots: try row.decode(column: "lots", as: Int64.self),
@@ -246,7 +246,7 @@ public struct CPASettlement: Sendable {
                         parts: try row.decode(column: "parts", as: String.self).split(separator: ";").compactMap { text in
                             let fields = text.split(separator: " ")
                             guard fields.count == 3, let level = Int(fields[1]), let amount = Int64(fields[2]) else { return nil }
-                            return Part(partner: String(fields[0]), level: level, amount: amount)
+                            return Part(partner: PartnerID(String(fields[0])), level: level, amount: amount)
                         })
     }
 }

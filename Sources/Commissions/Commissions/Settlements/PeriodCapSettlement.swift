@@ -49,7 +49,7 @@ public struct PeriodCapSettlement: Sendable {
     /// What a payout cut at `cut` must hold back so that it never pays what a cap
     /// will take back: the partner's earnings above its plan's cap in the cap period
     /// containing the cut, while that period is not settled yet; minor units, rounded up.
-    public func heldBack(partner: String, cut: Int64) async throws -> Int64 {
+    public func heldBack(partner: PartnerID, cut: Int64) async throws -> Int64 {
         guard let planID = try await plans.assignments(at: cut - 1)[partner], let plan = try await plans.plans(at: cut - 1)[planID],
               let cap = plan.filters.capPerPeriod, let capUnits = try? FixedPoint.parse(cap.amount, scale: Accrual.scale) else { return 0 }
         let period = cap.period.period(containing: cut - 1)
@@ -67,7 +67,7 @@ public struct PeriodCapSettlement: Sendable {
 
     /// What the partner earned on days in `days` (day starts, µs), all rules and levels
     /// together, in accrual units: what caps and payouts measure.
-    static func earned(by partner: String, currency: Currency, days: Range<Int64>, on sql: any SQLDatabase) async throws -> Int64 {
+    static func earned(by partner: PartnerID, currency: Currency, days: Range<Int64>, on sql: any SQLDatabase) async throws -> Int64 {
         try await sql.raw("""
             SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS earned FROM commission_daily d JOIN commission_names p ON p.number = d.partner
             WHERE p.kind = 'partner' AND p.name = \(bind: partner) AND d.currency = \(bind: currency.code)
@@ -75,7 +75,7 @@ public struct PeriodCapSettlement: Sendable {
             """).first()?.decode(column: "earned", as: Int64.self) ?? 0
     }
 
-    func settle(partner: String, plan: CommissionPlan, cap: Int64, period: PayoutPeriod, at now: Int64, audit: AuditContext) async throws -> TierSettlement.Adjustment? {
+    func settle(partner: PartnerID, plan: CommissionPlan, cap: Int64, period: PayoutPeriod, at now: Int64, audit: AuditContext) async throws -> TierSettlement.Adjustment? {
         let currency = currency
         let dialect = db.dialect
         return try await db.transaction { sql -> TierSettlement.Adjustment? in

@@ -18,7 +18,7 @@ public struct RevenueShareSettlement: Sendable {
     public static let rule = "revenue_share"
 
     public struct Result: Sendable, Equatable {
-        public let partner: String
+        public let partner: PartnerID
         public let periodKey: String
         /// Accrual units of the plan currency.
         public let net: Int64
@@ -48,7 +48,7 @@ public struct RevenueShareSettlement: Sendable {
     }
 
     /// A partner's settled periods, newest first.
-    public func periods(of partner: String, limit: Int = 24) async throws -> [Result] {
+    public func periods(of partner: PartnerID, limit: Int = 24) async throws -> [Result] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM revenue_share_periods WHERE partner_id = \(bind: partner) ORDER BY period_end DESC LIMIT \(bind: limit)
@@ -78,7 +78,7 @@ public struct RevenueShareSettlement: Sendable {
         return results
     }
 
-    func settle(partner: String, plan: CommissionPlan, share: RevenueShare, period: PayoutPeriod, currency: Currency, at now: Int64,
+    func settle(partner: PartnerID, plan: CommissionPlan, share: RevenueShare, period: PayoutPeriod, currency: Currency, at now: Int64,
                 audit: AuditContext) async throws -> Result? {
         guard let terms = plan.revenueShare else { return nil }
         let done = try await db.read { sql in
@@ -125,7 +125,7 @@ public struct RevenueShareSettlement: Sendable {
     }
 
     struct Account: Hashable {
-        let server: String
+        let server: ServerID
         let login: Int64
         let currency: String
 
@@ -134,7 +134,7 @@ public struct RevenueShareSettlement: Sendable {
 
     /// The trading accounts attributed to the partner (directly, or through their
     /// client), less those excluded from partner payouts.
-    func accounts(of partner: String, at time: Int64) async throws -> [Account] {
+    func accounts(of partner: PartnerID, at time: Int64) async throws -> [Account] {
         let attributed = try await attributions.attributions(of: partner, at: time).filter { !$0.excluded }
         let excluded = Set(try await attributions.attributions(at: time).filter { $0.excluded && $0.subject == .account }.map(\.subjectID))
         return try await db.read { sql in
@@ -144,8 +144,8 @@ public struct RevenueShareSettlement: Sendable {
                 case .account:
                     guard let key = TradingAccountKey(attribution.subjectID) else { continue }
                     let login = Int64(bitPattern: key.login.value)
-                    let currency = try await TradingAccountStore.currency(server: key.server.rawValue, login: login, on: sql)
-                    accounts.insert(Account(server: key.server.rawValue, login: login, currency: currency))
+                    let currency = try await TradingAccountStore.currency(account: key, on: sql)
+                    accounts.insert(Account(server: key.server, login: login, currency: currency))
                 case .client:
                     for live in try await TradingAccountStore.liveAccounts(of: attribution.subjectID, on: sql) {
                         let account = Account(server: live.serverID, login: live.login, currency: live.currency)
@@ -173,10 +173,10 @@ public struct RevenueShareSettlement: Sendable {
             conversion = (recorded.rate.scaledRate, Power10.of(ExchangeRate.scale))
         }
         let (client, bonuses, volumes) = try await db.read { sql in
-            let trades = try await DealHistory.tradeTotals(server: account.server, login: account.login, from: period.start, to: period.end,
+            let trades = try await DealHistory.tradeTotals(account: account.key, from: period.start, to: period.end,
                                                            byVolume: terms.spreadPerLot != nil, on: sql)
             // Bonuses are stored in minor units of the account's currency.
-            let bonuses = try await BalanceOperationStore.bonuses(server: account.server, login: account.login, from: period.start, to: period.end, on: sql)
+            let bonuses = try await BalanceOperationStore.bonuses(account: account.key, from: period.start, to: period.end, on: sql)
             return (trades.result, bonuses, trades.volumes)
         }
         let exponent = Currency(code: account.currency)?.exponent ?? currency.exponent

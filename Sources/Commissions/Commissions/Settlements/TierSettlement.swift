@@ -14,7 +14,7 @@ import Ledger
 /// period's last day, so reports and payout statements include it.
 public struct TierSettlement: Sendable {
     public struct Adjustment: Sendable, Equatable {
-        public let partner: String
+        public let partner: PartnerID
         public let rule: String
         public let periodKey: String
         /// 10^-8 lots.
@@ -24,7 +24,7 @@ public struct TierSettlement: Sendable {
         public let target: Int64
         public let amount: Int64
 
-        public init(partner: String, rule: String, periodKey: String, lots: Int64, paid: Int64, target: Int64, amount: Int64) {
+        public init(partner: PartnerID, rule: String, periodKey: String, lots: Int64, paid: Int64, target: Int64, amount: Int64) {
             self.partner = partner
             self.rule = rule
             self.periodKey = periodKey
@@ -50,7 +50,7 @@ public struct TierSettlement: Sendable {
     }
 
     /// A partner's tier adjustments, newest period first.
-    public func adjustments(of partner: String, limit: Int = 24) async throws -> [Adjustment] {
+    public func adjustments(of partner: PartnerID, limit: Int = 24) async throws -> [Adjustment] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM commission_adjustments WHERE partner_id = \(bind: partner) ORDER BY period_end DESC, rule_id LIMIT \(bind: limit)
@@ -87,7 +87,7 @@ public struct TierSettlement: Sendable {
         return made
     }
 
-    func settle(partner: String, rule: String, plan: CommissionPlan, schedule: TierSchedule, period: PayoutPeriod, at now: Int64,
+    func settle(partner: PartnerID, rule: String, plan: CommissionPlan, schedule: TierSchedule, period: PayoutPeriod, at now: Int64,
                 audit: AuditContext) async throws -> Adjustment? {
         let currency = currency
         let dialect = db.dialect
@@ -128,10 +128,10 @@ public struct TierSettlement: Sendable {
 /// with the partner's residue carried, and written to the commission-posting outbox
 /// under `key`, all in the caller's transaction.
 enum PeriodEndPosting {
-    static func book(_ amount: Int64, partner: String, level: Int = 1, rule: String, day: Int64, key: String, currency: Currency, at now: Int64,
+    static func book(_ amount: Int64, partner: PartnerID, level: Int = 1, rule: String, day: Int64, key: String, currency: Currency, at now: Int64,
                      on sql: any SQLDatabase) async throws {
         guard amount != 0 else { return }
-        for (kind, name) in [("partner", partner), ("rule", rule)] {
+        for (kind, name) in [("partner", partner.rawValue), ("rule", rule)] {
             try await sql.raw("INSERT INTO commission_names (kind, name) VALUES (\(bind: kind), \(bind: name)) ON CONFLICT (kind, name) DO NOTHING").run()
         }
         try await sql.raw("""
@@ -143,10 +143,10 @@ enum PeriodEndPosting {
         let residue = try await sql.raw("""
             SELECT residue FROM commission_residues WHERE partner_id = \(bind: partner) AND currency = \(bind: currency.code)
             """).first()?.decode(column: "residue", as: Int64.self) ?? 0
-        let (payables, left) = CommissionWriters.payables(accrued: [partner: amount], residues: [partner: residue],
+        let (payables, left) = CommissionWriters.payables(accrued: [partner.rawValue: amount], residues: [partner.rawValue: residue],
                                                           unitsPerMinor: Power10.of(Accrual.scale - currency.exponent))
         try await sql.raw("""
-            INSERT INTO commission_residues (partner_id, currency, residue) VALUES (\(bind: partner), \(bind: currency.code), \(bind: left[partner] ?? 0))
+            INSERT INTO commission_residues (partner_id, currency, residue) VALUES (\(bind: partner), \(bind: currency.code), \(bind: left[partner.rawValue] ?? 0))
             ON CONFLICT (partner_id, currency) DO UPDATE SET residue = excluded.residue
             """).run()
         if !payables.isEmpty {

@@ -127,7 +127,7 @@ public struct AccountProvisioning: Sendable {
     }
 
     /// Applies staff changes on the server first, then records them, audited.
-    public func change(serverID: String, login: TradingLogin, _ request: AccountChangeRequest, audit: AuditContext) async throws -> TradingAccountRecord {
+    public func change(serverID: ServerID, login: TradingLogin, _ request: AccountChangeRequest, audit: AuditContext) async throws -> TradingAccountRecord {
         guard let record = try await accounts.account(serverID: serverID, login: login) else {
             throw ProvisioningError.unknownAccount("\(serverID):\(login)")
         }
@@ -165,7 +165,7 @@ public struct AccountProvisioning: Sendable {
     }
 
     /// Sets a new main password on the server and returns it, to be shown once.
-    public func resetPassword(serverID: String, login: TradingLogin, audit: AuditContext) async throws -> String {
+    public func resetPassword(serverID: ServerID, login: TradingLogin, audit: AuditContext) async throws -> String {
         guard let record = try await accounts.account(serverID: serverID, login: login) else {
             throw ProvisioningError.unknownAccount("\(serverID):\(login)")
         }

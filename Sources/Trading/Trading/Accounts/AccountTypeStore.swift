@@ -57,7 +57,7 @@ public struct AccountTypeStore: Sendable {
         let kindText = try row.decode(column: "kind", as: String.self)
         guard let kind = AccountType.Kind(rawValue: kindText) else { throw StorageError.corruptRow(table: "account_types", row: (try? row.decode(column: "id", as: String.self)) ?? "?", "unknown kind \(kindText)") }
         return AccountType(
-            id: try row.decode(column: "id", as: String.self), serverID: try row.decode(column: "server_id", as: String.self),
+            id: try row.decode(column: "id", as: String.self), serverID: try row.decode(column: "server_id", as: ServerID.self),
             name: try row.decode(column: "name", as: String.self), kind: kind, group: try row.decode(column: "mt_group", as: String.self),
             currency: currency,
             leverageOptions: (try? AccountType.parseLeverageOptions(try row.decode(column: "leverage_options", as: String.self))) ?? [1],

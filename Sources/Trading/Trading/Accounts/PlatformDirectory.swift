@@ -1,3 +1,4 @@
+import BrokerCore
 import Logging
 import Platform
 
@@ -6,7 +7,7 @@ import Platform
 public actor PlatformDirectory {
     let servers: TradeServerStore
     let logger: Logger
-    private var clients: [String: (config: TradeServerConfig, client: MT5Client)] = [:]
+    private var clients: [ServerID: (config: TradeServerConfig, client: MT5Client)] = [:]
 
     public init(servers: TradeServerStore, logger: Logger) {
         self.servers = servers
@@ -14,7 +15,7 @@ public actor PlatformDirectory {
     }
 
     /// The platform for a server; refuses unknown and disabled servers.
-    public func platform(for serverID: String) async throws -> any TradingPlatform {
+    public func platform(for serverID: ServerID) async throws -> any TradingPlatform {
         guard let config = try await servers.server(serverID) else { throw ProvisioningError.unknownServer(serverID) }
         guard config.enabled else { throw ProvisioningError.serverDisabled(serverID) }
         if let cached = clients[serverID], cached.config.sameConnection(as: config) { return cached.client }
@@ -39,12 +40,12 @@ extension TradeServerConfig {
 
 /// Why opening or changing a trading account was refused.
 public enum ProvisioningError: Error, Equatable, Sendable, CustomStringConvertible {
-    case unknownServer(String)
-    case serverDisabled(String)
+    case unknownServer(ServerID)
+    case serverDisabled(ServerID)
     case unknownAccountType(String)
     case accountTypeDisabled(String)
     case leverageNotAllowed(requested: Int, allowed: [Int])
-    case loginsExhausted(String)
+    case loginsExhausted(ServerID)
     case unknownAccount(String)
     case notYourAccount
     case accountNotActive(String)

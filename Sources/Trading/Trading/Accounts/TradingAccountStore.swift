@@ -9,7 +9,7 @@ public struct TradingAccountRecord: Sendable, Equatable, Codable {
     /// `creating` until the server confirms; `failed` if it refused.
     public enum Status: String, Sendable, Codable, CaseIterable { case creating, active, failed }
 
-    public var serverID: String
+    public var serverID: ServerID
     public var login: TradingLogin
     public var userID: String
     public var accountTypeID: String
@@ -23,7 +23,7 @@ public struct TradingAccountRecord: Sendable, Equatable, Codable {
     public var createdAt: Int64
     public var updatedAt: Int64
 
-    public init(serverID: String, login: TradingLogin, userID: String, accountTypeID: String, group: String, currency: String, leverage: Int,
+    public init(serverID: ServerID, login: TradingLogin, userID: String, accountTypeID: String, group: String, currency: String, leverage: Int,
                 status: Status, tradingEnabled: Bool, requestID: String, lastError: String, createdAt: Int64, updatedAt: Int64) {
         self.serverID = serverID
         self.login = login
@@ -70,7 +70,7 @@ public struct TradingAccountStore: Sendable {
     }
 
     /// Takes the next login of the server's range; each login is handed out once.
-    public func allocateLogin(serverID: String) async throws -> TradingLogin {
+    public func allocateLogin(serverID: ServerID) async throws -> TradingLogin {
         let now = clock.nowMicros()
         return try await db.transaction { sql in
             let row = try await sql.raw("""
@@ -101,7 +101,7 @@ public struct TradingAccountStore: Sendable {
     }
 
     /// Moves a `creating` account to `active` or `failed`, audited.
-    public func settle(serverID: String, login: TradingLogin, status: TradingAccountRecord.Status, error: String = "",
+    public func settle(serverID: ServerID, login: TradingLogin, status: TradingAccountRecord.Status, error: String = "",
                        audit: AuditContext) async throws {
         let now = clock.nowMicros()
         let dialect = db.dialect
@@ -144,7 +144,7 @@ public struct TradingAccountStore: Sendable {
         }
     }
 
-    public func account(serverID: String, login: TradingLogin) async throws -> TradingAccountRecord? {
+    public func account(serverID: ServerID, login: TradingLogin) async throws -> TradingAccountRecord? {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM trading_accounts WHERE server_id = \(bind: serverID) AND login = \(bind: Int64(bitPattern: login.value))
@@ -159,7 +159,7 @@ public struct TradingAccountStore: Sendable {
     }
 
     /// Accounts for the back office, newest first, optionally one server's or one status.
-    public func list(serverID: String? = nil, status: TradingAccountRecord.Status? = nil, limit: Int = 500) async throws -> [TradingAccountRecord] {
+    public func list(serverID: ServerID? = nil, status: TradingAccountRecord.Status? = nil, limit: Int = 500) async throws -> [TradingAccountRecord] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM trading_accounts
@@ -180,7 +180,7 @@ public struct TradingAccountStore: Sendable {
     static func decode(_ row: any SQLRow) throws -> TradingAccountRecord {
         let statusText = try row.decode(column: "status", as: String.self)
         return TradingAccountRecord(
-            serverID: try row.decode(column: "server_id", as: String.self),
+            serverID: try row.decode(column: "server_id", as: ServerID.self),
             login: TradingLogin(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self))),
             userID: try row.decode(column: "user_id", as: String.self),
             accountTypeID: try row.decode(column: "account_type_id", as: String.self),
@@ -196,7 +196,7 @@ public struct TradingAccountStore: Sendable {
 extension TradingAccountStore {
     /// An active account as books of commissions see it.
     public struct ActiveAccount: Sendable, Equatable {
-        public let serverID: String
+        public let serverID: ServerID
         public let login: TradingLogin
         public let userID: String
         public let accountTypeID: String
@@ -205,7 +205,7 @@ extension TradingAccountStore {
     /// Every active account, inside the caller's read.
     public static func active(on sql: any SQLDatabase) async throws -> [ActiveAccount] {
         try await sql.raw("SELECT server_id, login, user_id, account_type_id FROM trading_accounts WHERE status = 'active'").all().map { row in
-            ActiveAccount(serverID: try row.decode(column: "server_id", as: String.self),
+            ActiveAccount(serverID: try row.decode(column: "server_id", as: ServerID.self),
                           login: TradingLogin(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self))),
                           userID: try row.decode(column: "user_id", as: String.self),
                           accountTypeID: try row.decode(column: "account_type_id", as: String.self))
@@ -216,7 +216,7 @@ extension TradingAccountStore {
 extension TradingAccountStore {
     /// An account of a client on a live server.
     public struct LiveAccount: Sendable, Equatable {
-        public let serverID: String
+        public let serverID: ServerID
         public let login: Int64
         public let currency: String
 
@@ -229,7 +229,7 @@ extension TradingAccountStore {
             SELECT a.server_id, a.login, a.currency FROM trading_accounts a JOIN trade_servers s ON s.id = a.server_id
             WHERE a.user_id = \(bind: userID) AND s.environment = 'live' ORDER BY a.server_id, a.login
             """).all().map {
-            LiveAccount(serverID: try $0.decode(column: "server_id", as: String.self), login: try $0.decode(column: "login", as: Int64.self),
+            LiveAccount(serverID: try $0.decode(column: "server_id", as: ServerID.self), login: try $0.decode(column: "login", as: Int64.self),
                         currency: try $0.decode(column: "currency", as: String.self))
         }
     }
@@ -237,8 +237,8 @@ extension TradingAccountStore {
 
 extension TradingAccountStore {
     /// The currency of the account, "" when Pipstack did not open it. Inside the caller's read.
-    public static func currency(server: String, login: Int64, on sql: any SQLDatabase) async throws -> String {
-        try await sql.raw("SELECT currency FROM trading_accounts WHERE server_id = \(bind: server) AND login = \(bind: login)")
+    public static func currency(account: TradingAccountKey, on sql: any SQLDatabase) async throws -> String {
+        try await sql.raw("SELECT currency FROM trading_accounts WHERE server_id = \(bind: account.server) AND login = \(bind: account.storedLogin)")
             .first()?.decode(column: "currency", as: String.self) ?? ""
     }
 }

@@ -11,7 +11,7 @@ public struct BalanceOperationRecord: Sendable, Equatable, Codable {
     public enum Status: String, Sendable, Codable, CaseIterable { case pending, sending, done, failed }
 
     public var id: String
-    public var serverID: String
+    public var serverID: ServerID
     public var login: TradingLogin
     public var kind: BalanceOperation.Kind
     /// In the trading account's currency, minor units, positive (a correction may be negative).
@@ -37,14 +37,14 @@ public struct BalanceOperationRecord: Sendable, Equatable, Codable {
 /// What someone asks for; `id` is the caller's idempotency key.
 public struct BalanceOperationRequest: Sendable, Equatable {
     public var id: String
-    public var serverID: String
+    public var serverID: ServerID
     public var login: TradingLogin
     public var kind: BalanceOperation.Kind
     public var amount: Money
     public var walletOwner: String
     public var comment: String
 
-    public init(id: String, serverID: String, login: TradingLogin, kind: BalanceOperation.Kind, amount: Money, walletOwner: String, comment: String = "") {
+    public init(id: String, serverID: ServerID, login: TradingLogin, kind: BalanceOperation.Kind, amount: Money, walletOwner: String, comment: String = "") {
         self.id = id
         self.serverID = serverID
         self.login = login
@@ -197,7 +197,7 @@ public struct BalanceOperationStore: Sendable {
         try await db.read { sql in try await sql.raw("SELECT * FROM balance_operations WHERE id = \(bind: id)").first().map(Self.decode) }
     }
 
-    public func operations(serverID: String, login: TradingLogin, limit: Int = 200) async throws -> [BalanceOperationRecord] {
+    public func operations(serverID: ServerID, login: TradingLogin, limit: Int = 200) async throws -> [BalanceOperationRecord] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM balance_operations WHERE server_id = \(bind: serverID) AND login = \(bind: Int64(bitPattern: login.value))
@@ -222,7 +222,7 @@ public struct BalanceOperationStore: Sendable {
             throw StorageError.corruptRow(table: "balance_operations", row: (try? text("id")) ?? "?", "unknown kind or status")
         }
         return BalanceOperationRecord(
-            id: try text("id"), serverID: try text("server_id"), login: TradingLogin(UInt64(bitPattern: try int("login"))), kind: kind,
+            id: try text("id"), serverID: ServerID(try text("server_id")), login: TradingLogin(UInt64(bitPattern: try int("login"))), kind: kind,
             amount: try int("amount"), currency: try text("currency"), walletOwner: try text("wallet_owner"), walletAmount: try int("wallet_amount"),
             walletCurrency: try text("wallet_currency"), comment: try text("comment"), status: status,
             dealTicket: UInt64(bitPattern: try int("deal_ticket")), attempts: Int(try int("attempts")), firstSentAt: try int("first_sent_at"),
@@ -233,10 +233,10 @@ public struct BalanceOperationStore: Sendable {
 
 extension BalanceOperationStore {
     /// Bonuses given on the account and done in [from, to), in minor units of the account currency. Inside the caller's read.
-    public static func bonuses(server: String, login: Int64, from: Int64, to: Int64, on sql: any SQLDatabase) async throws -> Int64 {
+    public static func bonuses(account: TradingAccountKey, from: Int64, to: Int64, on sql: any SQLDatabase) async throws -> Int64 {
         try await sql.raw("""
             SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS bonuses FROM balance_operations
-            WHERE server_id = \(bind: server) AND login = \(bind: login) AND kind = 'bonus' AND status = 'done'
+            WHERE server_id = \(bind: account.server) AND login = \(bind: account.storedLogin) AND kind = 'bonus' AND status = 'done'
                 AND created_at >= \(bind: from) AND created_at < \(bind: to)
             """).first()?.decode(column: "bonuses", as: Int64.self) ?? 0
     }

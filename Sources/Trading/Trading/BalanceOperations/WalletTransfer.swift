@@ -23,7 +23,7 @@ extension TradingServices {
     /// pass their own id): the operation id is derived from it, so asking again
     /// returns the operation already requested.
     @discardableResult
-    public func depositFromWallet(reference: String, serverID: String, login: TradingLogin, amount: Money, walletOwner: String,
+    public func depositFromWallet(reference: String, serverID: ServerID, login: TradingLogin, amount: Money, walletOwner: String,
                                   comment: String, audit: AuditContext) async throws -> BalanceOperationRecord {
         let name = "\(serverID):\(login)"
         guard let account = try await accounts.account(serverID: serverID, login: login), account.status == .active else {

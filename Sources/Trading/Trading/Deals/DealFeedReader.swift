@@ -6,10 +6,10 @@ import Platform
 
 /// A position on a trade server.
 public struct PositionKey: Hashable, Sendable {
-    public let server: String
+    public let server: ServerID
     public let position: UInt64
 
-    public init(server: String, position: UInt64) {
+    public init(server: ServerID, position: UInt64) {
         self.server = server
         self.position = position
     }
@@ -39,7 +39,7 @@ public struct DealReader: Sendable {
     }
 
     /// The openings of the positions closing deals among `deals` close.
-    public func openings(for deals: [(server: String, deal: TradeDeal)]) async throws -> [PositionKey: PositionOpening] {
+    public func openings(for deals: [(server: ServerID, deal: TradeDeal)]) async throws -> [PositionKey: PositionOpening] {
         var keys: Set<PositionKey> = []
         for (server, deal) in deals where deal.entry != .entryIn && deal.positionID != 0 {
             keys.insert(PositionKey(server: server, position: deal.positionID))
@@ -121,10 +121,10 @@ final class SQLiteDealFeedReader: DealFeedReader, Sendable {
         statement.bind(2, Int64(limit))
         var deals: [FeedDeal] = []
         deals.reserveCapacity(limit)
-        var server = ""
+        var server = ServerID("")
         while try statement.step() {
             // Consecutive deals mostly share a server: keep one string for them.
-            if !statement.textEquals(1, server) { server = statement.text(1) }
+            if !statement.textEquals(1, server.rawValue) { server = ServerID(statement.text(1)) }
             let deal = try DealFeedColumns.deal({ statement.int64(Int32($0)) }, { statement.text(Int32($0)) })
             deals.append(FeedDeal(seq: statement.int64(0), serverID: server, deal: deal, replaces: statement.int64(21)))
         }
@@ -147,13 +147,13 @@ struct PostgresDealFeedReader: DealFeedReader {
             let cells = row.makeRandomAccess()
             func int(_ column: Int) throws -> Int64 { try cells[column].decode(Int64.self) }
             let deal = try DealFeedColumns.deal(int, { try cells[$0].decode(String.self) })
-            deals.append(FeedDeal(seq: try int(0), serverID: try cells[1].decode(String.self), deal: deal, replaces: try int(21)))
+            deals.append(FeedDeal(seq: try int(0), serverID: ServerID(try cells[1].decode(String.self)), deal: deal, replaces: try int(21)))
         }
         return deals
     }
 
     func openings(of positions: [PositionKey]) async throws -> [PositionKey: PositionOpening] {
-        let servers = positions.map(\.server), ids = positions.map { Int64(bitPattern: $0.position) }
+        let servers = positions.map(\.server.rawValue), ids = positions.map { Int64(bitPattern: $0.position) }
         let rows = try await client.query("""
             SELECT w.server_id, w.position_id, d.time_us, d.price_points
             FROM unnest(\(servers)::text[], \(ids)::bigint[]) AS w(server_id, position_id)
@@ -162,7 +162,7 @@ struct PostgresDealFeedReader: DealFeedReader {
             """, logger: logger)
         var openings: [PositionKey: PositionOpening] = [:]
         for try await (server, position, time, price) in rows.decode((String, Int64, Int64, Int64).self) {
-            openings[PositionKey(server: server, position: UInt64(bitPattern: position))] = PositionOpening(time: time, pricePoints: price)
+            openings[PositionKey(server: ServerID(server), position: UInt64(bitPattern: position))] = PositionOpening(time: time, pricePoints: price)
         }
         return openings
     }

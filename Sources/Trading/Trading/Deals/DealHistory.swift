@@ -12,12 +12,12 @@ public struct DealHistory: Sendable {
     public init(db: Database) { self.db = db }
 
     /// Balance and credit from every deal of the account before `time`.
-    public func totals(server: String, login: Int64, before time: Int64) async throws -> (balance: Int64, credit: Int64) {
+    public func totals(account: TradingAccountKey, before time: Int64) async throws -> (balance: Int64, credit: Int64) {
         try await db.read { sql in
             let row = try await sql.raw("""
                 SELECT CAST(COALESCE(SUM(CASE WHEN action = \(bind: Int(DealAction.credit.rawValue)) THEN 0 ELSE profit + commission + swap + fee END), 0) AS BIGINT) AS balance,
                        CAST(COALESCE(SUM(CASE WHEN action = \(bind: Int(DealAction.credit.rawValue)) THEN profit ELSE 0 END), 0) AS BIGINT) AS credit
-                FROM trade_deals WHERE server_id = \(bind: server) AND login = \(bind: login) AND time_us < \(bind: time)
+                FROM trade_deals WHERE server_id = \(bind: account.server) AND login = \(bind: account.storedLogin) AND time_us < \(bind: time)
                 """).first()
             return (try row?.decode(column: "balance", as: Int64.self) ?? 0, try row?.decode(column: "credit", as: Int64.self) ?? 0)
         }
@@ -25,12 +25,12 @@ public struct DealHistory: Sendable {
 
     /// Each deal's money movement in `[from, to)`, in time order: a credit deal moves
     /// credit by its profit, any other deal the balance by its profit, commission, swap and fee.
-    public func movements(server: String, login: Int64, from: Int64, to: Int64) async throws -> [(time: Int64, action: Int64, amount: Int64)] {
+    public func movements(account: TradingAccountKey, from: Int64, to: Int64) async throws -> [(time: Int64, action: Int64, amount: Int64)] {
         guard from < to else { return [] }
         return try await db.read { sql in
             try await sql.raw("""
                 SELECT time_us, action, profit + commission + swap + fee AS total, profit FROM trade_deals
-                WHERE server_id = \(bind: server) AND login = \(bind: login) AND time_us >= \(bind: from) AND time_us < \(bind: to) ORDER BY time_us
+                WHERE server_id = \(bind: account.server) AND login = \(bind: account.storedLogin) AND time_us >= \(bind: from) AND time_us < \(bind: to) ORDER BY time_us
                 """).all().map { row in
                 let action = try row.decode(column: "action", as: Int64.self)
                 let amount = action == Int64(DealAction.credit.rawValue) ? try row.decode(column: "profit", as: Int64.self) : try row.decode(column: "total", as: Int64.self)
@@ -60,7 +60,7 @@ public struct DealHistory: Sendable {
 
     /// Deals whose time is in [from, to), in (time, server, ticket) order, a page of at
     /// most `limit` after the deal `after` names (nil: from the start).
-    public func deals(from: Int64, to: Int64, after: (time: Int64, server: String, ticket: Int64)?, limit: Int = 5_000) async throws -> [FeedDeal] {
+    public func deals(from: Int64, to: Int64, after: (time: Int64, server: ServerID, ticket: Int64)?, limit: Int = 5_000) async throws -> [FeedDeal] {
         try await db.read { sql in
             let (time, server, ticket) = after ?? (from - 1, "", Int64.max)
             return try await sql.raw("""
@@ -73,14 +73,14 @@ public struct DealHistory: Sendable {
 
     /// A whole `trade_deals` row as the feed hands it out.
     static func feedDeal(_ row: any SQLRow) throws -> FeedDeal {
-        FeedDeal(seq: try row.decode(column: "feed_seq", as: Int64.self), serverID: try row.decode(column: "server_id", as: String.self),
+        FeedDeal(seq: try row.decode(column: "feed_seq", as: Int64.self), serverID: try row.decode(column: "server_id", as: ServerID.self),
                  deal: try DealStore.decode(row), replaces: try row.decode(column: "replaces_seq", as: Int64.self))
     }
 
     /// Which deal and moment a feed position stored (its current version, or an earlier
     /// version the server later corrected or cancelled).
     public struct Version: Sendable, Equatable {
-        public let serverID: String
+        public let serverID: ServerID
         public let ticket: UInt64
         public let symbol: String
         public let time: Int64
@@ -99,7 +99,7 @@ public struct DealHistory: Sendable {
             }
             for row in rows {
                 found[try row.decode(column: "feed_seq", as: Int64.self)] = Version(
-                    serverID: try row.decode(column: "server_id", as: String.self),
+                    serverID: try row.decode(column: "server_id", as: ServerID.self),
                     ticket: UInt64(bitPattern: try row.decode(column: "ticket", as: Int64.self)),
                     symbol: try row.decode(column: "symbol", as: String.self), time: try row.decode(column: "time_us", as: Int64.self))
             }
@@ -108,7 +108,7 @@ public struct DealHistory: Sendable {
     }
 
     /// The feed positions of every stored version of one deal, in feed order.
-    public func feedPositions(server: String, ticket: UInt64) async throws -> [Int64] {
+    public func feedPositions(server: ServerID, ticket: UInt64) async throws -> [Int64] {
         let signed = Int64(bitPattern: ticket)
         return try await db.read { sql in
             try await sql.raw("""
@@ -120,7 +120,7 @@ public struct DealHistory: Sendable {
     }
 
     /// The current version of one deal, nil when none is stored.
-    public func deal(server: String, ticket: UInt64) async throws -> TradeDeal? {
+    public func deal(server: ServerID, ticket: UInt64) async throws -> TradeDeal? {
         try await db.read { sql in
             try await sql.raw("SELECT * FROM trade_deals WHERE server_id = \(bind: server) AND ticket = \(bind: Int64(bitPattern: ticket))").first()
                 .map(DealStore.decode)
@@ -130,10 +130,10 @@ public struct DealHistory: Sendable {
     /// The first balance deposit made on the server directly (a deposit the server has
     /// that is none of Pipstack's balance operations): when, and the amount (10^-8 of
     /// the account currency). Inside the caller's read.
-    public static func firstDirectDeposit(server: String, login: Int64, on sql: any SQLDatabase) async throws -> (at: Int64, amount: Int64)? {
+    public static func firstDirectDeposit(account: TradingAccountKey, on sql: any SQLDatabase) async throws -> (at: Int64, amount: Int64)? {
         guard let row = try await sql.raw("""
             SELECT d.time_us, d.profit FROM trade_deals d
-            WHERE d.server_id = \(bind: server) AND d.login = \(bind: login) AND d.action = \(bind: Int(DealAction.balance.rawValue))
+            WHERE d.server_id = \(bind: account.server) AND d.login = \(bind: account.storedLogin) AND d.action = \(bind: Int(DealAction.balance.rawValue))
                 AND d.profit > 0 AND NOT EXISTS (SELECT 1 FROM balance_operations b
                     WHERE b.server_id = d.server_id AND b.login = d.login AND b.deal_ticket = d.ticket)
             ORDER BY d.time_us LIMIT 1
@@ -143,11 +143,11 @@ public struct DealHistory: Sendable {
 
     /// Trades that closed (or reversed) positions on the account in [from, to], in time
     /// order: when, the symbol and the volume (10^-8 lots). Inside the caller's read.
-    public static func closingTrades(server: String, login: Int64, from: Int64, to: Int64,
+    public static func closingTrades(account: TradingAccountKey, from: Int64, to: Int64,
                                      on sql: any SQLDatabase) async throws -> [(at: Int64, symbol: String, volume: Int64)] {
         try await sql.raw("""
             SELECT time_us, symbol, volume FROM trade_deals
-            WHERE server_id = \(bind: server) AND login = \(bind: login) AND time_us >= \(bind: from) AND time_us <= \(bind: to)
+            WHERE server_id = \(bind: account.server) AND login = \(bind: account.storedLogin) AND time_us >= \(bind: from) AND time_us <= \(bind: to)
                 AND action IN (\(bind: Int(DealAction.buy.rawValue)), \(bind: Int(DealAction.sell.rawValue))) AND entry <> \(bind: Int(DealEntry.entryIn.rawValue))
             ORDER BY time_us
             """).all().map {
@@ -158,23 +158,23 @@ public struct DealHistory: Sendable {
     /// What the account's trades came to in [from, to) (profit, swap, commission and fee,
     /// 10^-8 of the account currency) and, when `byVolume`, the closing volume per symbol.
     /// Inside the caller's read.
-    public static func tradeTotals(server: String, login: Int64, from: Int64, to: Int64, byVolume: Bool,
+    public static func tradeTotals(account: TradingAccountKey, from: Int64, to: Int64, byVolume: Bool,
                                    on sql: any SQLDatabase) async throws -> (result: Int64, volumes: [(symbol: String, volume: Int64)]) {
         let result = try await sql.raw("""
             SELECT CAST(COALESCE(SUM(profit + swap + commission + fee), 0) AS BIGINT) AS client
-            FROM trade_deals WHERE server_id = \(bind: server) AND login = \(bind: login) AND action IN (0, 1)
+            FROM trade_deals WHERE server_id = \(bind: account.server) AND login = \(bind: account.storedLogin) AND action IN (0, 1)
                 AND time_us >= \(bind: from) AND time_us < \(bind: to)
             """).first()?.decode(column: "client", as: Int64.self) ?? 0
         let volumes = !byVolume ? [] : try await sql.raw("""
             SELECT symbol, CAST(SUM(volume) AS BIGINT) AS volume FROM trade_deals
-            WHERE server_id = \(bind: server) AND login = \(bind: login) AND action IN (0, 1) AND entry <> 0
+            WHERE server_id = \(bind: account.server) AND login = \(bind: account.storedLogin) AND action IN (0, 1) AND entry <> 0
                 AND time_us >= \(bind: from) AND time_us < \(bind: to) GROUP BY symbol
             """).all().map { (try $0.decode(column: "symbol", as: String.self), try $0.decode(column: "volume", as: Int64.self)) }
         return (result, volumes)
     }
 
     /// How long each deal of `server` executed from `since` took to be stored (synced at − executed), in microseconds.
-    public func syncLatencies(server: String, since: Int64) async throws -> [Int64] {
+    public func syncLatencies(server: ServerID, since: Int64) async throws -> [Int64] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT synced_at - time_us AS latency FROM trade_deals WHERE server_id = \(bind: server) AND time_us >= \(bind: since)

@@ -7,13 +7,13 @@ import Platform
 /// cursor it advances: after a crash, the cursor never claims deals that were not
 /// stored, and stored deals are never stored twice.
 public struct DealSyncBatch: Sendable {
-    public let serverID: String
+    public let serverID: ServerID
     public let deals: [TradeDeal]
     /// Server time (seconds) up to which every deal has been read. The stored
     /// cursor only moves forward; a re-sync of an old range passes the current one.
     public let cursorTime: Int64
 
-    public init(serverID: String, deals: [TradeDeal], cursorTime: Int64) {
+    public init(serverID: ServerID, deals: [TradeDeal], cursorTime: Int64) {
         self.serverID = serverID
         self.deals = deals
         self.cursorTime = cursorTime
@@ -57,7 +57,7 @@ public protocol DealWriter: Sendable {
 
 /// Where a server's sync stands.
 public struct DealSyncState: Sendable, Equatable, Codable {
-    public let serverID: String
+    public let serverID: ServerID
     public let cursorTime: Int64
     public let dealsStored: Int64
     public let lastSyncedAt: Int64
@@ -67,13 +67,13 @@ public struct DealSyncState: Sendable, Equatable, Codable {
 /// A deal as the feed delivers it: its place in the feed and its server.
 public struct FeedDeal: Sendable, Equatable {
     public let seq: Int64
-    public let serverID: String
+    public let serverID: ServerID
     public let deal: TradeDeal
     /// The feed position of the version this one replaces (a correction or a
     /// cancellation by the server), 0 for a deal seen the first time.
     public let replaces: Int64
 
-    public init(seq: Int64, serverID: String, deal: TradeDeal, replaces: Int64 = 0) {
+    public init(seq: Int64, serverID: ServerID, deal: TradeDeal, replaces: Int64 = 0) {
         self.seq = seq
         self.serverID = serverID
         self.deal = deal
@@ -102,7 +102,7 @@ public struct DealStore: Sendable {
         try await writer.store(batch, at: clock.nowMicros())
     }
 
-    public func syncState(of serverID: String) async throws -> DealSyncState? {
+    public func syncState(of serverID: ServerID) async throws -> DealSyncState? {
         try await db.read { sql in
             try await sql.raw("SELECT * FROM deal_sync_state WHERE server_id = \(bind: serverID)").first().map { row in
                 DealSyncState(serverID: serverID, cursorTime: try row.decode(column: "cursor_time", as: Int64.self),
@@ -114,7 +114,7 @@ public struct DealStore: Sendable {
     }
 
     /// Records why the last sync attempt failed, for the back office; the cursor stays.
-    public func recordSyncError(_ serverID: String, _ message: String) async throws {
+    public func recordSyncError(_ serverID: ServerID, _ message: String) async throws {
         let now = clock.nowMicros()
         let text = String(message.prefix(1_000))
         try await db.transaction { sql in
@@ -127,7 +127,7 @@ public struct DealStore: Sendable {
     }
 
     /// One account's deals, newest first.
-    public func deals(serverID: String, login: TradingLogin, limit: Int = 100) async throws -> [TradeDeal] {
+    public func deals(serverID: ServerID, login: TradingLogin, limit: Int = 100) async throws -> [TradeDeal] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM trade_deals WHERE server_id = \(bind: serverID) AND login = \(bind: Int64(bitPattern: login.value))
@@ -138,7 +138,7 @@ public struct DealStore: Sendable {
 
     /// A server's stored trades (buys and sells, cancelled ones left out) with time in
     /// [from, to) (microseconds), in time order.
-    public func trades(serverID: String, from: Int64, to: Int64) async throws -> [TradeDeal] {
+    public func trades(serverID: ServerID, from: Int64, to: Int64) async throws -> [TradeDeal] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM trade_deals WHERE server_id = \(bind: serverID) AND time_us >= \(bind: from) AND time_us < \(bind: to)
@@ -148,7 +148,7 @@ public struct DealStore: Sendable {
     }
 
     /// The tickets of one account's stored deals.
-    public func tickets(serverID: String, login: TradingLogin) async throws -> Set<UInt64> {
+    public func tickets(serverID: ServerID, login: TradingLogin) async throws -> Set<UInt64> {
         try await db.read { sql in
             Set(try await sql.raw("""
                 SELECT ticket FROM trade_deals WHERE server_id = \(bind: serverID) AND login = \(bind: Int64(bitPattern: login.value))
@@ -156,7 +156,7 @@ public struct DealStore: Sendable {
         }
     }
 
-    public func count(serverID: String) async throws -> Int64 {
+    public func count(serverID: ServerID) async throws -> Int64 {
         try await db.read { sql in
             try await sql.raw("SELECT COUNT(*) AS n FROM trade_deals WHERE server_id = \(bind: serverID)").first()?
                 .decode(column: "n", as: Int64.self) ?? 0

@@ -30,7 +30,7 @@ struct PostgresDealWriter: DealWriter {
                 let result = try await connection.query("""
                     INSERT INTO trade_deals (server_id, ticket, login, action, entry, reason, order_ticket, position_id, symbol, time_us,
                         price_points, digits, volume, contract_size, profit, commission, swap, fee, comment, external_id, spread_points, feed_seq, synced_at)
-                    SELECT \(batch.serverID), t.ticket, t.login, t.action, t.entry, t.reason, t.order_ticket, t.position_id, t.symbol,
+                    SELECT \(batch.serverID.rawValue), t.ticket, t.login, t.action, t.entry, t.reason, t.order_ticket, t.position_id, t.symbol,
                         t.time_us, t.price_points, t.digits, t.volume, t.contract_size, t.profit, t.commission, t.swap, t.fee, t.comment,
                         t.external_id, t.spread_points, \(feedStart) + t.n, \(time) FROM unnest(
                         \(tickets)::bigint[], \(logins)::bigint[], \(actions)::bigint[], \(entries)::bigint[], \(reasons)::bigint[],
@@ -47,7 +47,7 @@ struct PostgresDealWriter: DealWriter {
             }
             try await connection.query("""
                 INSERT INTO deal_sync_state (server_id, cursor_time, deals_stored, last_synced_at, last_error, updated_at)
-                VALUES (\(batch.serverID), \(batch.cursorTime), \(Int64(inserted)), \(time), '', \(time))
+                VALUES (\(batch.serverID.rawValue), \(batch.cursorTime), \(Int64(inserted)), \(time), '', \(time))
                 ON CONFLICT (server_id) DO UPDATE SET cursor_time = GREATEST(deal_sync_state.cursor_time, excluded.cursor_time),
                     deals_stored = deal_sync_state.deals_stored + excluded.deals_stored, last_synced_at = excluded.last_synced_at,
                     last_error = '', updated_at = excluded.updated_at

@@ -13,7 +13,7 @@ public struct ReconciliationItem: Sendable, Equatable, Codable {
 
     public var id: Int64
     public var runID: Int64
-    public var serverID: String
+    public var serverID: ServerID
     public var login: TradingLogin
     public var difference: ReconciliationDifference
     public var status: Status
@@ -63,7 +63,7 @@ public struct Reconciler: Sendable {
 
     /// Reconciles every active account (or one server's) and returns the run.
     @discardableResult
-    public func run(serverID: String? = nil) async throws -> ReconciliationRun {
+    public func run(serverID: ServerID? = nil) async throws -> ReconciliationRun {
         let started = clock.nowMicros()
         // Demo accounts hold virtual money the ledger never sees: only live servers are reconciled.
         let live = Set(try await servers.all().filter { $0.environment == .live }.map(\.id))
@@ -168,7 +168,7 @@ public struct Reconciler: Sendable {
     }
 
     /// A run's items, optionally one account's or only open ones.
-    public func items(runID: Int64, serverID: String? = nil, login: TradingLogin? = nil, openOnly: Bool = false) async throws -> [ReconciliationItem] {
+    public func items(runID: Int64, serverID: ServerID? = nil, login: TradingLogin? = nil, openOnly: Bool = false) async throws -> [ReconciliationItem] {
         try await db.read { sql in
             try await sql.raw("""
                 SELECT * FROM reconciliation_items WHERE run_id = \(bind: runID)
@@ -206,7 +206,7 @@ public struct Reconciler: Sendable {
         guard let check = ReconciliationDifference.Check(rawValue: checkText) else { throw StorageError.corruptRow(table: "reconciliation_items", row: "\((try? row.decode(column: "id", as: Int64.self)) ?? 0)", "unknown check \(checkText)") }
         return ReconciliationItem(
             id: try row.decode(column: "id", as: Int64.self), runID: try row.decode(column: "run_id", as: Int64.self),
-            serverID: try row.decode(column: "server_id", as: String.self),
+            serverID: try row.decode(column: "server_id", as: ServerID.self),
             login: TradingLogin(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self))),
             difference: ReconciliationDifference(check: check, reference: try row.decode(column: "reference", as: String.self),
                                                  currency: try row.decode(column: "currency", as: String.self),

@@ -12,12 +12,12 @@ public struct DealResync: Sendable {
     public static let jobKind = "trading.resync"
 
     public struct Request: Codable, Sendable, Equatable {
-        public var serverID: String
+        public var serverID: ServerID
         /// Server time, seconds, inclusive.
         public var from: Int64
         public var to: Int64
 
-        public init(serverID: String, from: Int64, to: Int64) {
+        public init(serverID: ServerID, from: Int64, to: Int64) {
             self.serverID = serverID
             self.from = from
             self.to = to

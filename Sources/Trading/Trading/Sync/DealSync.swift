@@ -40,7 +40,7 @@ public final class DealSync: Sendable {
     /// How far one request may reach across time with no deals in it.
     static let longestWindowSeconds: Int64 = 30 * 86_400
 
-    public let serverID: String
+    public let serverID: ServerID
     let platform: any TradingPlatform
     /// Sweeps read over their own connection, so a long one never delays new deals.
     let sweepPlatform: any TradingPlatform
@@ -49,7 +49,7 @@ public final class DealSync: Sendable {
     let logger: Logger
     let health: PipelineHealth?
 
-    public init(serverID: String, platform: any TradingPlatform, sweepPlatform: (any TradingPlatform)? = nil, store: DealStore,
+    public init(serverID: ServerID, platform: any TradingPlatform, sweepPlatform: (any TradingPlatform)? = nil, store: DealStore,
                 settings: Settings = Settings(), logger: Logger = Logger(label: "pipstack.deal-sync"), health: PipelineHealth? = nil) {
         self.health = health
         self.serverID = serverID
