@@ -214,6 +214,7 @@ let package = Package(
         .target(
             name: "WebKit",
             dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "Money",
                 "BrokerCore",
                 "Platform",
@@ -260,6 +261,8 @@ let package = Package(
         .target(
             name: "TradingWeb",
             dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 "Money",
                 "BrokerCore",
                 "LedgerCore",
@@ -276,6 +279,10 @@ let package = Package(
         .target(
             name: "CommissionsWeb",
             dependencies: [
+                "Trading",
+                "Ledger",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "Money",
                 "BrokerCore",
                 "CommissionsCore",
@@ -567,6 +574,9 @@ let package = Package(
                 "CommissionsCore",
                 "Platform",
                 "Identity",
+                "Ledger",
+                "TradingWeb",
+                "LedgerWeb",
                 "Trading",
                 "MT5Simulator",
                 "Partners",

@@ -25,16 +25,23 @@ public struct AppServices: Sendable {
     /// Deposits and KYC approvals reported for clients; with the CPA decisions they feed.
     public let clientEvents: ClientEventStore
 
+    /// Every capability's services, by type (what `Capabilities.all` built).
+    public let built: CapabilityServices
+
     public init(db: Database, clock: any PipstackClock, secretKey: String, brands: [Brand], settings: WebSettings,
                 templatesOverride: URL? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                 balanceOperationLeaseSeconds: Int64 = 30, logger: Logger) throws {
         web = try WebServices(db: db, clock: clock, secretKey: secretKey, brands: brands, settings: settings,
                               templatesOverride: templatesOverride, metrics: metrics, logger: logger)
-        ledger = try LedgerStore(db: db, clock: clock)
-        partners = BookBuilder(db: db, clock: clock)
-        trading = try TradingServices(db: db, ledger: ledger, secretKey: secretKey, clock: clock, leaseSeconds: balanceOperationLeaseSeconds, logger: logger)
-        commissions = CommissionServices(db: db, ledger: ledger, deals: trading.deals, clock: clock, deposit: Self.payoutDeposit(trading))
-        clientEvents = ClientEventStore(db: db, clock: clock)
+        var built = CapabilityServices(web: web, settings: .init(secretKey: secretKey, balanceOperationLeaseSeconds: balanceOperationLeaseSeconds))
+        for capability in Capabilities.all { try capability.build(into: &built) }
+        self.built = built
+        // Named shortcuts for the CLI and tests; a new capability needs none.
+        ledger = try built.get()
+        trading = try built.get()
+        partners = try built.get()
+        commissions = try built.get()
+        clientEvents = try built.get()
     }
 
     // The shared services, by the names the CLI and tests use.
@@ -52,18 +59,4 @@ public struct AppServices: Sendable {
     public var health: PipelineHealth { web.health }
     public var payouts: PayoutStore { commissions.payouts }
     public var cpa: CPASettlement { commissions.cpa }
-}
-
-extension AppServices {
-    /// A payout to a trading account: from the partner's wallet, through the platform's balance-operation outbox.
-    static func payoutDeposit(_ trading: TradingServices) -> PayoutStore.TradingAccountDeposit {
-        { payout, walletOwner in
-            guard let key = TradingAccountKey(payout.target), let currency = Currency(code: payout.payoutCurrency) else {
-                throw PayoutError.invalid(field: "target", "SERVER:LOGIN of a trading account")
-            }
-            try await trading.depositFromWallet(reference: "payout:\(payout.id)", serverID: key.server, login: key.login,
-                                                amount: Money(minorUnits: payout.payoutMinor, currency: currency), walletOwner: walletOwner,
-                                                comment: "IB payout \(payout.periodKey)", audit: .system)
-        }
-    }
 }

@@ -1,25 +1,10 @@
-import Clients
-import CommissionsCore
-import Identity
-import LedgerCore
-import Partners
 import Platform
-import Trading
-import Commissions
-import Ledger
+import WebKit
 
-/// Pipstack's whole schema: every slice's migrations, merged by their global version
-/// numbers. A new slice adds its `…Schema.migrations` here.
+/// Pipstack's whole schema: every capability's migrations, merged by their global
+/// version numbers (`Capabilities.all` lists them).
 public enum Schema {
-    public static let slices: [[Migration]] = [
-        PlatformSchema.migrations,
-        IdentitySchema.migrations,
-        LedgerSchema.migrations,
-        TradingSchema.migrations,
-        PartnersSchema.migrations,
-        CommissionsSchema.migrations,
-        ClientsSchema.migrations,
-    ]
+    public static let slices: [[Migration]] = Capabilities.all.map { $0.migrations }
 
     public static let all: [Migration] = Migration.merged(slices)
 }

@@ -107,4 +107,18 @@ import Testing
             }
         }
     }
+
+    /// Adding a capability is one line in `App`: every capability a slice declares is
+    /// listed in `Capabilities.all`, and every slice's migrations reach the schema
+    /// through exactly one capability.
+    @Test func everyCapabilityIsListedOnceInApp() throws {
+        let files = try Self.files()
+        let declared = files.flatMap { file in file.text.matches(of: /enum (\w+): Capability\b/).map { String($0.1) } }
+        let listing = try #require(files.first { $0.path == "App/Capabilities.swift" }).text
+        let listed = listing.matches(of: /(\w+Capability)\.self/).map { String($0.1) }
+        #expect(declared.count == 7 && Set(declared) == Set(listed) && listed.count == Set(listed).count, "declared \(declared), listed \(listed)")
+        let schemas = files.flatMap { file in file.text.matches(of: /public enum (\w+Schema) \{/).map { String($0.1) } }
+        let used = files.flatMap { file in file.text.matches(of: /static let migrations = (\w+Schema)\.migrations/).map { String($0.1) } }
+        #expect(!schemas.isEmpty && Set(schemas) == Set(used) && used.count == Set(used).count, "schemas \(schemas), used by capabilities \(used)")
+    }
 }

@@ -19,7 +19,7 @@ struct BrowserTests {
     @Test func logInOnEachSurfaceAndSwitchToArabic() async throws {
         let harness = try await WebHarness.make("sqlite", secureCookies: false)
         defer { Task { await harness.db.close() } }
-        let app = Application(router: PipstackWeb.router(services: harness.services).router,
+        let app = Application(router: try PipstackWeb.router(services: harness.services).router,
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabases.logger)
         let cases: [(String, String, String)] = [
             ("/admin", harness.users[.staff(.admin)]!.email, "User staff:admin"),
@@ -68,7 +68,7 @@ struct BrowserTests {
         let trader = try #require(harness.users[.trader])
         _ = try await harness.services.ledger.post(PostingRules.deposit(key: "fund", client: trader.id.rawValue, provider: "bank",
                                                                         amount: Money(minorUnits: 100_000, currency: .usd), at: 0))
-        let app = Application(router: PipstackWeb.router(services: harness.services).router,
+        let app = Application(router: try PipstackWeb.router(services: harness.services).router,
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabases.logger)
         let worker = Task { while !Task.isCancelled { _ = try? await trading.dispatcher.runOnce(); try? await Task.sleep(for: .milliseconds(50)) } }
         defer { worker.cancel() }

@@ -28,7 +28,7 @@ struct WebHarness {
         let services = try AppServices(db: db, clock: SystemClock(), secretKey: "test-secret-key-of-at-least-32-characters", brands: [brand],
                                        settings: settings, logger: TestDatabases.logger)
         try await services.brandStore.save(brand, now: 0, audit: .system)
-        var harness = WebHarness(db: db, services: services, registered: PipstackWeb.router(services: services).registered)
+        var harness = WebHarness(db: db, services: services, registered: try PipstackWeb.router(services: services).registered)
         for principal in Principal.all where principal != .anonymous {
             let (kind, role): (PrincipalKind, StaffRole?) = switch principal {
             case .trader: (.trader, nil)
@@ -61,7 +61,7 @@ struct WebHarness {
     }
 
     func test<T: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        let app = Application(router: PipstackWeb.router(services: services).router, logger: TestDatabases.logger)
+        let app = Application(router: try PipstackWeb.router(services: services).router, logger: TestDatabases.logger)
         return try await app.test(.router) { client in try await body(client) }
     }
 }
