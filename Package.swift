@@ -40,6 +40,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "Money", path: "Sources/Money", swiftSettings: strict),
+        // Pure: SVG charts drawn on the server (line, bar, stacked bar, sparkline).
+        .target(name: "Charts", path: "Sources/Charts", swiftSettings: strict),
         .target(
             name: "BrokerCore",
             dependencies: [
@@ -214,6 +216,7 @@ let package = Package(
         .target(
             name: "WebKit",
             dependencies: [
+                "Charts",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "Money",
                 "BrokerCore",
@@ -471,6 +474,14 @@ let package = Package(
                 "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ChartsTests",
+            dependencies: [
+                "Charts",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict
         ),

@@ -24,7 +24,7 @@ import Testing
     static let folders: [String: String] = [
         "Platform": "Platform", "Identity": "Identity", "Ledger": "Ledger", "Trading": "Trading", "Partners": "Partners",
         "Commissions": "Commissions", "Clients": "Clients", "WebKit": "WebKit", "App": "App", "pipstack": "pipstack",
-        "Money": "Money", "BrokerCore": "BrokerCore",
+        "Money": "Money", "BrokerCore": "BrokerCore", "Charts": "Charts",
     ]
 
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -96,12 +96,43 @@ public struct WebDriver: Sendable {
         return url
     }
 
+    /// Runs `script` in the page (a function body; `return` gives the value back).
+    public func execute(_ script: String, _ arguments: [Any] = []) async throws -> Any? {
+        try await command(.post, "execute/sync", ["script": script, "args": arguments])["value"]
+    }
+
+    /// Runs `script` asynchronously: it calls `arguments[arguments.length - 1]` with the result.
+    public func executeAsync(_ script: String, _ arguments: [Any] = []) async throws -> Any? {
+        _ = try await command(.post, "timeouts", ["script": 60_000])
+        return try await command(.post, "execute/async", ["script": script, "args": arguments])["value"]
+    }
+
+    /// Makes the viewport `width` CSS pixels wide, as a phone (`mobile`: the page's
+    /// viewport meta applies) or a desktop shows it, through Chromium's device emulation.
+    public func setViewport(width: Int, height: Int, mobile: Bool) async throws {
+        _ = try await Self.call(client, .post, "/session/\(session)/goog/cdp/execute", [
+            "cmd": "Emulation.setDeviceMetricsOverride",
+            "params": ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile],
+        ])
+    }
+
     public func currentURL() async throws -> String {
         (try await command(.get, "url", nil)["value"] as? String) ?? ""
     }
 
     public func screenshot(to file: URL) async throws {
         guard let base64 = try await command(.get, "screenshot", nil)["value"] as? String, let data = Data(base64Encoded: base64) else { return }
+        try data.write(to: file)
+    }
+
+    /// The whole page, not only the viewport, as Chromium draws it (through its DevTools protocol).
+    public func fullPageScreenshot(to file: URL) async throws {
+        let size = try await execute("return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]") as? [Int] ?? [1280, 900]
+        let result = try await Self.call(client, .post, "/session/\(session)/goog/cdp/execute", [
+            "cmd": "Page.captureScreenshot",
+            "params": ["captureBeyondViewport": true, "clip": ["x": 0, "y": 0, "width": size[0], "height": min(size[1], 12_000), "scale": 1]],
+        ])
+        guard let value = result["value"] as? [String: Any], let base64 = value["data"] as? String, let data = Data(base64Encoded: base64) else { return }
         try data.write(to: file)
     }
 

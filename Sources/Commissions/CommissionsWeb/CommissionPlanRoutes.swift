@@ -163,10 +163,10 @@ struct CommissionPlanRoutes {
             ("Filters", "hold ≥ \(filters.minHoldSeconds) s, move ≥ \(filters.minPoints) points\(filters.skipOpenEqualsClose ? ", none at open = close" : "")\(filters.bonusCoefficient ? ", bonus coefficient" : "")\(filters.capPerDeal.map { ", at most \($0) per deal" } ?? "")", "filters"),
             ("In force from (UTC)", Timestamps.iso(newest.effectiveFrom), "from"),
         ] + Self.periodTerms(newest.plan)), at: 0)
-        sections.append(PageSection(heading: "Versions", table: PageTable(name: "versions", columns: ["Version", "In force from (UTC)", "JSON"],
+        sections.append(PageSection(heading: "Versions", table: PageTable(name: "versions", columns: ["Version", "In force from", "JSON"],
             rows: versions.reversed().map { entry in
-                (["v\(entry.plan.version)", Timestamps.iso(entry.effectiveFrom), (try? Self.json(entry.plan)) ?? ""],
-                 (href: "/admin/commission-plans/\(id)/export?version=\(entry.plan.version)", label: "Export"))
+                PageRow(cells: ["v\(entry.plan.version)", .time(entry.effectiveFrom), .code((try? Self.json(entry.plan)) ?? "")],
+                        link: (href: "/admin/commission-plans/\(id)/export?version=\(entry.plan.version)", label: "Export"))
             })))
         if renderer.allows(context.principal, .post, "/admin/commission-plans") {
             var draft = newest.plan

@@ -62,18 +62,35 @@ struct AdminRoutes {
         let entityID = request.uri.queryParameters.get("entity_id").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
         let events = try await services.db.read { sql in try await AuditLog.recent(on: sql, limit: 200, entityType: entityType, entityID: entityID) }
         let verification = try await services.db.read { sql in try await AuditLog.verify(on: sql) }
-        let intro: String = switch verification {
-        case let .intact(count): "Hash chain intact over \(count) events."
-        case let .broken(seq, reason, _): "Hash chain BROKEN at event \(seq): \(reason)"
+        let t = { (key: String) in self.renderer.text(key, context) }
+        let rows = events.map { event -> PageRow in
+            let action = event.entry.action.replacingOccurrences(of: ".", with: "_")
+            return PageRow(cells: [.number(event.seq), .time(event.occurredAt), .code(event.entry.actor), .text(t("audit_action_\(action)")),
+                                   .text(t("audit_entity_\(event.entry.entityType)"), sub: event.entry.entityID),
+                                   .code(event.entry.before), .code(event.entry.after), .code(event.entry.ip), .code(event.entry.requestID)])
         }
-        let rows = events.map { event -> [String: Any] in
-            ["cells": ["\(event.seq)", Timestamps.iso(event.occurredAt), event.entry.actor, event.entry.action,
-                       "\(event.entry.entityType) \(event.entry.entityID)", event.entry.before, event.entry.after, event.entry.ip, event.entry.requestID]]
+        let types = Self.auditEntityTypes.map { ($0, t("audit_entity_\($0)")) }
+        let filters = PageFilters(fields: [
+            .select("entity_type", t("audit_col_entity_type"), options: [("", t("any"))] + types, selected: entityType ?? ""),
+            .input("entity_id", t("audit_col_entity_id"), value: entityID ?? ""),
+        ], submit: t("filter"), reset: (href: "/admin/audit", label: t("reset_filters")))
+        let table = PageTable(name: "audit", columns: [PageColumn("#"), PageColumn(t("col_time")), PageColumn(t("audit_col_actor")),
+                                                       PageColumn(t("audit_col_action")), PageColumn(t("audit_col_entity")),
+                                                       PageColumn(t("audit_col_before")), PageColumn(t("audit_col_after")), PageColumn(t("audit_col_ip")),
+                                                       PageColumn(t("audit_col_request"))],
+                              rows: rows, empty: t("nothing_yet"))
+        let chain: String = switch verification {
+        case let .intact(count): String(format: t("audit_chain_intact"), "\(count)")
+        case let .broken(seq, reason, _): String(format: t("audit_chain_broken"), "\(seq)") + ": \(reason)"
         }
-        return renderer.adminTable(renderer.text("nav_audit", context), context, columns: ["#", "Time (UTC)", "Actor", "Action", "Entity", "Before", "After", "IP", "Request"],
-                     rows: rows, filters: [["label": "Entity type", "name": "entity_type", "value": entityType ?? ""],
-                                           ["label": "Entity id", "name": "entity_id", "value": entityID ?? ""]], intro: intro)
+        return renderer.sections(t("nav_audit"), surface: .admin, context: context, intro: chain, [PageSection(table: table, filters: filters)])
     }
+
+    /// Every kind of thing the audit trail records, for its filter.
+    static let auditEntityTypes = ["account", "account_type", "api_key", "balance_operation", "brand", "client", "client_event", "commission_plan",
+                                   "commissions", "deal_sync", "exchange_rate", "instrument", "job", "ledger_transaction", "partner",
+                                   "payout", "payout_settings", "reconciliation_item", "reconciliation_run", "session", "trade_server",
+                                   "trading_account", "user"]
 
     func jobs(_ request: Request, _ context: AppContext) async throws -> Response {
         let status = request.uri.queryParameters.get("status").flatMap { JobStatus(rawValue: String($0)) }

@@ -76,25 +76,41 @@ struct LedgerRoutes {
     /// Accounts and cached balances, with cheap totals on every view; the full
     /// recomputation (every posting, every chain link) runs on request.
     func accountsPage(_ context: AppContext, verification: LedgerIntegrity?) async throws -> Response {
+        let t = { (key: String) in renderer.text(key, context) }
+        let format = renderer.format(context)
         let accounts = try await ledger.accounts()
         let summary = try await ledger.summary()
-        let rows = accounts.map { account -> [String: Any] in
-            ["cells": [account.code, Self.money(account.balance, code: account.code)],
-             "link": ["href": "/admin/ledger/statement?account=\(QueryText.escaped(account.code))", "label": "Statement"]]
+        let rows = accounts.map { account -> PageRow in
+            let parsed = try? LedgerAccount(code: account.code)
+            let balance: PageCell = parsed.map { .money(Money(minorUnits: account.balance, currency: $0.currency)) } ?? .number(account.balance)
+            return PageRow(cells: [parsed.map { .text(t("ledger_kind_\($0.kind.rawValue)")) } ?? .empty,
+                                   parsed.map { .code($0.owner) } ?? .code(account.code), balance],
+                           link: (href: "/admin/ledger/statement?account=\(QueryText.escaped(account.code))", label: t("statement")))
         }
-        let totals = summary.cachedTotalsByCurrency.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        var intro = "\(summary.transactions) transactions, \(summary.postings) postings; cached balances sum per currency (minor units): \(totals.isEmpty ? "none" : totals)."
+        let totals = summary.cachedTotalsByCurrency.sorted { $0.key < $1.key }.map { code, units -> (label: String, value: String, name: String) in
+            let currency = Currency(code: code) ?? Currency(code: code, exponent: 2)
+            return (t("ledger_total_in") + " " + code, format.money(Money(minorUnits: units, currency: currency)), "total-\(code)")
+        }
+        var facts: [(label: String, value: String, name: String)] = [
+            (t("ledger_transactions"), format.number(summary.transactions), "transactions"),
+            (t("ledger_postings"), format.number(summary.postings), "postings"),
+        ] + totals
         if let verification {
-            intro += verification.isSound
-                ? " Full verification: balanced in every currency, cached balances and every posting chain match the postings."
-                : " Full verification FAILED: \(verification)"
+            facts.append((t("ledger_verification"), verification.isSound ? t("ledger_verification_sound") : t("ledger_verification_failed") + ": \(verification)",
+                          "verification"))
         }
-        let form: [String: Any] = ["action": "/admin/ledger/verify", "submit": "Verify every posting now", "fields": [[String: String]]()]
-        return renderer.adminTable(renderer.text("nav_ledger", context), context, columns: ["Account", "Balance"], rows: rows, intro: intro, form: form)
+        let verify = PageSection(id: "verify", heading: t("ledger_verify_heading"), intro: t("ledger_verify_intro"), facts: facts,
+                                 forms: [PageForm(name: "verify", action: "/admin/ledger/verify", submit: t("ledger_verify_now"), fields: [])])
+        let list = PageSection(id: "accounts", heading: t("ledger_accounts"),
+                               table: PageTable(name: "ledger-accounts", columns: [PageColumn(t("ledger_col_kind")), PageColumn(t("ledger_col_owner")),
+                                                                                   PageColumn(t("col_balance"))],
+                                                rows: rows, empty: t("nothing_yet")))
+        return renderer.sections(t("nav_ledger"), surface: .admin, context: context, [verify, list])
     }
 
     /// One account's postings, newest first, with running balances, paged along its chain.
     func statement(_ request: Request, _ context: AppContext) async throws -> Response {
+        let t = { (key: String) in renderer.text(key, context) }
         let code = request.uri.queryParameters.get("account").map { String($0) } ?? ""
         let account: LedgerAccount
         do { account = try LedgerAccount(code: code) } catch { throw UserFacingError(.badRequest, "account: \(error)") }
@@ -103,14 +119,25 @@ struct LedgerRoutes {
             return id
         }
         let page = try await ledger.statement(of: account, before: before, limit: 100)
-        let rows = page.postings.map { posting -> [String: Any] in
-            ["cells": ["\(posting.id)", Timestamps.iso(posting.occurredAt), posting.idempotencyKey, posting.kind, posting.memo,
-                       Self.money(posting.amount, code: code), Self.money(posting.balanceAfter, code: code)]]
+        let rows = page.postings.map { posting -> PageRow in
+            PageRow(cells: [.number(posting.id), .time(posting.occurredAt), .code(posting.idempotencyKey), .code(posting.kind), .text(posting.memo),
+                            .money(Money(minorUnits: posting.amount, currency: account.currency)),
+                            .money(Money(minorUnits: posting.balanceAfter, currency: account.currency))])
         }
-        let more = page.nextBefore.map { (href: "/admin/ledger/statement?account=\(QueryText.escaped(code))&before=\($0)", label: "Older postings") }
-        return renderer.adminTable("\(renderer.text("nav_ledger", context)): \(code)", context,
-                     columns: ["Posting", "Time (UTC)", "Transaction", "Kind", "Memo", "Amount", "Balance after"], rows: rows,
-                     intro: "Balance \(Self.money(page.balance, code: code)). Newest first.", more: more)
+        let older = page.nextBefore.map { (href: "/admin/ledger/statement?account=\(QueryText.escaped(code))&before=\($0)", label: t("older")) }
+        let format = renderer.format(context)
+        let facts = PageSection(facts: [
+            (t("ledger_col_kind"), t("ledger_kind_\(account.kind.rawValue)"), "kind"), (t("ledger_col_owner"), account.owner, "owner"),
+            (t("col_balance"), format.money(Money(minorUnits: page.balance, currency: account.currency)), "balance"),
+        ])
+        let table = PageSection(id: "postings", heading: t("ledger_postings_newest_first"),
+                                table: PageTable(name: "postings", columns: [PageColumn(t("ledger_col_posting")), PageColumn(t("col_time")),
+                                                                              PageColumn(t("ledger_col_transaction")), PageColumn(t("ledger_col_posting_kind")),
+                                                                              PageColumn(t("ledger_col_memo")), PageColumn(t("col_amount")),
+                                                                              PageColumn(t("ledger_col_balance_after"))],
+                                                 rows: rows, empty: t("nothing_yet"), pager: older.map { PagePager(older: $0) }))
+        return renderer.sections("\(t("ledger_statement")): \(t("ledger_kind_\(account.kind.rawValue)")) · \(account.owner) · \(account.currency.code)",
+                                 surface: .admin, context: context, [facts, table])
     }
 
     /// Posts one balanced transaction. The idempotency key comes from the

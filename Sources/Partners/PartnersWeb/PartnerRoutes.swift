@@ -44,7 +44,7 @@ struct PartnerRoutes {
         // The whole tree, depth first from each top-level partner, indented by depth.
         let rows = Self.treeOrder(all.map(\.id), parents: parents).compactMap { entry -> (cells: [String], link: (href: String, label: String)?)? in
             guard let partner = all.first(where: { $0.id == entry.id }) else { return nil }
-            return ([String(repeating: "· ", count: entry.depth) + partner.name, partner.id.rawValue, partner.kind.rawValue, partner.status.rawValue,
+            return ([String(repeating: "· ", count: entry.depth) + partner.name, partner.id.rawValue, renderer.text("partner_kind_\(partner.kind.rawValue)", context), partner.status.rawValue,
                      parents[partner.id]?.rawValue ?? "—", plans[partner.id] ?? "—"], (href: "/admin/partners/\(partner.id)", label: "Open"))
         }
         let planOptions = [("", "none")] + (try await partners.plans.latest()).map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }
@@ -52,7 +52,7 @@ struct PartnerRoutes {
         let form = PageForm(name: "create", action: "/admin/partners", submit: "Create partner", fields: [
             .input("id", "Id (A-Z, a-z, 0-9, _ and -)", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}"),
             .input("name", "Name", required: true), .input("email", "Email", type: "email"),
-            .select("kind", "Kind", options: Partner.Kind.allCases.map { ($0.rawValue, $0.rawValue) }, selected: "ib"),
+            .select("kind", "Kind", options: Partner.Kind.allCases.map { ($0.rawValue, renderer.text("partner_kind_\($0.rawValue)", context)) }, selected: "ib"),
             .select("legal_type", "Person or company", options: Partner.LegalType.allCases.map { ($0.rawValue, $0.rawValue) }, selected: "person"),
             .select("parent", "Parent", options: parentOptions, selected: ""),
             .select("plan", "Commission plan", options: planOptions, selected: ""),
@@ -108,7 +108,7 @@ struct PartnerRoutes {
         let names = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.name) })
         let base = "/admin/partners/\(id)"
         var sections = [PageSection(heading: "Partner", facts: [
-            ("Id", partner.id.rawValue, "id"), ("Name", partner.name, "name"), ("Kind", partner.kind.rawValue, "kind"),
+            ("Id", partner.id.rawValue, "id"), ("Name", partner.name, "name"), ("Kind", renderer.text("partner_kind_\(partner.kind.rawValue)", context), "kind"),
             ("Person or company", partner.legalType.rawValue, "legal_type"), ("Email", partner.email, "email"), ("Status", partner.status.rawValue, "status"),
             ("Agreement accepted", partner.agreementAcceptedAt == 0 ? "not yet" : Timestamps.iso(partner.agreementAcceptedAt), "agreement"),
             ("Chain to the top", chain.map { "\(names[$0] ?? $0.rawValue) (\($0))" }.joined(separator: " → "), "chain"),

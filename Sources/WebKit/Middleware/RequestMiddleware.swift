@@ -32,6 +32,7 @@ package struct RequestMiddleware: RouterMiddleware {
         context.requestID = incoming.count <= 64 && !incoming.isEmpty && incoming.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
             ? incoming : Tokens.random(bytes: 8)
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        context.path = request.uri.path
         context.brand = await services.brands.directory().brand(forHost: request.head.authority)
         context.language = Self.language(request, brand: context.brand)
         if let requested = request.uri.queryParameters.get("lang"), context.brand?.language(for: requested).rawValue == requested {

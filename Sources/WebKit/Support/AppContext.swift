@@ -9,6 +9,8 @@ import Platform
 public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requestID = ""
+    /// The request's path, so pages can mark where the person is in the menu.
+    public var path = ""
     public var clientIP = ""
     public var brand: Brand?
     public var language: Language = .en

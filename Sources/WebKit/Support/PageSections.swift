@@ -13,10 +13,15 @@ package struct PageSection {
     package var table: PageTable? = nil
     package var forms: [PageForm] = []
     package var more: (href: String, label: String)? = nil
+    package var tiles: [PageTile] = []
+    package var charts: [PageChart] = []
+    package var actions: [PageAction] = []
+    package var filters: PageFilters? = nil
 
     package init(id: String = "", heading: String = "", intro: String = "", facts: [(label: String, value: String, name: String)] = [],
                  secrets: (note: String, items: [(label: String, value: String, name: String)])? = nil, table: PageTable? = nil,
-                 forms: [PageForm] = [], more: (href: String, label: String)? = nil) {
+                 forms: [PageForm] = [], more: (href: String, label: String)? = nil, tiles: [PageTile] = [], charts: [PageChart] = [],
+                 actions: [PageAction] = [], filters: PageFilters? = nil) {
         self.id = id
         self.heading = heading
         self.intro = intro
@@ -25,43 +30,35 @@ package struct PageSection {
         self.table = table
         self.forms = forms
         self.more = more
+        self.tiles = tiles
+        self.charts = charts
+        self.actions = actions
+        self.filters = filters
     }
 
-    package var data: [String: Any] {
+    package func data(_ format: PageFormat) -> [String: Any] {
         [
-            "id": id, "heading": heading, "intro": intro, "hasFacts": !facts.isEmpty,
-            "facts": facts.map { ["label": $0.label, "value": $0.value, "name": $0.name] },
+            "hasTiles": !tiles.isEmpty, "tiles": tiles.map { $0.data(format) },
+            "filters": filters?.data ?? false,
+            "charts": charts.map(\.data), "actions": actions.map(\.data), "hasActions": !actions.isEmpty,
+            "id": Mustache.optional(id), "heading": Mustache.optional(heading), "intro": Mustache.optional(intro),
+            "labelledBy": id.isEmpty || heading.isEmpty ? false : "\(id)-heading",
+            "hasFacts": !facts.isEmpty,
+            "facts": facts.map { ["label": $0.label, "value": $0.value, "name": Mustache.optional($0.name)] },
             "secrets": secrets.map { secrets -> [String: Any] in
                 ["secretsNote": secrets.note, "items": secrets.items.map { ["label": $0.label, "value": $0.value, "name": $0.name] }]
             } ?? false,
-            "table": table?.data ?? false,
+            "table": table?.data(format) ?? false,
             "forms": forms.map(\.data),
             "more": more.map { ["href": $0.href, "label": $0.label] } ?? false,
         ]
     }
 }
 
-package struct PageTable {
-    package var name = ""
-    package var columns: [String]
-    package var rows: [(cells: [String], link: (href: String, label: String)?)]
-    package var empty = "—"
-
-    package init(name: String = "", columns: [String], rows: [(cells: [String], link: (href: String, label: String)?)], empty: String = "—") {
-        self.name = name
-        self.columns = columns
-        self.rows = rows
-        self.empty = empty
-    }
-
-    package var data: [String: Any] {
-        [
-            "name": name, "columns": columns, "empty": empty, "hasLinks": rows.contains { $0.link != nil },
-            "rows": rows.map { row -> [String: Any] in
-                ["cells": row.cells, "link": row.link.map { ["href": $0.href, "label": $0.label] } ?? false]
-            },
-        ]
-    }
+/// Mustache renders a section for any string, the empty one included: optional
+/// text goes in as `false` when empty, so `{{#intro}}…{{/intro}}` shows nothing.
+package enum Mustache {
+    package static func optional(_ text: String) -> Any { text.isEmpty ? false : text }
 }
 
 package struct PageForm {
@@ -77,7 +74,13 @@ package struct PageForm {
         self.fields = fields
     }
 
-    package var data: [String: Any] { ["name": name, "action": action, "submit": submit, "fields": fields.map(\.data)] }
+    /// The fields in error, for the summary at the top of the form: each links to its field.
+    package var data: [String: Any] {
+        let prefix = "f-\(name.isEmpty ? "form" : name)-"
+        let errors = fields.filter { !$0.error.isEmpty }.map { ["href": "#\(prefix)\($0.name)", "text": $0.error] }
+        return ["name": Mustache.optional(name), "action": action, "submit": submit, "fields": fields.map { $0.data(idPrefix: prefix) },
+                "errors": errors, "hasErrors": !errors.isEmpty]
+    }
 }
 
 package struct PageField {
@@ -91,9 +94,11 @@ package struct PageField {
     package var pattern = ""
     package var step = ""
     package var hint = ""
+    /// What is wrong with the value, worded for the person who typed it; shown next to the field.
+    package var error = ""
 
     package init(kind: Kind, name: String, label: String, value: String = "", required: Bool = false, pattern: String = "",
-                 step: String = "", hint: String = "") {
+                 step: String = "", hint: String = "", error: String = "") {
         self.kind = kind
         self.name = name
         self.label = label
@@ -102,6 +107,7 @@ package struct PageField {
         self.pattern = pattern
         self.step = step
         self.hint = hint
+        self.error = error
     }
 
     package static func input(_ name: String, _ label: String, value: String = "", type: String = "text", required: Bool = false,
@@ -117,9 +123,11 @@ package struct PageField {
         PageField(kind: .checkbox, name: name, label: label, value: checked ? "yes" : "")
     }
 
-    package var data: [String: Any] {
+    package func data(idPrefix: String) -> [String: Any] {
         var data: [String: Any] = [
-            "name": name, "label": label, "value": value, "required": required, "pattern": pattern, "step": step, "hint": hint,
+            "id": idPrefix + name, "error": error, "hasError": !error.isEmpty,
+            "name": name, "label": label, "value": value, "required": required, "pattern": Mustache.optional(pattern),
+            "step": Mustache.optional(step), "hint": Mustache.optional(hint),
             "isSelect": false, "isCheckbox": false, "isTextarea": false, "isHidden": false, "isInput": false, "type": "text",
             "options": [Any](), "checked": false,
         ]
@@ -143,7 +151,8 @@ package struct PageField {
 extension PageRenderer {
     package func sections(_ title: String, surface: Surface, context: AppContext, intro: String = "", error: String? = nil, flash: String? = nil,
                   status: HTTPResponse.Status = .ok, _ sections: [PageSection]) -> Response {
-        var data: [String: Any] = ["pageIntro": intro, "sections": sections.map(\.data)]
+        let format = self.format(context)
+        var data: [String: Any] = ["pageIntro": Mustache.optional(intro), "sections": sections.map { $0.data(format) }]
         if let error { data["error"] = error }
         if let flash { data["flash"] = flash }
         return render("sections", title: title, surface: surface, context: context, status: status, data: data)

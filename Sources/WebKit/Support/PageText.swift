@@ -18,16 +18,30 @@ package enum QueryText {
 }
 
 extension PageRenderer {
-    /// A back-office list page from `table.mustache`: columns, rows (with optional
-    /// link or action per row), filter fields, an intro, one form and a "more" link.
+    /// A back-office list page: columns, rows (with an optional link or POST action
+    /// per row), filter fields, an intro, one form and a "more" link, composed from
+    /// the design system's components like every other page.
     package func adminTable(_ title: String, _ context: AppContext, columns: [String], rows: [[String: Any]], filters: [[String: String]] = [],
                             intro: String? = nil, form: [String: Any]? = nil, more: (href: String, label: String)? = nil) -> Response {
-        var data: [String: Any] = ["columns": columns, "rows": rows, "filters": filters, "hasFilters": !filters.isEmpty,
-                                   "hasActions": rows.contains { $0["action"] != nil }, "hasLinks": rows.contains { $0["link"] != nil }]
-        if let intro { data["intro"] = intro }
-        if let form { data["form"] = form }
-        if let more { data["more"] = ["href": more.href, "label": more.label] }
-        return render("table", title: title, surface: .admin, context: context, data: data)
+        let tableRows = rows.map { row -> PageRow in
+            let cells = (row["cells"] as? [String] ?? []).map { PageCell.text($0) }
+            let link = (row["link"] as? [String: String]).flatMap { link in link["href"].map { (href: $0, label: link["label"] ?? "") } }
+            let actions = (row["action"] as? [String: String]).flatMap { action in
+                action["href"].map { [PageAction(href: $0, label: action["label"] ?? "")] }
+            } ?? []
+            return PageRow(cells: cells, link: link, actions: actions)
+        }
+        var section = PageSection(table: PageTable(columns: columns.map { PageColumn($0) }, rows: tableRows, empty: text("nothing_yet", context)), more: more)
+        if !filters.isEmpty {
+            section.filters = PageFilters(fields: filters.map { PageField.input($0["name"] ?? "", $0["label"] ?? "", value: $0["value"] ?? "") },
+                                          submit: text("filter", context))
+        }
+        var sections = [section]
+        if let form, let action = form["action"] as? String, let submit = form["submit"] as? String {
+            let fields = (form["fields"] as? [[String: String]] ?? []).map { PageField.input($0["name"] ?? "", $0["label"] ?? "", value: $0["value"] ?? "") }
+            sections.insert(PageSection(forms: [PageForm(action: action, submit: submit, fields: fields)]), at: 0)
+        }
+        return self.sections(title, surface: .admin, context: context, intro: intro ?? "", sections)
     }
 
     /// The interface string `key` in the request's language.

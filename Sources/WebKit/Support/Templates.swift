@@ -25,6 +25,13 @@ public struct Templates: Sendable {
         self.libraries = libraries
     }
 
+    /// The parameter notes at the top of a shipped component (`{{! ... }}`), for the style guide.
+    package func documentation(of name: String) -> String {
+        guard let text = base[name], text.hasPrefix("{{!"), let end = text.range(of: "}}") else { return "" }
+        return text[text.index(text.startIndex, offsetBy: 3)..<end.lowerBound].split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
+    }
+
     public func render(_ name: String, brand: BrandID?, context: [String: Any]) -> String? {
         let library = brand.flatMap { libraries[$0.rawValue] } ?? defaultLibrary
         return library.render(context, withTemplate: name)

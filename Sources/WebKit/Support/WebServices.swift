@@ -21,6 +21,8 @@ public struct WebServices: Sendable {
     public let brandStore: BrandStore
     public let localization: Localization
     public let templates: Templates
+    /// Number, money and time formats per language, built once.
+    package let formats: PageFormats
     public let throttle: LoginThrottle
     public let metrics: PrometheusCollectorRegistry
     public let settings: WebSettings
@@ -41,6 +43,7 @@ public struct WebServices: Sendable {
         brandStore = BrandStore(db: db)
         self.brands = BrandCatalog(brands: brands, store: brandStore, clock: clock)
         localization = try Localization(folder: WebResources.strings)
+        formats = PageFormats()
         templates = try Templates(shippedFolder: WebResources.templates, overridesFolder: templatesOverride)
         throttle = LoginThrottle(clock: clock)
         self.metrics = metrics
