@@ -51,10 +51,13 @@ struct HomeRoutes {
         }
         let transactions = try await services.ledger.summary().transactions
         let dead = try await services.jobs.counts()[.dead] ?? 0
+        // Partners are the partner records (a partner may have no login yet), not partner logins.
+        let partners = Int64(try await services.partners.partners.all().count)
+        let format = renderer.format(context)
         let tiles: [[String: String]] = [
-            ("tile_clients", users[.trader] ?? 0), ("tile_partners", users[.partner] ?? 0), ("tile_staff", users[.staff] ?? 0),
+            ("tile_clients", users[.trader] ?? 0), ("tile_partners", partners), ("tile_staff", users[.staff] ?? 0),
             ("tile_ledger_transactions", transactions), ("tile_audit_events", events), ("tile_jobs_dead", Int64(dead)),
-        ].map { key, value in ["label": text(key, context), "value": String(value)] }
+        ].map { key, value in ["label": text(key, context), "value": format.number(value), "name": key] }
         var notes: [String] = []
         if services.settings.demo { notes.append(text("demo_mode", context)) }
         // A pipeline that stopped on a broken invariant waits for a person: say so first.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import Platform
 
 /// `pipstack`: the back office, its demo, and its operator tools.
@@ -14,6 +15,8 @@ struct Pipstack: AsyncParsableCommand {
     /// the database's own words (PostgresNIO's errors describe themselves only as
     /// "Generic description to prevent accidental leakage").
     static func main() async {
+        // Every log line escapes what clients sent: no forged lines.
+        LoggingSystem.bootstrap { EscapingLogHandler(label: $0) }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -33,8 +33,12 @@ struct ServeCommand: AsyncParsableCommand {
         let db = try await Runtime.openMigrated(try storage.resolvedURL(), logger: logger)
         let brands = try await DefaultBrand.ensure(db, clock: clock, name: env["PIPSTACK_BRAND_NAME"] ?? "Pipstack Markets")
         let port = try listen.resolvedPort()
+        // /metrics answers only a scraper holding PIPSTACK_METRICS_TOKEN; without one it is off.
+        let metrics: WebSettings.MetricsAccess = env["PIPSTACK_METRICS_TOKEN"].flatMap { $0.count >= 16 ? .token($0) : nil } ?? .off
+        if metrics == .off { logger.notice("PIPSTACK_METRICS_TOKEN is not set (16 characters or more): /metrics is off") }
         let settings = WebSettings(secureCookies: !insecureCookies, twoFactorRoles: roles, demo: false,
-                                   publicURL: publicURL ?? env["PIPSTACK_PUBLIC_URL"] ?? "http://localhost:\(port)")
+                                   publicURL: publicURL ?? env["PIPSTACK_PUBLIC_URL"] ?? "http://localhost:\(port)",
+                                   metrics: metrics, hsts: !insecureCookies)
         // How long a claimed balance operation stays with one process before another may finish it.
         let lease = env["PIPSTACK_BALANCE_OPERATION_LEASE_SECONDS"].flatMap { Int64($0) }.map { max(1, $0) } ?? 30
         let services = try AppServices(db: db, clock: clock, secretKey: secret, brands: brands, settings: settings,

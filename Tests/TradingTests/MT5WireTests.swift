@@ -52,6 +52,9 @@ import Testing
 
     @Test func retcodesBecomeTypedErrors() {
         #expect(MT5Wire.error(code: 3006, text: "Invalid password", context: "x") == .authenticationFailed("x: 3006 Invalid password"))
+        // On a user call 3006 is MT_RET_USR_INVALID_PASSWORD: the server's password policy said no.
+        #expect(MT5Wire.error(code: 3006, text: "Invalid account password", context: "/api/user/add")
+            == .weakPassword("/api/user/add: 3006 Invalid account password"))
         #expect(MT5Wire.error(code: 10019, text: "No money", context: "x") == .noMoney("x: 10019 No money"))
         #expect(MT5Wire.error(code: 13, text: "Not found", context: "x") == .notFound("x: 13 Not found"))
         #expect(MT5Wire.error(code: 3, text: "Invalid parameters", context: "x") == .invalidParameters("x: 3 Invalid parameters"))

@@ -1,3 +1,4 @@
+import Foundation
 import BrokerCore
 import HTTPTypes
 import HummingbirdTesting
@@ -75,8 +76,13 @@ import Partners
             }
             let locked = try await client.execute(uri: "/portal/login", method: .post, headers: formHeaders(cookie: cookie),
                                                   body: form([("_csrf", token), ("email", email), ("password", WebHarness.password)]))
-            #expect(locked.status == .unauthorized)
-            #expect(locked.text.contains("locked"))
+            #expect(locked.status == .unauthorized, "the right password does not open a locked account")
+            // The answer for a locked account is the answer for an email nobody has: it tells no one which emails exist.
+            let unknown = try await client.execute(uri: "/portal/login", method: .post, headers: formHeaders(cookie: cookie),
+                                                   body: form([("_csrf", token), ("email", "nobody-\(UUID().uuidString)@test.example"), ("password", "x")]))
+            #expect(unknown.status == locked.status)
+            let message = { (text: String) in text.range(of: #"<p class="error" role="alert">[^<]*</p>"#, options: .regularExpression).map { String(text[$0]) } }
+            #expect(message(locked.text) != nil && message(locked.text) == message(unknown.text))
         }
         let events = try await harness.db.read { try await AuditLogQuery.actions(on: $0) }
         #expect(events.contains("user.locked"))

@@ -71,6 +71,13 @@ import Trading
                 ("_csrf", manager.csrf), ("id", "sub"), ("name", "Again"), ("kind", "ib"), ("legal_type", "person"), ("parent", ""), ("plan", ""),
             ]))
             #expect(duplicate.status == .badRequest && duplicate.text.contains("exists already"))
+            // The server checks the email too: a partner with an address like "notanemail" is refused and not created.
+            let badEmail = try await client.execute(uri: "/admin/partners", method: .post, headers: post, body: form([
+                ("_csrf", manager.csrf), ("id", "mailless"), ("name", "No Mail"), ("email", "notanemail"), ("kind", "ib"), ("legal_type", "person"),
+                ("parent", ""), ("plan", ""),
+            ]))
+            #expect(badEmail.status == .badRequest && badEmail.text.contains("name@example.com"))
+            #expect(try await harness.services.partners.partners.partner("mailless") == nil)
             let attributed = try await client.execute(uri: "/admin/partners/sub/attribute", method: .post, headers: post, body: form([
                 ("_csrf", manager.csrf), ("subject", "client"), ("subject_id", trader.email), ("from", "2026-02-02"),
             ]))

@@ -26,8 +26,8 @@ package struct CommissionReportRoutes {
     func totals(_ request: Request, _ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
         let query = request.uri.queryParameters
         let today = services.clock.nowMicros() / 86_400_000_000 * 86_400
-        let from = query.get("from").flatMap { CivilDay.start(String($0)) } ?? today - 29 * 86_400
-        let to = (query.get("to").flatMap { CivilDay.start(String($0)) } ?? today) + 86_400
+        let from = try QueryParameters.day(request, "from") ?? today - 29 * 86_400
+        let to = (try QueryParameters.day(request, "to") ?? today) + 86_400
         let partner = query.get("partner").map { String($0) }.flatMap { $0.isEmpty ? nil : PartnerID($0) }
         let totals = try await reports.totals(from: from * 1_000_000, to: to * 1_000_000, partner: partner)
         let rows = totals.map { total -> (cells: [String], link: (href: String, label: String)?) in

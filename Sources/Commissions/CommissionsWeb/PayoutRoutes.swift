@@ -60,7 +60,7 @@ package struct PayoutRoutes {
     // MARK: Back office
 
     func list(_ request: Request?, _ context: AppContext, flash: String? = nil, error: String? = nil) async throws -> Response {
-        let status = request?.uri.queryParameters.get("status").flatMap { Payout.Status(rawValue: String($0)) }
+        let status = try request.flatMap { try QueryParameters.choice($0, "status", as: Payout.Status.self) }
         let all = try await payouts.payouts(status: status)
         let mayDecide = renderer.allows(context.principal, .post, "/admin/payouts/:id/approve")
         var sections: [PageSection] = []

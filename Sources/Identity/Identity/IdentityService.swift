@@ -170,12 +170,8 @@ public struct IdentityService: Sendable {
     // MARK: Helpers
 
     public static func normalise(email: String) throws -> String {
-        let email = email.lowercased().trimmingCharacters(in: .whitespaces)
-        let parts = email.split(separator: "@")
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !email.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "\"" })
-        else { throw IdentityError.invalidEmail(email) }
-        return email
+        guard let normalised = EmailAddress.normalised(email) else { throw IdentityError.invalidEmail(email) }
+        return normalised
     }
 
     public static func check(password: String) throws {

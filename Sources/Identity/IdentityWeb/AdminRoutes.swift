@@ -46,7 +46,7 @@ struct AdminRoutes {
 
     func users(_ request: Request, _ context: AppContext) async throws -> Response {
         let search = request.uri.queryParameters.get("q").map { String($0) } ?? ""
-        let kind = request.uri.queryParameters.get("kind").flatMap { PrincipalKind(rawValue: String($0)) }
+        let kind = try QueryParameters.choice(request, "kind", as: PrincipalKind.self)
         let users = try await services.identity.users(kind: kind, limit: 500)
             .filter { search.isEmpty || $0.email.localizedCaseInsensitiveContains(search) || $0.displayName.localizedCaseInsensitiveContains(search) }
         let rows = users.map { user -> [String: Any] in
@@ -93,7 +93,7 @@ struct AdminRoutes {
                                    "trading_account", "user"]
 
     func jobs(_ request: Request, _ context: AppContext) async throws -> Response {
-        let status = request.uri.queryParameters.get("status").flatMap { JobStatus(rawValue: String($0)) }
+        let status = try QueryParameters.choice(request, "status", as: JobStatus.self)
         let jobs = try await services.jobs.list(status: status, limit: 200)
         let counts = try await services.jobs.counts()
         let rows = jobs.map { job -> [String: Any] in

@@ -46,10 +46,10 @@ struct AuthRoutes {
             return loginPage(surface, context, error: text("throttled", context), email: email, status: .tooManyRequests)
         }
         switch try await services.identity.verifyPassword(email: email, password: password, kind: surface.principalKind, audit: context.audit) {
-        case .invalid:
+        // A locked account gets the answer an unknown email gets, so the page tells no one
+        // which emails have accounts; the lock itself stays (and is audited).
+        case .invalid, .locked:
             return loginPage(surface, context, error: text("invalid_login", context), email: email, status: .unauthorized)
-        case .locked:
-            return loginPage(surface, context, error: text("locked", context), email: email, status: .unauthorized)
         case let .ok(user):
             // A fresh session (and token) at every login: an old or planted one is never reused.
             if let old = context.session { try await services.sessions.end(old, audit: context.audit) }

@@ -21,6 +21,15 @@ public struct PartnerStore: Sendable {
             throw PartnerError.invalid(field: "id", "1 to 64 of A-Z, a-z, 0-9, _ and -")
         }
         guard !partner.name.allSatisfy(\.isWhitespace), partner.name.count <= 200 else { throw PartnerError.invalid(field: "name", "1 to 200 characters") }
+        // The address payout notices and invitations go to: checked here, not only by the browser.
+        var checked = partner
+        if !checked.email.isEmpty {
+            guard let email = EmailAddress.normalised(checked.email) else {
+                throw PartnerError.invalid(field: "email", "an email address like name@example.com")
+            }
+            checked.email = email
+        }
+        let partner = checked
         let now = clock.nowMicros()
         let dialect = db.dialect
         try await db.transaction { sql in

@@ -37,6 +37,7 @@ public struct PartnersPages: WebSlice {
         MenuItem(.admin, "/admin/partners", label: "nav_partners", rank: 80),
         MenuItem(.partners, "/partners/commissions", label: "nav_commissions", rank: 10),
         MenuItem(.partners, "/partners/network", label: "nav_network", rank: 20),
+        MenuItem(.partners, "/partners/agreement", label: "agreement_title", rank: 90),
     ]
 
     public func register(_ routes: SecuredRoutes) {

@@ -13,6 +13,8 @@ struct SimulatorRefusal: Error, Equatable {
     static let accountExists = SimulatorRefusal(code: 3004, text: "Account already exists")
     static let noMoney = SimulatorRefusal(code: 10019, text: "No money")
     static let loginRangeExhausted = SimulatorRefusal(code: 3002, text: "Login range exhausted")
+    /// MT_RET_USR_INVALID_PASSWORD: what a real server answers to a password its policy refuses.
+    static let invalidPassword = SimulatorRefusal(code: 3006, text: "Invalid account password")
 }
 
 /// What the simulated trade server holds: groups, accounts, positions and the
@@ -100,7 +102,7 @@ final class TradeServerBook: Sendable {
             guard let group = state.groups[user.group.lowercased()] else { throw .invalid("group \(user.group) does not exist") }
             guard (1...group.maxLeverage).contains(user.leverage) else { throw .invalid("leverage 1:\(user.leverage) above the group's 1:\(group.maxLeverage)") }
             guard !user.name.isEmpty, user.name.count <= 128 else { throw .invalid("name") }
-            guard Self.isStrong(user.mainPassword), Self.isStrong(user.investorPassword) else { throw .invalid("password") }
+            guard Self.isStrong(user.mainPassword), Self.isStrong(user.investorPassword) else { throw .invalidPassword }
             var login = user.login
             if login == 0 {
                 while state.accounts[state.nextLogin] != nil { state.nextLogin += 1 }
@@ -154,7 +156,7 @@ final class TradeServerBook: Sendable {
     }
 
     func changePassword(_ login: UInt64, investor: Bool, password: String) throws(SimulatorRefusal) {
-        guard Self.isStrong(password) else { throw .invalid("password") }
+        guard Self.isStrong(password) else { throw .invalidPassword }
         try state.withLock { (state: inout State) throws(SimulatorRefusal) in
             guard state.accounts[login] != nil else { throw .notFound }
             if investor { state.accounts[login]?.investorPassword = password } else { state.accounts[login]?.mainPassword = password }

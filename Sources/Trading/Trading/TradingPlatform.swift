@@ -51,6 +51,8 @@ public enum TradingPlatformError: Error, Equatable, Sendable, CustomStringConver
     /// The manager's credentials were refused (MT5 3006), or the answer to the
     /// handshake did not prove the server knows them.
     case authenticationFailed(String)
+    /// The server's password policy refused a trader's new password (MT5 3006 on a user call).
+    case weakPassword(String)
     case noPermission(String)
     /// Not enough free margin or balance (MT5 10019).
     case noMoney(String)
@@ -75,6 +77,7 @@ public enum TradingPlatformError: Error, Equatable, Sendable, CustomStringConver
         case let .notFound(text): "not found on the trade server: \(text)"
         case let .accountExists(login): "trading account \(login) exists already"
         case let .authenticationFailed(text): "trade server authentication failed: \(text)"
+        case let .weakPassword(text): "the trade server's password policy refused the password: \(text)"
         case let .noPermission(text): "no permission on the trade server: \(text)"
         case let .noMoney(text): "not enough money: \(text)"
         case let .moneyLimit(text): "money limit: \(text)"

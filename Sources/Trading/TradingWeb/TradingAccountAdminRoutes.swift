@@ -42,7 +42,7 @@ struct TradingAccountAdminRoutes {
 
     func list(_ request: Request, _ context: AppContext) async throws -> Response {
         let server = request.uri.queryParameters.get("server").map { String($0) }.flatMap { $0.isEmpty ? nil : ServerID($0) }
-        let status = request.uri.queryParameters.get("status").flatMap { TradingAccountRecord.Status(rawValue: String($0)) }
+        let status = try QueryParameters.choice(request, "status", as: TradingAccountRecord.Status.self)
         let records = try await trading.accounts.list(serverID: server, status: status, limit: 500)
         var owners: [String: User] = [:]
         for user in try await services.identity.users(kind: .trader, limit: 10_000) { owners[user.id.rawValue] = user }
@@ -141,7 +141,7 @@ struct TradingAccountAdminRoutes {
     }
 
     func operations(_ request: Request, _ context: AppContext) async throws -> Response {
-        let status = request.uri.queryParameters.get("status").flatMap { BalanceOperationRecord.Status(rawValue: String($0)) }
+        let status = try QueryParameters.choice(request, "status", as: BalanceOperationRecord.Status.self)
         let rows = try await trading.operations.list(status: status, limit: 500).map { operation -> (cells: [String], link: (href: String, label: String)?) in
             ([operation.id, Timestamps.iso(operation.createdAt), "\(operation.serverID):\(operation.login)", operation.kind.rawValue,
               TradingFormat.minor(operation.amount, operation.currency), operation.status.rawValue, "\(operation.attempts)",

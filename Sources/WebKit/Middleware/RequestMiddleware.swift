@@ -49,8 +49,9 @@ package struct RequestMiddleware: RouterMiddleware {
         response.headers[.init("X-Content-Type-Options")!] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("Referrer-Policy")!] = "same-origin"
-        response.headers[.init("Content-Security-Policy")!] = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; form-action 'self'; frame-ancestors 'none'"
+        response.headers[.init("Content-Security-Policy")!] = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        if services.settings.hsts { response.headers[.init("Strict-Transport-Security")!] = "max-age=31536000; includeSubDomains" }
         if let language = context.languageCookie {
             response.setCookie(Cookie(name: "ps_lang", value: language, maxAge: 31_536_000, path: "/", secure: services.settings.secureCookies, httpOnly: true, sameSite: .lax))
         }

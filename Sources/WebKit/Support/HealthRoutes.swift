@@ -33,9 +33,19 @@ public struct HealthRoutes: WebSlice {
                 return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "database unreachable\n")))
             }
         }
-        routes.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: self.services.metrics.emitToBuffer())))
+        routes.get("/metrics") { request, _ in
+            switch self.services.settings.metrics {
+            case .open: break
+            case .off: throw UserFacingError(.notFound, "no such page")
+            case let .token(token):
+                // Compared in constant time: the token is a secret.
+                let sent = (request.headers[.authorization] ?? "").split(separator: " ", maxSplits: 1)
+                guard sent.count == 2, sent[0] == "Bearer", Tokens.constantTimeEquals(String(sent[1]), token) else {
+                    throw UserFacingError(.unauthorized, "send the metrics token as Authorization: Bearer <token>")
+                }
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: self.services.metrics.emitToBuffer())))
         }
         let css = (try? Data(contentsOf: WebResources.assets.appendingPathComponent("app.css"))) ?? Data()
         routes.get("/assets/:file") { _, context in

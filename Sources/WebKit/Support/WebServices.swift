@@ -55,6 +55,16 @@ public struct WebServices: Sendable {
 
 /// How the web layer behaves in this deployment.
 public struct WebSettings: Sendable {
+    /// Who may read `/metrics`.
+    public enum MetricsAccess: Sendable, Equatable {
+        /// Anyone who reaches the port (the demo on localhost).
+        case open
+        /// Only a scraper sending `Authorization: Bearer <token>`.
+        case token(String)
+        /// Nobody: `/metrics` answers 404.
+        case off
+    }
+
     /// `Secure` on cookies: on behind TLS (serve), off for plain-HTTP demos on localhost.
     public var secureCookies: Bool
     /// Roles that must pass TOTP; empty in the demo, which says so on its pages.
@@ -63,12 +73,18 @@ public struct WebSettings: Sendable {
     /// Public base URL for links in emails, e.g. https://office.broker.example
     public var publicURL: String
     public var bcryptCost: UInt8
+    public var metrics: MetricsAccess
+    /// `Strict-Transport-Security` on every response: browsers then never use plain HTTP.
+    public var hsts: Bool
 
-    public init(secureCookies: Bool, twoFactorRoles: Set<StaffRole>, demo: Bool, publicURL: String, bcryptCost: UInt8 = 12) {
+    public init(secureCookies: Bool, twoFactorRoles: Set<StaffRole>, demo: Bool, publicURL: String, bcryptCost: UInt8 = 12,
+                metrics: MetricsAccess = .open, hsts: Bool = false) {
         self.secureCookies = secureCookies
         self.twoFactorRoles = twoFactorRoles
         self.demo = demo
         self.publicURL = publicURL
         self.bcryptCost = bcryptCost
+        self.metrics = metrics
+        self.hsts = hsts
     }
 }

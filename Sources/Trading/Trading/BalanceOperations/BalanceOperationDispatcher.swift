@@ -102,7 +102,7 @@ public struct BalanceOperationDispatcher: Service {
     /// Errors that mean the server answered and did not do the operation.
     static func isRefusal(_ error: TradingPlatformError) -> Bool {
         switch error {
-        case .invalidParameters, .notFound, .noMoney, .moneyLimit, .noPermission, .invalidRequest, .accountExists, .server: true
+        case .invalidParameters, .notFound, .noMoney, .moneyLimit, .noPermission, .invalidRequest, .accountExists, .weakPassword, .server: true
         case .unavailable, .malformedAnswer, .authenticationFailed, .tooManyRecords, .answerTooLarge: false
         }
     }

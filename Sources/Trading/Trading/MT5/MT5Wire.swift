@@ -82,7 +82,9 @@ enum MT5Wire {
         case 3, 4: return .invalidParameters(detail)
         case 8: return .noPermission(detail)
         case 13, 1001: return .notFound(detail)
-        case 3006: return .authenticationFailed(detail)
+        // 3006 is MT_RET_USR_INVALID_PASSWORD: on a user call, a password the server's
+        // policy refuses; on the manager's own login, refused credentials.
+        case 3006: return context.hasPrefix("/api/user/") ? .weakPassword(detail) : .authenticationFailed(detail)
         case 4005: return .moneyLimit(detail)
         case 10019: return .noMoney(detail)
         default: return .server(code: code, text: "\(context): \(text)")
