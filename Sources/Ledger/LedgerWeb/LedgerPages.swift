@@ -176,20 +176,6 @@ struct LedgerRoutes {
         response.status = outcome == .posted ? HTTPResponse.Status.created : .ok
         return response
     }
-
-    static func money(_ minorUnits: Int64, code: String) -> String {
-        let currency = (try? LedgerAccountCode.currency(of: code)) ?? Currency(code: "XXX", exponent: 2)
-        return Money(minorUnits: minorUnits, currency: currency).description
-    }
-}
-
-/// Reading a currency off a ledger account code without failing on unknown ones.
-enum LedgerAccountCode {
-    static func currency(of code: String) throws -> Currency {
-        let last = code.split(separator: ":").last.map { String($0) } ?? ""
-        guard let currency = Currency(code: last) else { throw MoneyError.unknownCurrency(last) }
-        return currency
-    }
 }
 
 struct TransactionRequest: Decodable {

@@ -20,7 +20,7 @@ public struct StyleguideRoutes: WebSlice {
     public static let menu = [MenuItem(.admin, "/admin/styleguide", label: "nav_styleguide", rank: 190)]
 
     public func register(_ routes: SecuredRoutes) {
-        routes.get("/admin/styleguide") { _, context in self.page(routes.renderer, context, flash: nil) }
+        routes.get("/admin/styleguide") { request, context in self.page(routes.renderer, context, request: request) }
         // The confirmation example's target: it changes nothing and says so.
         routes.post("/admin/styleguide/confirm") { _, context in
             routes.renderer.redirect("/admin/styleguide?done=1#confirm")
@@ -31,7 +31,7 @@ public struct StyleguideRoutes: WebSlice {
                                      "component_filters", "component_table", "component_form", "component_action", "component_tabs",
                                      "component_empty"]
 
-    func page(_ renderer: PageRenderer, _ context: AppContext, flash: String?) -> Response {
+    func page(_ renderer: PageRenderer, _ context: AppContext, request: Request) -> Response {
         let t = { (key: String) in renderer.text(key, context) }
         let format = renderer.format(context)
         let samples = StyleguideSamples(t: t, format: format)
@@ -57,7 +57,8 @@ public struct StyleguideRoutes: WebSlice {
                             ["href": "/admin/styleguide#charts", "label": t("sg_action_secondary"), "secondary": true]],
             "hasPageActions": true,
         ]
-        if context.path == "/admin/styleguide", flash != nil { data["flash"] = flash }
+        // Back from the confirmation example: say that nothing changed.
+        if QueryParameters.text(request, "done") != nil { data["flash"] = t("sg_confirm_done") }
         return renderer.render("styleguide", title: t("nav_styleguide"), surface: .admin, context: context, data: data)
     }
 }
