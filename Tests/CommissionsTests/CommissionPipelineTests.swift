@@ -262,7 +262,7 @@ import Ledger
         await #expect(throws: PartnerError.invalid(field: "group", "1 to 32 of a-z, 0-9 and _, as plans name groups (fx_majors, metals...)")) {
             try await catalog.set(symbol: "GOLDmicro", group: "Metals!", profitCurrency: "USD", audit: .system)
         }
-        try await catalog.set(symbol: "GOLDmicro", group: "metals", profitCurrency: "USD", audit: .system)
+        try await catalog.set(symbol: "GOLDmicro", group: "metals", profitCurrency: "USD", from: 3_000_000, audit: .system)
         #expect(try await catalog.entries().map { "\($0.symbol) \($0.group) \($0.isSet)" } == ["EURUSDm fx_majors false", "GOLDmicro metals true"])
         try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(3, "GOLDmicro")], cursorTime: 0))
         try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 2)))
@@ -272,5 +272,54 @@ import Ledger
             }
         }
         #expect(amounts == [100_000_000, 700_000_000, 400_000_000], "GOLDmicro at the default, then at the metals rate once set")
+    }
+
+    /// Oil and gas pay the energies rate because the trade server files them under
+    /// Energies, though their names guess `other`; the broker's folder table and its
+    /// changes take effect from the moment chosen, and deals before it keep the old group.
+    @Test(arguments: TestDatabases.kinds)
+    func energiesTakeTheirGroupFromTheServersFolder(kind: String) async throws {
+        #expect(InstrumentGroups.guess("XTIUSD") == "other" && InstrumentGroups.guess("XNGUSD") == "other", "the name alone does not tell")
+        #expect(InstrumentGroups.group(ofPath: "Forex\\Majors\\EURUSD", folders: ["Forex": "fx_minors", "forex/majors": "fx_majors"]) == "fx_majors")
+        #expect(InstrumentGroups.group(ofPath: "Energiesx\\XTIUSD", folders: ["Energies": "energies"]) == nil, "folders match whole names")
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "ib", name: "IB"), parent: nil, from: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "all", name: "All", rules: [
+            .init(id: "rebate", kind: .perLot, rates: .init(default: "1.00", groups: ["energies": "5.00", "metals": "4.00"])),
+        ]), effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("ib", plan: "all", from: 0, audit: .system)
+        try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:1", partnerID: "ib"), from: 0, audit: .system)
+        try await SymbolDirectory(db: db).record([
+            SymbolSpec(symbol: "XTIUSD", path: "Energies\\XTIUSD", digits: 2, contractSize: 1_000 * Self.lot, baseCurrency: "XTI", profitCurrency: "USD", marginCurrency: "USD"),
+            SymbolSpec(symbol: "XNGUSD", path: "Energies\\XNGUSD", digits: 3, contractSize: 10_000 * Self.lot, baseCurrency: "XNG", profitCurrency: "USD", marginCurrency: "USD"),
+        ], server: "mt5")
+        let store = try DealStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: try LedgerStore(db: db), clock: SystemClock(), logger: TestDatabases.logger)
+        func deal(_ ticket: UInt64, _ symbol: String, at seconds: Int64) -> TradeDeal {
+            TradeDeal(ticket: ticket, login: TradingLogin(1), action: .sell, entry: .entryOut, symbol: symbol, time: seconds * 1_000_000,
+                      price: Price(points: 7_852, digits: 2), volume: Volume(units: Self.lot), contractSize: 1_000)
+        }
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(1, "XTIUSD", at: 1), deal(2, "XNGUSD", at: 2)], cursorTime: 0))
+        try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 0)))
+        let catalog = InstrumentCatalog(db: db, clock: SystemClock())
+        #expect(try await catalog.entries().map { "\($0.symbol) \($0.group) \($0.source.rawValue)" } == ["XNGUSD energies folder", "XTIUSD energies folder"])
+
+        // The broker files Energies under metals from second 100: earlier deals keep energies.
+        try await catalog.mapFolder("Energies", group: "metals", from: 100_000_000, audit: .system)
+        await #expect(throws: PartnerError.invalid(field: "folder", "a folder as the trade server names it, such as Energies or Forex\\Majors")) {
+            try await catalog.mapFolder(" \\ ", group: "metals", audit: .system)
+        }
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(3, "XTIUSD", at: 50), deal(4, "XTIUSD", at: 150)], cursorTime: 0))
+        try await pipeline.process(DealFeedBatch(deals: try await store.feed(after: 2)))
+        let amounts = try await db.read { sql in
+            try await sql.raw("SELECT t.ticket, l.amount FROM commission_lines l JOIN trade_deals t ON t.feed_seq = l.feed_seq ORDER BY t.ticket").all().map {
+                try $0.decode(column: "amount", as: Int64.self)
+            }
+        }
+        #expect(amounts == [500_000_000, 500_000_000, 500_000_000, 400_000_000], "energies by the folder, metals from the moment the broker chose")
+        let audit = try await db.read { sql in try await AuditLog.recent(on: sql, limit: 10, entityType: "instrument", entityID: nil) }
+        #expect(audit.map(\.entry.action).contains("instrument.folder_map"))
     }
 }

@@ -97,7 +97,9 @@ import Ledger
 
         let statement = try #require(try await payouts.statement("po-sub-2026-11"))
         let november = try #require(CivilDay.start("2026-11-01")) * 1_000_000
-        #expect(statement.from == november && statement.days.allSatisfy { $0.rule == "rebate" })
+        // The sample deals are of 1970 and were never paid: the first payout pays and lists them, so its statement starts with them.
+        #expect(statement.to == november + 30 * Self.day && statement.from == 0 && statement.days.allSatisfy { $0.rule == "rebate" })
+        #expect(statement.accrued / 1_000_000 == subOwed, "the statement explains every cent it paid")
     }
 
     /// A period pays what was earned up to its end: a deal of the next period, already
@@ -153,5 +155,50 @@ import Ledger
         #expect(realtime.paid == [id])
         let statement = try #require(try await payouts.statement(id))
         #expect(statement.from == 0 && statement.accrued / 1_000_000 == owed && !statement.days.isEmpty, "the whole balance, explained by day")
+    }
+
+    /// A paid payout's statement is frozen at what was paid: it starts at the first
+    /// commission (not 1970), and a deal that arrives late for a day it covers, or a
+    /// payout after it, changes neither its lines nor its span.
+    @Test(arguments: TestDatabases.kinds)
+    func aPaidStatementIsFrozenAtWhatWasPaid(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let builder = BookBuilder(db: db, clock: SystemClock())
+        try await builder.partners.create(Partner(id: "ib", userID: "user-ib", name: "IB", agreementAcceptedAt: 1), parent: nil, from: 0, audit: .system)
+        try await builder.plans.save(CommissionPlan(id: "flat", name: "Flat", rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: "5.00"))]),
+                                     effectiveFrom: 0, audit: .system)
+        try await builder.plans.assign("ib", plan: "flat", from: 0, audit: .system)
+        try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "mt5:7", partnerID: "ib"), from: 0, audit: .system)
+        let store = try DealStore(db: db)
+        let ledger = try LedgerStore(db: db)
+        let pipeline = try CommissionPipeline(db: db, deals: store, ledger: ledger, clock: SystemClock(), logger: TestDatabases.logger)
+        let first = try #require(CivilDay.start("2026-11-20")) * 1_000_000
+        func deal(_ ticket: UInt64, at time: Int64) -> TradeDeal {
+            TradeDeal(ticket: ticket, login: TradingLogin(7), action: .sell, entry: .entryOut, symbol: "EURUSD", time: time,
+                      price: Price(points: 108_000, digits: 5), volume: Volume(units: 100_000_000), contractSize: 100_000)
+        }
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(1, at: first + 3_600_000_000), deal(2, at: first + Self.day)], cursorTime: 0))
+        try await DealCorrectionTests.drain(pipeline, store)
+        let payouts = PayoutStore(db: db, ledger: ledger, clock: SystemClock())
+        try await payouts.save(PayoutSettings(partnerID: "ib", schedule: .realtime, needsApproval: false), audit: .system)
+        let paidAt = first + 5 * Self.day
+        let run = try await payouts.run(at: paidAt, audit: .system)
+        let id = try #require(run.created.first)
+        #expect(run.paid == [id])
+        let statement = try #require(try await payouts.statement(id))
+        #expect(statement.from == first && statement.to == paidAt + 1, "from the first commission's day to the moment of payment")
+        #expect(statement.accrued == 10 * 100_000_000 && statement.days.count == 2)
+
+        // A deal of a day the statement covers arrives after payment: it waits for the next payout.
+        try await store.store(DealSyncBatch(serverID: "mt5", deals: [deal(3, at: first + 2 * Self.day)], cursorTime: 0))
+        try await DealCorrectionTests.drain(pipeline, store)
+        #expect(try await payouts.statement(id) == statement)
+        let next = try await payouts.run(at: paidAt + Self.day, audit: .system)
+        let nextID = try #require(next.created.first)
+        let later = try #require(try await payouts.statement(nextID))
+        #expect(later.payout.amountMinor == 500 && later.from == first + 2 * Self.day && later.accrued == 5 * 100_000_000,
+                "the late deal is explained by the payout that pays it")
+        #expect(try await payouts.statement(id) == statement, "the first statement still shows what it paid")
     }
 }

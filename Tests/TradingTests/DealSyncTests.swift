@@ -23,6 +23,24 @@ import Platform
         return logins
     }
 
+    /// The server's symbols are kept with the folder MT5 files each in, read over the
+    /// real wire; reading them again changes nothing until the server's answer changes.
+    @Test(arguments: TestDatabases.kinds)
+    func keepsTheServersSymbolsWithTheirFolders(kind: String) async throws {
+        let db = try await TestDatabases.make(kind)
+        defer { Task { await db.close() } }
+        let mt5 = try await MT5Harness.start()
+        defer { Task { await mt5.stop() } }
+        let sync = DealSync(serverID: "mt5-live", platform: mt5.client, store: try DealStore(db: db))
+        let first = try await sync.refreshSymbols()
+        #expect(first >= 25)
+        let paths = try await SymbolDirectory(db: db).paths()
+        #expect(paths["XTIUSD"] == "Energies\\XTIUSD" && paths["XNGUSD"] == "Energies\\XNGUSD" && paths["EURUSD"] == "Forex\\Majors\\EURUSD")
+        let generation = try await db.read { sql in try await SymbolDirectory.generation(on: sql) }
+        #expect(try await sync.refreshSymbols() == 0, "an unchanged answer writes nothing")
+        #expect(try await db.read { sql in try await SymbolDirectory.generation(on: sql) } == generation)
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func storesEveryDealOnceAndPublishesThemInOrder(kind: String) async throws {
         let db = try await TestDatabases.make(kind)

@@ -142,7 +142,10 @@ import Testing
         #expect(symbols.count >= 25)
         let eurusd = try #require(symbols.first { $0.symbol == "EURUSD" })
         #expect(eurusd.digits == 5 && eurusd.contractSize == 100_000 * 100_000_000 && eurusd.profitCurrency == "USD")
-        #expect(Set(symbols.map(\.path)).isSuperset(of: ["Forex\\Majors", "Forex\\Minors", "Forex\\Exotics", "Metals", "Energies", "Indices", "Crypto"]))
+        // MT5's Path is the folder then the symbol's own name.
+        #expect(symbols.allSatisfy { $0.path.hasSuffix("\\" + $0.symbol) })
+        let folders = Set(symbols.map { $0.path.split(separator: "\\").dropLast().joined(separator: "\\") })
+        #expect(folders.isSuperset(of: ["Forex\\Majors", "Forex\\Minors", "Forex\\Exotics", "Metals", "Energies", "Indices", "Crypto"]))
 
         var logins: [TradingLogin] = []
         for (index, group) in ["real\\standard", "real\\ecn", "real\\cent"].enumerated() {

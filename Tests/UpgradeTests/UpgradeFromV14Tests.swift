@@ -37,13 +37,18 @@ import Trading
         return (try await Database.open(.sqlite(path: copy.path), logger: TestDatabases.logger), folder)
     }
 
-    @Test func opensWithNothingToMigrateAndReadsWhatTheReleaseWrote() async throws {
+    /// The slices themselves added no migration; the versions after 14 (the trade
+    /// servers' symbols, the effective-dated instrument catalog, frozen payout
+    /// statements) apply on top and change nothing the release wrote.
+    @Test func migratesFromV14AndReadsWhatTheReleaseWrote() async throws {
         let (db, folder) = try await Self.openFixture()
         defer { try? FileManager.default.removeItem(at: folder) }
         let runner = MigrationRunner()
         #expect(try await runner.currentVersion(of: db) == Recorded.schemaVersion)
-        #expect(runner.latestVersion == Recorded.schemaVersion)
+        #expect(try await runner.migrate(db) == Array((Recorded.schemaVersion + 1)...runner.latestVersion))
         #expect(try await runner.migrate(db).isEmpty)
+        let folders = try await InstrumentCatalog(db: db, clock: SystemClock()).folders()
+        #expect(folders.contains { $0.folder == "Energies" && $0.group == "energies" }, "the folder table starts with MT5's usual folders")
 
         let ledger = try LedgerStore(db: db)
         let integrity = try await ledger.verify()
@@ -67,6 +72,7 @@ import Trading
     @Test func newDealsEarnOnTopOfTheReleasesLines() async throws {
         let (db, folder) = try await Self.openFixture()
         defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try await MigrationRunner().migrate(db)
         let store = try DealStore(db: db)
         let ledger = try LedgerStore(db: db)
         let opened: Int64 = 1_796_403_800_000_000

@@ -161,19 +161,21 @@ import Trading
         let finance = try #require(try await harness.session(for: .staff(.finance)))
         try await harness.test { client in
             let page = try await client.execute(uri: "/admin/instruments", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
-            #expect(page.status == .ok && page.text.contains("GER40.cash") && page.text.contains("guessed from the name") && !page.text.contains("Set a symbol"))
+            #expect(page.status == .ok && page.text.contains("GER40.cash") && page.text.contains("a guess from the name") && !page.text.contains("Set a symbol"))
             var post = formHeaders(cookie: manager.cookie)
             post[.accept] = "text/html"
             let bad = try await client.execute(uri: "/admin/instruments", method: .post, headers: post, body: form([
                 ("_csrf", manager.csrf), ("symbol", "GER40.cash"), ("group", "indices"), ("profit_currency", "XXX"),
             ]))
-            #expect(bad.status == .badRequest && bad.text.contains("profit_currency"))
+            #expect(bad.status == .badRequest && bad.text.contains("Enter a currency code such as USD."), "the refusal is worded next to its field")
             let saved = try await client.execute(uri: "/admin/instruments", method: .post, headers: post, body: form([
                 ("_csrf", manager.csrf), ("symbol", "GER40.cash"), ("group", "indices_eu"), ("profit_currency", "eur"),
             ]))
-            #expect(saved.status == .ok && saved.text.contains("indices_eu") && saved.text.contains("set by the broker"))
+            #expect(saved.status == .seeOther && saved.headers[.location] == "/admin/instruments?saved=1", "post, then redirect, then get")
+            let after = try await client.execute(uri: "/admin/instruments?saved=1", method: .get, headers: [.cookie: manager.cookie, .accept: "text/html"])
+            #expect(after.text.contains("indices_eu") && after.text.contains("your setting") && after.text.contains("Saved."))
         }
-        let settings = try await InstrumentCatalog(db: harness.db, clock: SystemClock()).settings()
+        let settings = try await InstrumentCatalog(db: harness.db, clock: SystemClock()).groups(at: Int64.max / 2).settings
         #expect(settings["GER40.cash"] == .init(group: "indices_eu", profitCurrency: "EUR"))
         let events = try await harness.db.read { sql in try await AuditLogQuery.actions(on: sql) }
         #expect(events.contains("instrument.set"))

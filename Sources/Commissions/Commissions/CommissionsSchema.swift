@@ -1,3 +1,4 @@
+import CommissionsCore
 import Platform
 import Trading
 
@@ -6,7 +7,7 @@ import Trading
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum CommissionsSchema {
-    public static let migrations: [Migration] = [commissionLines, commissionNumbers, payouts, commissionAdjustments, cpaAwards, instruments]
+    public static let migrations: [Migration] = [commissionLines, commissionNumbers, payouts, commissionAdjustments, cpaAwards, instruments, instrumentHistory, payoutStatements]
 
     /// Commission lines, exactly once per (deal, rule, beneficiary, level); what
     /// rounding to minor units left per partner; and the outbox of ledger postings
@@ -144,6 +145,47 @@ public enum CommissionsSchema {
         """
         CREATE TABLE instruments (
             symbol TEXT PRIMARY KEY, group_name TEXT NOT NULL, profit_currency TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL)
+        """,
+    ] }
+
+    /// The instrument catalog effective-dated, like every other book input: a
+    /// symbol's setting (`instrument_settings`; an empty group clears it) and the
+    /// broker's table from the trade servers' folders to groups (`instrument_folders`;
+    /// an empty group removes the entry) each take effect from a chosen moment.
+    /// Settings made before this version take effect from when they were made; the
+    /// folder table starts with MT5's usual folders.
+    static let instrumentHistory = Migration(version: 16, name: "instrument_history") { _ in
+        [
+            """
+            CREATE TABLE instrument_settings (
+                symbol TEXT NOT NULL, effective_from BIGINT NOT NULL, group_name TEXT NOT NULL, profit_currency TEXT NOT NULL,
+                updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (symbol, effective_from))
+            """,
+            """
+            INSERT INTO instrument_settings (symbol, effective_from, group_name, profit_currency, updated_by, updated_at)
+            SELECT symbol, updated_at, group_name, profit_currency, updated_by, updated_at FROM instruments
+            """,
+            "DROP TABLE instruments",
+            """
+            CREATE TABLE instrument_folders (
+                folder TEXT NOT NULL, effective_from BIGINT NOT NULL, group_name TEXT NOT NULL,
+                updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (folder, effective_from))
+            """,
+        ] + InstrumentGroups.defaultFolders.map { entry in
+            "INSERT INTO instrument_folders (folder, effective_from, group_name, updated_by, updated_at) VALUES ('\(entry.folder)', 0, '\(entry.group)', 'system', 0)"
+        }
+    }
+
+    /// A payout's statement frozen when the payout is made: the period it covers and
+    /// the commissions per day, level and rule the books held then. Late deals and
+    /// recalculations after it belong to later payouts, never to this statement.
+    static let payoutStatements = Migration(version: 17, name: "payout_statements") { _ in [
+        "ALTER TABLE payouts ADD COLUMN statement_from BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE payouts ADD COLUMN statement_to BIGINT NOT NULL DEFAULT 0",
+        """
+        CREATE TABLE payout_statement_lines (
+            payout_id TEXT NOT NULL, day BIGINT NOT NULL, level INTEGER NOT NULL, rule_id TEXT NOT NULL, deals BIGINT NOT NULL, amount BIGINT NOT NULL,
+            PRIMARY KEY (payout_id, day, level, rule_id))
         """,
     ] }
 }

@@ -19,7 +19,10 @@ struct SimulatedSymbol: Sendable {
     /// Largest move per tick, in points.
     let stepPoints: Int64
 
-    var path: String {
+    /// The symbol's place in the server's tree, folder then name, as MT5 reports it (`Energies\\XTIUSD`).
+    var path: String { folder + "\\" + name }
+
+    var folder: String {
         switch assetClass {
         case .fxMajor: "Forex\\Majors"
         case .fxMinor: "Forex\\Minors"

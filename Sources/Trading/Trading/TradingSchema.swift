@@ -5,7 +5,7 @@ import Platform
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum TradingSchema {
-    public static let migrations: [Migration] = [trading, tradingAccounts, dealPositions, dealRevisions, marketSpreads]
+    public static let migrations: [Migration] = [trading, tradingAccounts, dealPositions, dealRevisions, marketSpreads, tradeSymbols]
 
     /// Each stored deal's volume by feed position (`feed_seq`, `volume`): what another
     /// slice's migration may join (the commission totals of version 8 count lots) without
@@ -148,4 +148,15 @@ public enum TradingSchema {
             "CREATE OR REPLACE FUNCTION trade_deals_revision() RETURNS trigger AS $$ BEGIN \(copy) RETURN NEW; END $$ LANGUAGE plpgsql",
         ])
     }
+
+    /// What each trade server says about its symbols (`SymbolDirectory`): the folder a
+    /// dealer filed a symbol in decides its instrument group for commissions.
+    static let tradeSymbols = Migration(version: 15, name: "trade_symbols") { _ in [
+        """
+        CREATE TABLE trade_symbols (
+            server_id TEXT NOT NULL, symbol TEXT NOT NULL, path TEXT NOT NULL, digits INTEGER NOT NULL, contract_size BIGINT NOT NULL,
+            base_currency TEXT NOT NULL, profit_currency TEXT NOT NULL, margin_currency TEXT NOT NULL, updated_at BIGINT NOT NULL,
+            PRIMARY KEY (server_id, symbol))
+        """,
+    ] }
 }

@@ -21,9 +21,10 @@ struct PortalAccountRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/portal/accounts") { _, context in try await self.list(context) }
         routes.post("/portal/accounts") { _, context in try await self.open(context) }
-        routes.get("/portal/accounts/:server/:login") { _, context in
+        routes.get("/portal/accounts/:server/:login") { request, context in
             let record = try await self.own(context)
-            return try await self.detail(record, context)
+            let transfer = request.uri.queryParameters.get("transfer").map { String($0) }
+            return try await self.detail(record, context, flash: transfer.map { _ in self.t(context)("transfer_queued") })
         }
         routes.post("/portal/accounts/:server/:login/transfer") { _, context in
             let record = try await self.own(context)
@@ -133,26 +134,35 @@ struct PortalAccountRoutes {
         return newPassword == nil ? response : Self.noStore(response)
     }
 
+    /// Checks the transfer before accepting it, then answers with a redirect so that
+    /// a refresh asks nothing twice (the form's operation id makes a resubmission the same transfer).
     func transfer(_ record: TradingAccountRecord, _ context: AppContext) async throws -> Response {
         let t = t(context)
         let form = context.form
+        let kind: BalanceOperation.Kind = form["direction"] == "withdrawal" ? .withdrawal : .deposit
         do {
-            if try await trading.servers.server(record.serverID)?.environment == .demo {
-                throw BalanceOperationError.invalid(field: t("transfer"), t("demo_no_transfer"))
-            }
-            let kind: BalanceOperation.Kind = form["direction"] == "withdrawal" ? .withdrawal : .deposit
-            guard let currency = Currency(code: record.currency) else { throw BalanceOperationError.invalid(field: "amount", "unknown currency") }
-            let amount: Money
-            do { amount = try Money(parsing: form["amount"] ?? "", currency: currency) } catch {
-                throw BalanceOperationError.invalid(field: t("col_amount"), "\(form["amount"] ?? "")")
-            }
-            let operation = try await trading.operations.request(
-                BalanceOperationRequest(id: form["operation_id"] ?? "", serverID: record.serverID, login: record.login, kind: kind, amount: amount,
-                                        walletOwner: record.userID, comment: "trader's room"),
-                for: record, audit: context.audit)
-            return try await detail(record, context, flash: "\(t("transfer_queued")) (\(operation.id))")
-        } catch let error as BalanceOperationError {
-            return try await detail(record, context, error: error.description)
+            let operation = try await trading.clientTransfer(id: form["operation_id"] ?? "", account: record, kind: kind, amountText: form["amount"] ?? "",
+                                                             ledger: ledger, audit: context.audit)
+            return renderer.redirect("/portal/accounts/\(record.serverID)/\(record.login)?transfer=\(QueryText.escaped(operation.id))")
+        } catch let refusal as ClientTransferRefusal {
+            return try await detail(record, context, error: Self.wording(refusal, t, renderer.format(context)))
+        } catch BalanceOperationError.idempotencyConflict {
+            return try await detail(record, context, error: t("transfer_resubmitted"))
+        } catch is BalanceOperationError {
+            return try await detail(record, context, error: t("transfer_bad_amount"))
+        }
+    }
+
+    /// A refused transfer in words a trader can act on.
+    static func wording(_ refusal: ClientTransferRefusal, _ t: (String) -> String, _ format: PageFormat) -> String {
+        switch refusal {
+        case .amount: t("transfer_bad_amount")
+        case let .wholeCents(cents): "\(t("transfer_whole_cents")) \(cents)."
+        case let .walletShort(available): "\(t("transfer_wallet_short")) \(format.money(available))."
+        case let .accountShort(available): "\(t("transfer_account_short")) \(format.money(available))."
+        case .demoAccount: t("demo_no_transfer")
+        case .inactiveAccount: t("transfer_inactive")
+        case .serverUnavailable: t("transfer_server_unavailable")
         }
     }
 

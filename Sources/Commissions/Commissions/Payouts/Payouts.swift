@@ -69,6 +69,9 @@ public struct Payout: Sendable, Equatable, Codable {
     public let createdAt: Int64
     public let decidedAt: Int64
     public let paidAt: Int64
+    /// The span its statement covers, frozen when it was made (0 for payouts made before statements were frozen).
+    public var statementFrom: Int64 = 0
+    public var statementTo: Int64 = 0
 }
 
 public enum PayoutError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -254,6 +257,7 @@ public struct PayoutStore: Sendable {
         }
         let id = "po-\(settings.partnerID)-\(period.key)"
         let (paid, rate) = (payoutMinor, rateID)
+        let frozen = try await statementSpan(partner: settings.partnerID, period: period, realtime: settings.schedule == .realtime, at: now)
         let status: Payout.Status = settings.needsApproval ? .awaitingApproval : .approved
         let dialect = db.dialect
         let created = try await db.transaction { sql -> Bool in
@@ -266,6 +270,13 @@ public struct PayoutStore: Sendable {
                 ON CONFLICT DO NOTHING RETURNING id
                 """).all()
             guard !inserted.isEmpty else { return false }
+            try await sql.raw("UPDATE payouts SET statement_from = \(bind: frozen.from), statement_to = \(bind: frozen.to) WHERE id = \(bind: id)").run()
+            for day in frozen.days {
+                try await sql.raw("""
+                    INSERT INTO payout_statement_lines (payout_id, day, level, rule_id, deals, amount)
+                    VALUES (\(bind: id), \(bind: day.day), \(bind: day.level), \(bind: day.rule), \(bind: day.deals), \(bind: day.amount))
+                    """).run()
+            }
             try await AuditLog.append(audit.entry("payout.create", entityType: "payout", entityID: id,
                                                   after: "{\"amount_minor\":\(available),\"status\":\"\(status.rawValue)\"}"), at: now, on: sql, dialect: dialect)
             return true
@@ -353,10 +364,54 @@ public struct PayoutStore: Sendable {
 
     // MARK: Statements
 
+    /// What a payout made at `now` settles, as its statement will show it for good:
+    /// the partner's commissions per day, level and rule up to the period's end (real
+    /// time: up to now) that no earlier payout's statement holds. So a late deal for
+    /// a day already paid is explained by the payout that pays it, and a rejected
+    /// payout's lines come back with the next.
+    func statementSpan(partner: PartnerID, period: PayoutPeriod, realtime: Bool, at now: Int64) async throws -> PayoutStatement.Span {
+        let end = realtime ? now + 1 : period.end
+        let all = try await CommissionReports(db: db, clock: clock).daily(from: 0, to: end, partner: partner)
+        struct Key: Hashable { let day: Int64, level: Int, rule: String }
+        var settled: [Key: (deals: Int, amount: Int64)] = [:]
+        for row in try await db.read({ sql in
+            try await sql.raw("""
+                SELECT l.day, l.level, l.rule_id, CAST(SUM(l.deals) AS BIGINT) AS deals, CAST(SUM(l.amount) AS BIGINT) AS amount FROM payout_statement_lines l
+                JOIN payouts p ON p.id = l.payout_id WHERE p.partner_id = \(bind: partner) AND p.status <> 'rejected'
+                GROUP BY l.day, l.level, l.rule_id
+                """).all()
+        }) {
+            settled[Key(day: try row.decode(column: "day", as: Int64.self), level: try row.decode(column: "level", as: Int.self),
+                        rule: try row.decode(column: "rule_id", as: String.self))] = (try row.decode(column: "deals", as: Int.self), try row.decode(column: "amount", as: Int64.self))
+        }
+        let days = all.compactMap { total -> CommissionReports.DayTotal? in
+            let before = settled[Key(day: total.day, level: total.level, rule: total.rule)] ?? (0, 0)
+            guard total.amount != before.amount || total.deals != before.deals else { return nil }
+            return CommissionReports.DayTotal(day: total.day, level: total.level, rule: total.rule, deals: total.deals - before.deals,
+                                              amount: total.amount - before.amount)
+        }
+        let first = days.map(\.day).min()
+        return .init(from: realtime ? (first ?? now) : min(period.start, first ?? period.start), to: end, days: days)
+    }
+
     /// What a payout settles: the partner's commissions per day, level and rule in
-    /// its period (real-time: since the partner's payout before it).
+    /// its period (real-time: since the partner's payout before it), as frozen when
+    /// the payout was made. Payouts made before statements were frozen are read from
+    /// the books up to their creation.
     public func statement(_ id: String) async throws -> PayoutStatement? {
         guard let payout = try await payout(id) else { return nil }
+        if payout.statementTo > 0 {
+            let days = try await db.read { sql in
+                try await sql.raw("""
+                    SELECT day, level, rule_id, deals, amount FROM payout_statement_lines WHERE payout_id = \(bind: id) ORDER BY day, level, rule_id
+                    """).all().map { row in
+                    CommissionReports.DayTotal(day: try row.decode(column: "day", as: Int64.self), level: try row.decode(column: "level", as: Int.self),
+                                               rule: try row.decode(column: "rule_id", as: String.self), deals: try row.decode(column: "deals", as: Int.self),
+                                               amount: try row.decode(column: "amount", as: Int64.self))
+                }
+            }
+            return PayoutStatement(payout: payout, from: payout.statementFrom, to: payout.statementTo, days: days)
+        }
         var start = payout.periodStart
         var end = payout.periodEnd
         if payout.periodKey.hasPrefix("rt-") {
@@ -388,7 +443,8 @@ public struct PayoutStore: Sendable {
                       periodEnd: try int("period_end"), amountMinor: try int("amount_minor"), currency: try text("currency"),
                       payoutMinor: try int("payout_minor"), payoutCurrency: try text("payout_currency"), rateID: try text("rate_id"), method: method,
                       target: try text("target"), status: status, note: try text("note"), decidedBy: try text("decided_by"),
-                      createdAt: try int("created_at"), decidedAt: try int("decided_at"), paidAt: try int("paid_at"))
+                      createdAt: try int("created_at"), decidedAt: try int("decided_at"), paidAt: try int("paid_at"),
+                      statementFrom: try int("statement_from"), statementTo: try int("statement_to"))
     }
 
     static func json<T: Encodable>(_ value: T?) -> String {
@@ -399,6 +455,13 @@ public struct PayoutStore: Sendable {
 
 /// A payout with the commissions it settles, for CSV and printable statements.
 public struct PayoutStatement: Sendable, Equatable {
+    /// The span and lines a statement is frozen with.
+    public struct Span: Sendable, Equatable {
+        public let from: Int64
+        public let to: Int64
+        public let days: [CommissionReports.DayTotal]
+    }
+
     public let payout: Payout
     /// Microseconds, [from, to).
     public let from: Int64

@@ -150,7 +150,7 @@ public struct BookSource: Sendable {
 
     /// Every moment at which the tree, a plan, an assignment or an attribution changed.
     public func changePoints() async throws -> [Int64] {
-        try await builder.changePoints()
+        Array(Set(try await builder.changePoints() + (try await catalog.changePoints()))).sorted()
     }
 
     /// How many rows the book's inputs have (the network's and the instrument catalog's):
@@ -185,11 +185,11 @@ public struct BookSource: Sendable {
         let symbols = try await db.read { sql in
             try await DealHistory.tradedSymbols(on: sql).map { ($0.symbol, $0.digits) }
         }
-        let settings = try await catalog.settings()
+        let groups = try await catalog.groups(at: time)
         var list: [InstrumentInfo] = []
         for (symbol, digits) in symbols {
             var rate = ConversionRate.one
-            let profit = settings[symbol]?.profitCurrency ?? InstrumentGroups.profitCurrency(symbol)
+            let profit = groups.profitCurrency(of: symbol)
             if profit != currency.code {
                 if let base = Currency(code: profit), let recorded = try await rates.rate(base, currency, at: time) {
                     rate = ConversionRate(numerator: recorded.rate.scaledRate, denominator: Power10.of(ExchangeRate.scale))
@@ -198,7 +198,7 @@ public struct BookSource: Sendable {
                     missing.insert(symbol)
                 }
             }
-            list.append(InstrumentInfo(symbol: symbol, group: InstrumentCatalog.group(of: symbol, in: settings), digits: min(8, max(0, digits)), toPayout: rate))
+            list.append(InstrumentInfo(symbol: symbol, group: groups.group(of: symbol), digits: min(8, max(0, digits)), toPayout: rate))
         }
         return (list, Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1.symbol, Int32($0)) }))
     }

@@ -36,9 +36,9 @@ extension CPASettlement {
         let (kycAt, country) = try await identity(of: client)
         if let kycAt { events.append(.kycApproved(at: kycAt)) }
         var lots: Int64 = 0, spread: Int64 = 0
-        let instruments = try await catalog.settings()
+        let instruments = try await catalog.groups(at: deadline)
         for deal in try await closedDeals(of: client, from: registeredAt, to: deadline) {
-            let collected = cpa.spread(symbol: deal.symbol, group: InstrumentCatalog.group(of: deal.symbol, in: instruments), volume: deal.volume)
+            let collected = cpa.spread(symbol: deal.symbol, group: instruments.group(of: deal.symbol), volume: deal.volume)
             events.append(.traded(lots: deal.volume, spread: collected, at: deal.at))
             lots += deal.volume
             spread += collected

@@ -182,8 +182,8 @@ public struct RevenueShareSettlement: Sendable {
         let exponent = Currency(code: account.currency)?.exponent ?? currency.exponent
         let inAccountCurrency = Int128(-client) - Int128(bonuses) * Int128(Power10.of(Accrual.scale - exponent))
         let converted = Rounding.divide(inAccountCurrency * Int128(conversion.numerator), by: Int128(conversion.denominator), rule: .halfEven).quotient
-        let instruments = terms.spreadPerLot == nil ? [:] : try await catalog.settings()
-        let spread = volumes.reduce(Int64(0)) { $0 + terms.spread(symbol: $1.0, group: InstrumentCatalog.group(of: $1.0, in: instruments), volume: $1.1) }
+        let instruments = terms.spreadPerLot == nil ? InstrumentCatalog.Groups() : try await catalog.groups(at: period.end - 1)
+        let spread = volumes.reduce(Int64(0)) { $0 + terms.spread(symbol: $1.0, group: instruments.group(of: $1.0), volume: $1.1) }
         return Int64(clamping: converted) + spread
     }
 }

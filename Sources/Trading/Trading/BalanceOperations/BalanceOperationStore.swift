@@ -193,6 +193,17 @@ public struct BalanceOperationStore: Sendable {
         }
     }
 
+    /// Wallet money (minor units) that deposits not yet claimed by the dispatcher will
+    /// take: the dispatcher takes it from the wallet when it first claims them.
+    public func waitingDeposits(walletOwner: String, currency: Currency) async throws -> Int64 {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT CAST(COALESCE(SUM(wallet_amount), 0) AS BIGINT) AS waiting FROM balance_operations
+                WHERE wallet_owner = \(bind: walletOwner) AND wallet_currency = \(bind: currency.code) AND kind = 'deposit' AND status = 'pending' AND attempts = 0
+                """).first()?.decode(column: "waiting", as: Int64.self) ?? 0
+        }
+    }
+
     public func operation(_ id: String) async throws -> BalanceOperationRecord? {
         try await db.read { sql in try await sql.raw("SELECT * FROM balance_operations WHERE id = \(bind: id)").first().map(Self.decode) }
     }

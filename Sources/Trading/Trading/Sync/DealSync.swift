@@ -23,10 +23,13 @@ public final class DealSync: Sendable {
         /// Deals one request should bring, about: windows shrink and grow to match
         /// the density of the history.
         public var targetDealsPerRequest: Int
+        /// How often the server's symbols (their folders decide instrument groups) are read again.
+        public var symbolRefreshInterval: Duration
 
         public init(groupMask: String = "*", initialLookbackSeconds: Int64 = 7 * 86_400, maxWindowSeconds: Int64 = 10,
                     pollInterval: Duration = .milliseconds(200), sweepInterval: Duration = .seconds(10), sweepOverlapSeconds: Int64 = 60,
-                    targetDealsPerRequest: Int = 10_000) {
+                    targetDealsPerRequest: Int = 10_000, symbolRefreshInterval: Duration = .seconds(300)) {
+            self.symbolRefreshInterval = symbolRefreshInterval
             self.targetDealsPerRequest = targetDealsPerRequest
             self.groupMask = groupMask
             self.initialLookbackSeconds = initialLookbackSeconds
@@ -58,6 +61,12 @@ public final class DealSync: Sendable {
         self.store = store
         self.settings = settings
         self.logger = logger
+    }
+
+    /// Reads the server's symbols into the `SymbolDirectory`; returns how many changed.
+    @discardableResult
+    public func refreshSymbols() async throws -> Int {
+        try await SymbolDirectory(db: store.db).record(try await sweepPlatform.symbols(), server: serverID)
     }
 
     /// One pass up to the server's present; returns how many new deals were stored.
@@ -192,12 +201,20 @@ public final class DealSync: Sendable {
 
     static let loginsPerRequest = 1_000
 
-    /// Syncs until cancelled: incremental passes every `pollInterval`, and sweeps for
-    /// late deals every `sweepInterval` alongside, over the sweep connection.
+    /// Syncs until cancelled: the server's symbols first (so the first deals are
+    /// grouped by the server's folders), then incremental passes every `pollInterval`,
+    /// sweeps for late deals every `sweepInterval` alongside over the sweep connection,
+    /// and the symbols again every `symbolRefreshInterval`.
     /// Failures are recorded for the back office and retried with backoff; they
     /// never stop other servers' syncs, which run on their own.
     public func run() async {
+        do { try await refreshSymbols() } catch {
+            logger.warning("the trade server's symbols could not be read; retried later", metadata: ["server": "\(serverID)", "error": "\(error)"])
+        }
         await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.repeatedly(every: self.settings.symbolRefreshInterval, startingAfterPause: true) { try await self.refreshSymbols() }
+            }
             group.addTask { await self.repeatedly(every: self.settings.pollInterval) { try await self.syncOnce() } }
             group.addTask {
                 await self.repeatedly(every: self.settings.sweepInterval, startingAfterPause: true) {
