@@ -124,23 +124,44 @@ import App
         try await harness.test { client in
             let page = try await client.execute(uri: "/portal/accounts", method: .get, headers: [.cookie: session.cookie])
             #expect(page.status == .ok && page.text.contains("Standard &lt;Pro&gt;") && page.text.contains("1:500"))
+            let key = try #require(Self.hidden("request_key", in: page.text))
+            #expect(page.text.contains("<option value=\"30\" selected"), "the cautious leverage is preselected, not the type's maximum")
             let refused = try await client.execute(uri: "/portal/accounts", method: .post, headers: Self.post(session.cookie),
-                                                   body: form([("_csrf", session.csrf), ("account_type", "std"), ("leverage", "1000")]))
+                                                   body: form([("_csrf", session.csrf), ("account_type", "std"), ("leverage", "1000"), ("request_key", key)]))
             #expect(refused.status == .badRequest && refused.text.contains("leverage 1:1000 is not allowed"))
             let opened = try await client.execute(uri: "/portal/accounts", method: .post, headers: Self.post(session.cookie),
-                                                  body: form([("_csrf", session.csrf), ("account_type", "std"), ("leverage", "100")]))
-            #expect(opened.status == .ok)
-            #expect(opened.headers[.cacheControl] == "no-store")
-            let password = try #require(Self.secret("main_password", in: opened.text))
-            #expect(password.count == 12 && Self.secret("login", in: opened.text) == "5000")
+                                                  body: form([("_csrf", session.csrf), ("account_type", "std"), ("leverage", "100"), ("request_key", key)]))
+            #expect(opened.status == .seeOther && opened.headers[.location] == "/portal/new-account/\(key)", "post, then redirect, then get")
+            let shown = try await client.execute(uri: "/portal/new-account/\(key)", method: .get, headers: [.cookie: session.cookie])
+            #expect(shown.status == .ok && shown.headers[.cacheControl] == "no-store")
+            let password = try #require(Self.secret("main_password", in: shown.text))
+            #expect(password.count == 12 && Self.secret("login", in: shown.text) == "5000")
+            // A refresh of the page, or the form sent again, opens nothing and shows no password.
+            let again = try await client.execute(uri: "/portal/new-account/\(key)", method: .get, headers: [.cookie: session.cookie])
+            #expect(again.status == .ok && !again.text.contains(password) && again.text.contains("shown once"))
+            let resent = try await client.execute(uri: "/portal/accounts", method: .post, headers: Self.post(session.cookie),
+                                                  body: form([("_csrf", session.csrf), ("account_type", "std"), ("leverage", "100"), ("request_key", key)]))
+            #expect(resent.status == .seeOther && resent.headers[.location] == "/portal/new-account/\(key)")
+            #expect(try await trading.accounts.accounts(ofUser: trader.id.rawValue).filter { $0.status == .active }.count == 1)
             // Shown once: the account page never shows it again.
             let account = try await client.execute(uri: "/portal/accounts/mt5_live/5000", method: .get, headers: [.cookie: session.cookie])
             #expect(account.status == .ok && !account.text.contains(password))
             #expect(account.text.contains("data-fact=\"balance\">USD 0.00") || account.text.contains("data-fact=\"balance\">0.00"))
 
+            // Refused before anything is accepted, in the trader's words: more than the wallet holds, more than the account can release, not an amount.
+            for (direction, amount, wording) in [("deposit", "1000.01", "Your wallet does not hold enough for this transfer. Available now:"),
+                                                 ("withdrawal", "5.00", "This account cannot release that much now"),
+                                                 ("deposit", "abc", "Enter an amount greater than zero"), ("deposit", "-5", "Enter an amount greater than zero")] {
+                let refusedTransfer = try await client.execute(uri: "/portal/accounts/mt5_live/5000/transfer", method: .post, headers: Self.post(session.cookie),
+                                                               body: form([("_csrf", session.csrf), ("direction", direction), ("amount", amount),
+                                                                           ("operation_id", "tr_refused_\(direction)")]))
+                #expect(refusedTransfer.status == .badRequest && refusedTransfer.text.contains(wording), "\(direction) \(amount)")
+                #expect(!refusedTransfer.text.contains("must be positive") && !refusedTransfer.text.contains("10019"))
+            }
+            #expect(try await trading.operations.operations(serverID: "mt5_live", login: TradingLogin(5_000)).isEmpty, "nothing refused was queued")
             let transfer = try await client.execute(uri: "/portal/accounts/mt5_live/5000/transfer", method: .post, headers: Self.post(session.cookie),
                                                     body: form([("_csrf", session.csrf), ("direction", "deposit"), ("amount", "400.00"), ("operation_id", "tr_web_1")]))
-            #expect(transfer.status == .ok && transfer.text.contains("tr_web_1"))
+            #expect(transfer.status == .seeOther && transfer.headers[.location] == "/portal/accounts/mt5_live/5000?transfer=tr_web_1")
             // A double-submitted form is the same operation.
             _ = try await client.execute(uri: "/portal/accounts/mt5_live/5000/transfer", method: .post, headers: Self.post(session.cookie),
                                          body: form([("_csrf", session.csrf), ("direction", "deposit"), ("amount", "400.00"), ("operation_id", "tr_web_1")]))
@@ -229,6 +250,11 @@ import App
     }
 
     /// The value of a `data-secret` element on a page.
+    static func hidden(_ name: String, in html: String) -> String? {
+        guard let start = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(html[start.upperBound...].prefix { $0 != "\"" })
+    }
+
     static func secret(_ name: String, in html: String) -> String? {
         guard let start = html.range(of: "data-secret=\"\(name)\">") else { return nil }
         return String(html[start.upperBound...].prefix { $0 != "<" })

@@ -26,4 +26,15 @@ public enum LeveragePolicy {
         let cap = cap(for: request)
         return request.accountType.leverageOptions.filter { $0 <= cap }
     }
+
+    /// The leverage a new account starts at unless the client picks another: the
+    /// compliance setting for a conservative default, 1:30 (ESMA's and the FCA's
+    /// retail cap for major currency pairs). Onboarding makes it per jurisdiction.
+    public static let conservativeDefault = 30
+
+    /// The choice a form preselects: the highest allowed leverage not above the
+    /// conservative default, else the lowest allowed.
+    public static func suggested(among choices: [Int]) -> Int? {
+        choices.filter { $0 <= conservativeDefault }.max() ?? choices.min()
+    }
 }

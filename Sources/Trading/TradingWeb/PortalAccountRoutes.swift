@@ -17,10 +17,13 @@ struct PortalAccountRoutes {
     let renderer: PageRenderer
     let trading: TradingServices
     let ledger: LedgerStore
+    /// New accounts' passwords between the redirect and the page that shows them.
+    let credentials: OneTimeCredentials
 
     func register(_ routes: SecuredRoutes) {
         routes.get("/portal/accounts") { _, context in try await self.list(context) }
         routes.post("/portal/accounts") { _, context in try await self.open(context) }
+        routes.get("/portal/new-account/:key") { _, context in try await self.opened(context.parameters.get("key") ?? "", context) }
         routes.get("/portal/accounts/:server/:login") { request, context in
             let record = try await self.own(context)
             let transfer = request.uri.queryParameters.get("transfer").map { String($0) }
@@ -69,30 +72,57 @@ struct PortalAccountRoutes {
                      fields: [
                         PageField(kind: .hidden, name: "account_type", label: "", value: offer.type.id),
                         .select("leverage", t("account_leverage"), options: offer.leverages.map { (String($0), TradingFormat.leverage($0)) },
-                                selected: String(offer.leverages.last ?? 1)),
+                                selected: String(LeveragePolicy.suggested(among: offer.leverages) ?? 1), hint: t("leverage_hint")),
+                        PageField(kind: .hidden, name: "request_key", label: "", value: Tokens.random(bytes: 12)),
                      ])
         }
         sections.append(PageSection(id: "open", heading: t("open_account"), intro: offers.isEmpty ? t("no_offers") : t("open_account_intro"), forms: forms))
         return renderer.sections(t("nav_accounts"), surface: .portal, context: context, error: error, status: status, sections)
     }
 
+    /// Opens the account, then redirects to the page that shows its passwords once,
+    /// so a refresh opens nothing: the form's request key makes a second submission
+    /// land on the account the first one opened.
     func open(_ context: AppContext) async throws -> Response {
         guard let user = context.user else { throw UserFacingError(.unauthorized, "log in first") }
         let t = t(context)
         let leverage = Int(context.form["leverage"] ?? "") ?? 0
+        let key = context.form["request_key"] ?? ""
+        guard AccountProvisioning.isRequestKey(key) else { return try await list(context, error: t("form_expired"), status: .badRequest) }
+        if try await trading.provisioning.account(openedWith: key, by: user) != nil { return renderer.redirect("/portal/new-account/\(key)") }
         do {
-            let opened = try await trading.provisioning.open(for: user, typeID: context.form["account_type"] ?? "", leverage: leverage, audit: context.audit)
+            let opened = try await trading.provisioning.open(for: user, typeID: context.form["account_type"] ?? "", leverage: leverage, requestKey: key,
+                                                             audit: context.audit)
             let server = try await trading.servers.server(opened.record.serverID)
-            let section = PageSection(id: "credentials", secrets: (note: t("passwords_once"), items: [
-                (t("account_login"), "\(opened.record.login)", "login"),
-                (t("account_server"), server?.name ?? opened.record.serverID.rawValue, "server"),
-                (t("main_password"), opened.mainPassword, "main_password"),
-                (t("investor_password"), opened.investorPassword, "investor_password"),
-            ]), more: (href: "/portal/accounts/\(opened.record.serverID)/\(opened.record.login)", label: t("open_details")))
-            return Self.noStore(renderer.sections(t("account_opened"), surface: .portal, context: context, [section]))
+            await credentials.put(key: key, userID: user.id.rawValue, OneTimeCredentials.Shown(
+                serverID: opened.record.serverID, login: opened.record.login, serverName: server?.name ?? opened.record.serverID.rawValue,
+                mainPassword: opened.mainPassword, investorPassword: opened.investorPassword))
+            return renderer.redirect("/portal/new-account/\(key)")
         } catch let error as ProvisioningError {
             return try await list(context, error: error.description, status: .badRequest)
         }
+    }
+
+    /// The new account's passwords, shown once: a second look says where to get a new one.
+    func opened(_ key: String, _ context: AppContext) async throws -> Response {
+        guard let user = context.user else { return renderer.redirect("/portal/login") }
+        let t = t(context)
+        guard let record = try await trading.provisioning.account(openedWith: key, by: user) else {
+            throw UserFacingError(.notFound, t("not_found"))
+        }
+        let base = "/portal/accounts/\(record.serverID)/\(record.login)"
+        guard let shown = await credentials.take(key: key, userID: user.id.rawValue) else {
+            return renderer.sections(t("account_opened"), surface: .portal, context: context, [
+                PageSection(id: "credentials", intro: t("passwords_already_shown"), more: (href: base, label: t("open_details"))),
+            ])
+        }
+        let section = PageSection(id: "credentials", secrets: (note: t("passwords_once"), items: [
+            (t("account_login"), "\(shown.login)", "login"),
+            (t("account_server"), shown.serverName, "server"),
+            (t("main_password"), shown.mainPassword, "main_password"),
+            (t("investor_password"), shown.investorPassword, "investor_password"),
+        ]), more: (href: base, label: t("open_details")))
+        return Self.noStore(renderer.sections(t("account_opened"), surface: .portal, context: context, [section]))
     }
 
     func detail(_ record: TradingAccountRecord, _ context: AppContext, error: String? = nil, flash: String? = nil,

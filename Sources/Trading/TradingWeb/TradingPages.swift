@@ -39,6 +39,7 @@ public struct TradingPages: WebSlice {
             .init(.post, "/admin/reconciliation/items/:id/resolve", RoutePermission.staff(.admin, .finance)),
             .init(.get, "/portal/accounts", [.trader]),
             .init(.post, "/portal/accounts", [.trader]),
+            .init(.get, "/portal/new-account/:key", [.trader]),
             .init(.get, "/portal/accounts/:server/:login", [.trader]),
             .init(.post, "/portal/accounts/:server/:login/transfer", [.trader]),
             .init(.post, "/portal/accounts/:server/:login/password", [.trader]),
@@ -63,7 +64,7 @@ public struct TradingPages: WebSlice {
         TradeServerRoutes(services: services, renderer: renderer, trading: trading).register(routes)
         TradingAccountAdminRoutes(services: services, renderer: renderer, trading: trading).register(routes)
         ReconciliationRoutes(services: services, renderer: renderer, trading: trading).register(routes)
-        PortalAccountRoutes(services: services, renderer: renderer, trading: trading, ledger: ledger).register(routes)
+        PortalAccountRoutes(services: services, renderer: renderer, trading: trading, ledger: ledger, credentials: OneTimeCredentials()).register(routes)
         TradingAPIRoutes(services: services, trading: trading).register(routes)
     }
 }

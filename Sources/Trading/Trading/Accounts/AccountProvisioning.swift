@@ -58,8 +58,31 @@ public struct AccountProvisioning: Sendable {
         }
     }
 
-    /// Opens an account of `typeID` for `user` on its server.
-    public func open(for user: User, typeID: String, leverage: Int, audit: AuditContext) async throws -> OpenedAccount {
+    /// A request key as forms carry it: 24 lower-case hex digits (`Tokens.random(bytes: 12)`).
+    public static func isRequestKey(_ key: String) -> Bool {
+        key.count == 24 && key.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// The request id of each attempt to open the account a request key asks for: the
+    /// first carries the key whole, later ones (a login taken by hand) a numbered variant.
+    static func requestID(key: String, attempt: Int) -> String {
+        attempt == 0 ? "ta_" + key : "ta_" + key.prefix(20) + "-r\(attempt)"
+    }
+
+    /// The account `user` opened with `requestKey`, if any: a form sent twice opens one account.
+    public func account(openedWith requestKey: String, by user: User) async throws -> TradingAccountRecord? {
+        guard Self.isRequestKey(requestKey) else { return nil }
+        let ids = (0..<Self.attempts).map { Self.requestID(key: requestKey, attempt: $0) }
+        return try await accounts.accounts(ofUser: user.id.rawValue).first { ids.contains($0.requestID) && $0.status != .failed }
+    }
+
+    static let attempts = 5
+
+    /// Opens an account of `typeID` for `user` on its server. With a `requestKey`
+    /// (what the form carried), the same key never opens a second account: ask
+    /// `account(openedWith:by:)` first; the database refuses a second row for it.
+    public func open(for user: User, typeID: String, leverage: Int, requestKey: String? = nil, audit: AuditContext) async throws -> OpenedAccount {
+        let key = requestKey.flatMap { Self.isRequestKey($0) ? $0 : nil } ?? Tokens.random(bytes: 12)
         guard let type = try await types.type(typeID) else { throw ProvisioningError.unknownAccountType(typeID) }
         guard type.enabled else { throw ProvisioningError.accountTypeDisabled(typeID) }
         guard let server = try await servers.server(type.serverID) else { throw ProvisioningError.unknownServer(type.serverID) }
@@ -70,12 +93,14 @@ public struct AccountProvisioning: Sendable {
         let mainPassword = TradingPasswords.generate()
         let investorPassword = TradingPasswords.generate()
         // A login someone created on the server by hand is skipped, a few times at most.
-        for _ in 0..<5 {
+        // Ids a refused earlier try of the same form already used are skipped (a refresh after a refusal).
+        let used = Set(try await accounts.accounts(ofUser: user.id.rawValue).map(\.requestID))
+        for attempt in 0..<Self.attempts where !used.contains(Self.requestID(key: key, attempt: attempt)) {
             let login = try await accounts.allocateLogin(serverID: server.id)
             let now = clock.nowMicros()
             let record = TradingAccountRecord(serverID: server.id, login: login, userID: user.id.rawValue, accountTypeID: type.id, group: type.group,
                                               currency: type.currency.code, leverage: leverage, status: .creating, tradingEnabled: true,
-                                              requestID: "ta_" + Tokens.random(bytes: 12), lastError: "", createdAt: now, updatedAt: now)
+                                              requestID: Self.requestID(key: key, attempt: attempt), lastError: "", createdAt: now, updatedAt: now)
             try await accounts.insertCreating(record, audit: audit)
             do {
                 _ = try await platform.createAccount(NewTradingAccount(
