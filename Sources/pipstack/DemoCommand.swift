@@ -40,6 +40,7 @@ struct DemoCommand: AsyncParsableCommand {
         // A simulated MT5 server with trading accounts already at work, and Pipstack syncing its deals.
         let (simulator, simulatedLogins) = try await DemoTradeServer.start(trading: services.trading)
         try await DemoTradeServer.seedPartners(services: services, simulatedLogins: simulatedLogins)
+        try await DemoTradeServer.adoptSimulatedAccounts(services: services, logins: simulatedLogins)
         let base = "http://\(host):\(port)"
         print("""
 
@@ -147,6 +148,18 @@ enum DemoTradeServer {
                                        requestID: record.requestID)
         }
         return (server, simulated)
+    }
+
+    /// The simulator's already-trading live accounts belong to the demo trader, as
+    /// accounts a broker had before Pipstack do: listed under Trading accounts, in
+    /// the trader's room and in reconciliation (their funding was booked on the
+    /// server alone, so reconciliation shows it as a difference to look at).
+    static func adoptSimulatedAccounts(services: AppServices, logins: [UInt64]) async throws {
+        guard let trader = try await services.identity.user(email: "trader@pipstack.demo", kind: .trader) else { return }
+        for login in logins {
+            try await services.trading.provisioning.adopt(serverID: "mt5_live", login: TradingLogin(login), userID: trader.id.rawValue,
+                                                          audit: AuditContext(actor: "demo-seed"))
+        }
     }
 
     /// A partner tree for the demo, created once: a master IB over the demo partner's

@@ -11,6 +11,31 @@ import Trading
 /// Opening accounts on the simulator through the real client, staff changes, and
 /// the recovery of interrupted creations.
 @Suite struct AccountProvisioningTests {
+    /// Accounts that already exist on the server (the demo's simulated traders, or a
+    /// broker's accounts from before Pipstack) are adopted: listed as the client's,
+    /// with the server's group and leverage, once, and never for a second client.
+    @Test(arguments: TestDatabases.kinds)
+    func existingServerAccountsAreAdoptedOnce(kind: String) async throws {
+        let h = try await TradingHarness.start(kind)
+        defer { Task { await h.stop() } }
+        let logins = try h.mt5.server.createFundedAccounts(2)
+        let first = TradingLogin(logins[0])
+        let adopted = try await h.trading.provisioning.adopt(serverID: "mt5_live", login: first, userID: h.trader.id.rawValue, audit: .system)
+        #expect(adopted.status == .active && adopted.accountTypeID == "standard" && adopted.leverage == 100)
+        let again = try await h.trading.provisioning.adopt(serverID: "mt5_live", login: first, userID: h.trader.id.rawValue, audit: .system)
+        #expect(again.login == first && again.status == .active && again.requestID == adopted.requestID)
+        #expect(try await h.trading.accounts.accounts(ofUser: h.trader.id.rawValue).map(\.login) == [first])
+        #expect(try await h.audit("trading_account.opened").count == 1)
+        await #expect(throws: ProvisioningError.notYourAccount) {
+            try await h.trading.provisioning.adopt(serverID: "mt5_live", login: first, userID: "someone-else", audit: .system)
+        }
+        // A group no account type sells (the simulator's Islamic group, here) is refused.
+        let islamic = try h.mt5.server.createFundedAccounts(1, group: "real\\islamic")
+        await #expect(throws: ProvisioningError.unknownAccountType("for group real\\islamic on mt5_live")) {
+            try await h.trading.provisioning.adopt(serverID: "mt5_live", login: TradingLogin(islamic[0]), userID: h.trader.id.rawValue, audit: .system)
+        }
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func openAccountCreatesItOnTheServerAndShowsPasswordsOnce(kind: String) async throws {
         let h = try await TradingHarness.start(kind)
