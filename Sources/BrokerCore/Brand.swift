@@ -55,3 +55,14 @@ public enum Language: String, Sendable, Codable, CaseIterable {
         }
     }
 }
+
+extension Brand {
+    /// A legal text the broker wrote (`footer`, `partner_agreement`), in `language`
+    /// when the broker gave one for it (`footer.ar`), else in the brand's default
+    /// language, which the page then marks with `lang` so readers and tools know.
+    public func legalText(_ key: String, in language: Language) -> (text: String, language: Language)? {
+        if let own = legal["\(key).\(language.rawValue)"], !own.isEmpty { return (own, language) }
+        if let text = legal[key], !text.isEmpty { return (text, defaultLanguage) }
+        return nil
+    }
+}

@@ -119,6 +119,18 @@ struct PageSweepTests {
               dir: document.documentElement.getAttribute('dir'), lang: document.documentElement.lang,
               h1: (document.querySelector('h1') || {}).textContent || '',
               words: Array.from(new Set(text.match(/[a-z][a-z0-9]*(?:_[a-z0-9]+)+/g) || [])),
+              texts: (() => {
+                const out = [];
+                const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                while (walker.nextNode()) {
+                  const node = walker.currentNode;
+                  const t = node.textContent.replace(/\\s+/g, ' ').trim();
+                  const other = node.parentElement.closest('[lang]');
+                  // Text the broker wrote in another language is marked with its lang: not a missing translation.
+                  if (t && !node.parentElement.closest('code, pre, textarea, script, style, [translate=no]') && (!other || other === document.documentElement)) out.push(t);
+                }
+                return Array.from(new Set(out));
+              })(),
               wide: Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
                     && !e.closest('.table-wrap, .tabs, pre')).slice(0, 3).map(e => e.tagName + '.' + e.className)
             };
@@ -132,7 +144,35 @@ struct PageSweepTests {
         if (facts["h1"] as? String ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("\(at): no page title") }
         let raw = (facts["words"] as? [String] ?? []).filter { word in word.split(separator: "_").first.map { keys.contains(String($0)) } ?? false }
         if !raw.isEmpty { problems.append("\(at): catalogue keys shown as text: \(raw)") }
+        let texts = facts["texts"] as? [String] ?? []
+        let enums = texts.filter { Self.rawEnumValues.contains($0) }
+        if !enums.isEmpty { problems.append("\(at): raw enum values shown: \(enums)") }
+        if language == "ar" {
+            let english = texts.filter(Self.looksEnglish)
+            if !english.isEmpty { problems.append("\(at): English text on an Arabic page (a literal missing from the catalogue): \(english.prefix(8))") }
+        }
         return problems
+    }
+
+    /// Values of Pipstack's enums as they are stored: a page that shows one shows the
+    /// code instead of its translated label.
+    static let rawEnumValues: Set<String> = [
+        "active", "creating", "failed", "pending", "sending", "done", "deposit", "withdrawal", "correction", "credit", "bonus",
+        "awaiting_approval", "approved", "paid", "rejected", "realtime", "daily", "weekly", "monthly", "wallet", "trading_account",
+        "cpa", "rebate", "per_lot", "commission_share", "ib", "sub_ib", "affiliate", "person", "company", "open", "resolved",
+        "live", "demo", "buy", "sell", "Buy", "Sell", "In", "Out", "standard", "ecn", "cent", "islamic", "staff", "trader", "partner",
+    ]
+
+    /// Text that is English prose (function words between words), or lower-case
+    /// English words alone: on an Arabic page it is a literal the catalogue lacks.
+    /// Names (capitalised), symbols, codes, numbers and emails do not match.
+    static func looksEnglish(_ text: String) -> Bool {
+        let words = text.split(whereSeparator: { !$0.isLetter && $0 != "'" }).map(String.init)
+        let function: Set<String> = ["the", "and", "of", "to", "is", "in", "for", "with", "from", "no", "not", "a", "an", "or", "by", "on", "at",
+                                     "this", "that", "be", "are", "was", "has", "have", "it", "its", "as", "per", "yet", "any", "all"]
+        if words.count >= 2, words.contains(where: { function.contains($0.lowercased()) }), words.allSatisfy({ $0.allSatisfy(\.isASCII) }) { return true }
+        return !words.isEmpty && words.allSatisfy { word in word.count >= 3 && word.allSatisfy { $0.isASCII && $0.isLowercase } }
+            && !text.contains("@") && !text.contains("/") && !text.contains(":")
     }
 
     /// axe-core, as the `axe-selenium-python` package on PyPI ships it: `.ci/run`

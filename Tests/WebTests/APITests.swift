@@ -151,7 +151,7 @@ import Platform
             let after = try await client.execute(uri: "/api/v1/me", method: .get, headers: [.authorization: "Bearer \(plaintext)"])
             #expect(after.status == .unauthorized)
             let page = try await client.execute(uri: "/admin/api-keys", method: .get, headers: [.cookie: dealer.cookie])
-            #expect(page.text.contains("revoked"))
+            #expect(page.text.contains("Revoked"))
             #expect(!page.text.contains(plaintext))
         }
     }

@@ -41,4 +41,40 @@ struct CatalogueTests {
         let missing = named.filter { !keys.contains($0.key) }.map { "\($0.file): \($0.key)" }
         #expect(missing == [], "keys missing from the catalogue")
     }
+
+    /// Every action the audit trail records has a label: the trail shows actions by name.
+    @Test func everyAuditedActionHasALabel() throws {
+        let keys = Set(try Self.catalogue("en").keys)
+        let sources = Self.root.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        let action = try Regex(#"(?:entry\(|recordAction\(|\? |: )"([a-z_]+\.[a-z_]+)""#)
+        var actions: Set<String> = []
+        for file in files where file.pathExtension == "swift" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: action) where text[match.range].contains("entry(") || text.contains("AuditLog") || text.contains("recordAction") {
+                if let name = match.output[1].substring { actions.insert(String(name)) }
+            }
+        }
+        #expect(actions.count > 30 && actions.contains("trading_account.opened"), "the scan found the audited actions: \(actions.count)")
+        let missing = actions.filter { !keys.contains("audit_action_" + $0.replacingOccurrences(of: ".", with: "_")) }.sorted()
+        #expect(missing == [], "audited actions without a label")
+    }
+
+    /// Templates hold markup and catalogue keys only: every word a person reads comes
+    /// from the catalogue (`{{t.key}}`) or from the page's data.
+    @Test func templatesHoldNoTextOutsideTheCatalogue() throws {
+        let folder = Self.root.appendingPathComponent("Sources/WebKit/Resources/templates")
+        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil).filter { $0.pathExtension == "mustache" }
+        #expect(files.count > 10)
+        var literals: [String] = []
+        for file in files {
+            var text = try String(contentsOf: file, encoding: .utf8)
+            for pattern in [#"\{\{![\s\S]*?\}\}"#, #"<(script|style)[\s\S]*?</\1>"#, #"\{\{[^}]*\}\}"#, #"<[^>]*>"#, #"&[a-z#0-9]+;"#] {
+                text = text.replacing(try Regex(pattern), with: " ")
+            }
+            let words = text.split(whereSeparator: { !$0.isLetter }).filter { $0.count > 1 && $0 != "Pipstack" }
+            if !words.isEmpty { literals.append("\(file.lastPathComponent): \(words.prefix(8).joined(separator: " "))") }
+        }
+        #expect(literals == [], "text in templates that is not from the catalogue")
+    }
 }

@@ -38,6 +38,7 @@ public struct CommissionsPages: WebSlice {
             .init(.get, "/admin/instruments", readers),
             .init(.post, "/admin/instruments", editors),
             .init(.post, "/admin/instruments/clear", editors),
+            .init(.post, "/admin/instruments/folders", editors),
             .init(.get, "/partners/payouts", [.partner]),
             .init(.post, "/partners/payouts/destination", [.partner]),
             .init(.get, "/partners/payouts/:id", [.partner]),

@@ -45,16 +45,26 @@ struct AdminRoutes {
     }
 
     func users(_ request: Request, _ context: AppContext) async throws -> Response {
+        let t = { (key: String) in self.renderer.text(key, context) }
         let search = request.uri.queryParameters.get("q").map { String($0) } ?? ""
         let kind = try QueryParameters.choice(request, "kind", as: PrincipalKind.self)
         let users = try await services.identity.users(kind: kind, limit: 500)
             .filter { search.isEmpty || $0.email.localizedCaseInsensitiveContains(search) || $0.displayName.localizedCaseInsensitiveContains(search) }
-        let rows = users.map { user -> [String: Any] in
-            let cells: [String] = [user.email, user.displayName, user.kind.rawValue, user.role?.displayName ?? "", user.totpEnabled ? "TOTP" : "", user.status]
-            return ["cells": cells]
+        let rows = users.map { user -> PageRow in
+            PageRow(cells: [.text(user.displayName, sub: user.email), .text(t("kind_\(user.kind.rawValue)")),
+                            user.role.map { .text(t("role_\($0.rawValue)")) } ?? .empty,
+                            user.totpEnabled ? .badge(Badge(t("twofactor_on"), tone: .ok)) : .badge(Badge(t("twofactor_off"), tone: .neutral)),
+                            .badge(Badge(t("user_status_\(user.status)"), tone: user.status == "active" ? .ok : .warn))])
         }
-        return renderer.adminTable(renderer.text("nav_users", context), context, columns: ["Email", "Name", "Kind", "Role", "2FA", "Status"], rows: rows,
-                     filters: [["label": "Search", "name": "q", "value": search], ["label": "Kind", "name": "kind", "value": kind?.rawValue ?? ""]])
+        let filters = PageFilters(fields: [
+            .input("q", t("search"), value: search),
+            .select("kind", t("users_col_kind"), options: [("", t("any"))] + PrincipalKind.allCases.map { ($0.rawValue, t("kind_\($0.rawValue)")) },
+                    selected: kind?.rawValue ?? ""),
+        ], submit: t("filter"), reset: (href: "/admin/users", label: t("reset_filters")))
+        let table = PageTable(name: "users", columns: [PageColumn(t("users_col_person")), PageColumn(t("users_col_kind")), PageColumn(t("users_col_role")),
+                                                       PageColumn(t("users_col_2fa")), PageColumn(t("col_status"))],
+                              rows: rows, empty: t("nothing_yet"))
+        return renderer.sections(t("nav_users"), surface: .admin, context: context, [PageSection(table: table, filters: filters)])
     }
 
     func audit(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -93,33 +103,55 @@ struct AdminRoutes {
                                    "trading_account", "user"]
 
     func jobs(_ request: Request, _ context: AppContext) async throws -> Response {
+        let t = { (key: String) in self.renderer.text(key, context) }
         let status = try QueryParameters.choice(request, "status", as: JobStatus.self)
         let jobs = try await services.jobs.list(status: status, limit: 200)
         let counts = try await services.jobs.counts()
-        let rows = jobs.map { job -> [String: Any] in
-            var row: [String: Any] = ["cells": [job.id, job.kind, job.status.rawValue, "\(job.attempts)/\(job.maxAttempts)", Timestamps.iso(job.runAt), job.lastError ?? ""]]
-            if job.status == .dead { row["action"] = ["href": "/admin/jobs/\(job.id)/retry", "label": renderer.text("retry", context)] }
-            return row
+        let tones: [JobStatus: Badge.Tone] = [.pending: .info, .running: .info, .done: .ok, .dead: .bad]
+        let rows = jobs.map { job -> PageRow in
+            PageRow(cells: [.code(job.id), .text(t("job_kind_\(job.kind.replacingOccurrences(of: ".", with: "_"))")),
+                            .badge(Badge(t("job_status_\(job.status.rawValue)"), tone: tones[job.status] ?? .neutral)),
+                            .text("\(job.attempts) / \(job.maxAttempts)"), .time(job.runAt), job.lastError.map { .code($0) } ?? .empty],
+                    actions: job.status == .dead ? [PageAction(href: "/admin/jobs/\(job.id)/retry", label: t("retry"))] : [])
         }
-        let intro = JobStatus.allCases.map { "\($0.rawValue): \(counts[$0] ?? 0)" }.joined(separator: " · ")
-        return renderer.adminTable(renderer.text("nav_jobs", context), context, columns: ["Job", "Kind", "Status", "Attempts", "Next run", "Last error"], rows: rows,
-                     filters: [["label": "Status", "name": "status", "value": status?.rawValue ?? ""]], intro: intro)
+        let tiles = JobStatus.allCases.map { PageTile(t("job_status_\($0.rawValue)"), .number(Int64(counts[$0] ?? 0)), name: "jobs-\($0.rawValue)") }
+        let filters = PageFilters(fields: [
+            .select("status", t("col_status"), options: [("", t("any"))] + JobStatus.allCases.map { ($0.rawValue, t("job_status_\($0.rawValue)")) },
+                    selected: status?.rawValue ?? ""),
+        ], submit: t("filter"), reset: (href: "/admin/jobs", label: t("reset_filters")))
+        let table = PageTable(name: "jobs", columns: [PageColumn(t("jobs_col_job")), PageColumn(t("jobs_col_kind")), PageColumn(t("col_status")),
+                                                      PageColumn(t("jobs_col_attempts")), PageColumn(t("jobs_col_next_run")), PageColumn(t("jobs_col_last_error"))],
+                              rows: rows, empty: t("nothing_yet"))
+        return renderer.sections(t("nav_jobs"), surface: .admin, context: context, [PageSection(tiles: tiles), PageSection(table: table, filters: filters)])
     }
 
     func apiKeysPage(_ context: AppContext, created: String?) async throws -> Response {
-        let intro = created.map { "New key (shown once, copy it now): \($0)" }
-            ?? "Keys act as you, within their scopes (read, ledger:write, trading:write, clients:write, admin). Send them as Authorization: Bearer psk_..."
-        let form: [String: Any] = ["action": "/admin/api-keys", "submit": "Create key", "fields": [
-            ["label": "Name", "name": "name", "value": "integration"],
-            ["label": "Scopes", "name": "scopes", "value": "read"],
-        ]]
+        let t = { (key: String) in self.renderer.text(key, context) }
         var keys: [ApiKeySummary] = []
         if let user = context.user { keys = try await services.apiKeys.list(for: user.id) }
-        let rows = keys.map { key -> [String: Any] in
-            var row: [String: Any] = ["cells": ["psk_\(key.id)_…", key.name, key.scopes, Timestamps.iso(key.createdAt), key.revokedAt.map { "revoked \(Timestamps.iso($0))" } ?? "active"]]
-            if key.revokedAt == nil { row["action"] = ["href": "/admin/api-keys/\(key.id)/revoke", "label": "Revoke"] }
-            return row
+        let rows = keys.map { key -> PageRow in
+            PageRow(cells: [.code("psk_\(key.id)_…"), .text(key.name), .code(key.scopes), .time(key.createdAt),
+                            .badge(key.revokedAt == nil ? Badge(t("api_key_active"), tone: .ok) : Badge(t("api_key_revoked"), tone: .neutral))],
+                    actions: key.revokedAt == nil ? [PageAction(href: "/admin/api-keys/\(key.id)/revoke", label: t("api_key_revoke"))] : [])
         }
-        return renderer.adminTable(renderer.text("nav_api_keys", context), context, columns: ["Key", "Name", "Scopes", "Created (UTC)", "Status"], rows: rows, intro: intro, form: form)
+        var sections: [PageSection] = []
+        if let created {
+            sections.append(PageSection(id: "created", secrets: (note: t("api_key_shown_once"), items: [(t("api_key_new"), created, "api_key")])))
+        }
+        sections.append(PageSection(id: "create", heading: t("api_key_create_heading"), intro: t("api_key_intro"), forms: [
+            PageForm(name: "create", action: "/admin/api-keys", submit: t("api_key_create"), fields: [
+                .input("name", t("api_key_name"), value: "integration", required: true),
+                .input("scopes", t("api_key_scopes"), value: "read", required: true, hint: t("api_key_scopes_hint")),
+            ]),
+        ]))
+        sections.append(PageSection(id: "keys", heading: t("api_key_yours"), table: PageTable(
+            name: "api-keys", columns: [PageColumn(t("api_key_col_key")), PageColumn(t("api_key_name")), PageColumn(t("api_key_scopes")),
+                                        PageColumn(t("api_key_col_created")), PageColumn(t("col_status"))],
+            rows: rows, empty: t("nothing_yet"))))
+        let response = renderer.sections(t("nav_api_keys"), surface: .admin, context: context, sections)
+        guard created != nil else { return response }
+        var noStore = response
+        noStore.headers[.cacheControl] = "no-store"
+        return noStore
     }
 }

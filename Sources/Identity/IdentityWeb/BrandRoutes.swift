@@ -25,15 +25,20 @@ struct BrandRoutes {
     }
 
     func list(_ context: AppContext) async throws -> Response {
+        let t = { (key: String) in self.renderer.text(key, context) }
         let brands = try await services.brandStore.all()
-        let rows = brands.map { brand -> [String: Any] in
-            ["cells": [brand.id.rawValue, brand.name, brand.domains.joined(separator: ", "), brand.languages.map(\.rawValue).joined(separator: ", "),
-                       brand.isDefault ? "default" : ""],
-             "link": ["href": "/admin/brands/\(brand.id.rawValue)", "label": "Edit"]]
+        let rows = brands.map { brand -> PageRow in
+            PageRow(cells: [.text(brand.name, sub: brand.id.rawValue), .code(brand.domains.joined(separator: ", ")),
+                            .text(brand.languages.map(\.nativeName).joined(separator: ", ")),
+                            brand.isDefault ? .badge(Badge(t("brand_default"), tone: .info)) : .empty],
+                    link: (href: "/admin/brands/\(brand.id.rawValue)", label: t("edit")))
         }
-        return renderer.adminTable("Brands", context, columns: ["Id", "Name", "Domains", "Languages", ""], rows: rows,
-                           intro: "The brand of a request is chosen by its host name; hosts no brand claims get the default brand.",
-                           more: (href: "/admin/brands/new", label: "New brand"))
+        return renderer.sections(t("nav_brands"), surface: .admin, context: context, intro: t("brands_intro"), [
+            PageSection(table: PageTable(name: "brands", columns: [PageColumn(t("brand_col_name")), PageColumn(t("brand_col_domains")),
+                                                                   PageColumn(t("brand_col_languages")), PageColumn(t("brand_col_default"))],
+                                         rows: rows, empty: t("nothing_yet")),
+                        more: (href: "/admin/brands/new", label: t("brand_new"))),
+        ])
     }
 
     func form(for id: String, _ context: AppContext) async throws -> Response {
@@ -54,13 +59,19 @@ struct BrandRoutes {
         if !isNew && current == nil { throw UserFacingError(.notFound, "no brand \(id)") }
         let base = current ?? BrandChanges.blank(id: BrandID(id), isFirst: existing.isEmpty)
         let changes = BrandChanges(name: form["name"] ?? "", domains: form["domains"] ?? "",
-                                   languages: form.all("languages").joined(separator: ","), defaultLanguage: form["default_language"] ?? "",
+                                   languages: (Language.allCases.filter { form["language_\($0.rawValue)"] == "yes" }.map(\.rawValue) + form.all("languages")).joined(separator: ","), defaultLanguage: form["default_language"] ?? "",
                                    primaryColor: form["primary_color"] ?? "", accentColor: form["accent_color"] ?? "",
                                    logoURL: form["logo_url"] ?? "", legalFooter: form["legal_footer"] ?? "",
                                    makeDefault: form["is_default"] == "yes")
         do {
             guard BrandChanges.isValidID(id) else { throw BrandValidationError(field: "id", message: "1 to 64 of a-z, 0-9, _ and -") }
-            let brand = try changes.applied(to: base)
+            var brand = try changes.applied(to: base)
+            // The risk warning in each other language the brand offers; empty falls back to the default language's.
+            for language in Language.allCases where language != brand.defaultLanguage {
+                let text = (form["legal_footer_\(language.rawValue)"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                guard text.count <= 2_000 else { throw BrandValidationError(field: "legal_footer_\(language.rawValue)", message: "at most 2000 characters") }
+                brand.legal["footer.\(language.rawValue)"] = text.isEmpty ? nil : text
+            }
             if !brand.isDefault && !existing.contains(where: { $0.isDefault && $0.id != brand.id }) {
                 throw BrandValidationError(field: "is_default", message: "one brand must stay the default")
             }
@@ -76,19 +87,33 @@ struct BrandRoutes {
 
     private func render(_ brand: Brand, isNew: Bool, error: String?, _ context: AppContext,
                         status: HTTPResponse.Status = .ok, id: String? = nil) -> Response {
-        let languages = Language.allCases.map { language -> [String: Any] in
-            ["code": language.rawValue, "name": language.nativeName, "on": brand.languages.contains(language),
-             "isDefault": language == brand.defaultLanguage]
-        }
-        var data: [String: Any] = [
-            "action": "/admin/brands/\(isNew ? "new" : brand.id.rawValue)", "isNew": isNew, "id": id ?? brand.id.rawValue,
-            "name": brand.name, "domains": brand.domains.joined(separator: "\n"), "languages_all": languages,
-            "primary_color": Self.sixDigit(brand.theme.primaryColor), "accent_color": Self.sixDigit(brand.theme.accentColor),
-            "logo_url": brand.theme.logoURL, "legal_footer": brand.legal["footer"] ?? "", "is_default": brand.isDefault,
+        let t = { (key: String) in self.renderer.text(key, context) }
+        var fields: [PageField] = []
+        if isNew { fields.append(.input("id", t("brand_field_id"), value: id ?? brand.id.rawValue, required: true, pattern: "[a-z0-9_\\-]{1,64}")) }
+        fields += [
+            .input("name", t("brand_col_name"), value: brand.name, required: true),
+            PageField(kind: .textarea, name: "domains", label: t("brand_field_domains"), value: brand.domains.joined(separator: "\n")),
         ]
-        if let error { data["error"] = error }
-        return renderer.render("brand_form", title: isNew ? "New brand" : "Brand \(brand.name)", surface: .admin, context: context,
-                               status: status, data: data)
+        fields += Language.allCases.map { .checkbox("language_\($0.rawValue)", "\(t("brand_field_offer")) \($0.nativeName)", checked: brand.languages.contains($0)) }
+        fields += [
+            .select("default_language", t("brand_field_default_language"), options: Language.allCases.map { ($0.rawValue, $0.nativeName) },
+                    selected: brand.defaultLanguage.rawValue),
+            .input("primary_color", t("brand_field_primary"), value: Self.sixDigit(brand.theme.primaryColor), type: "color"),
+            .input("accent_color", t("brand_field_accent"), value: Self.sixDigit(brand.theme.accentColor), type: "color"),
+            .input("logo_url", t("brand_field_logo"), value: brand.theme.logoURL, type: "url"),
+            PageField(kind: .textarea, name: "legal_footer", label: t("brand_field_footer"), value: brand.legal["footer"] ?? "", hint: t("brand_field_footer_hint")),
+        ]
+        fields += Language.allCases.filter { $0 != brand.defaultLanguage }.map { language in
+            PageField(kind: .textarea, name: "legal_footer_\(language.rawValue)", label: "\(t("brand_field_footer_in")) \(language.nativeName)",
+                      value: brand.legal["footer.\(language.rawValue)"] ?? "")
+        }
+        fields.append(.checkbox("is_default", t("brand_field_is_default"), checked: brand.isDefault))
+        if let error, let field = fields.firstIndex(where: { error.hasPrefix($0.name + ":") || error.hasPrefix($0.name + " ") }) {
+            fields[field].error = error
+        }
+        let form = PageForm(name: "brand", action: "/admin/brands/\(isNew ? "new" : brand.id.rawValue)", submit: t("save"), fields: fields)
+        return renderer.sections(isNew ? t("brand_new") : brand.name, surface: .admin, context: context, error: error, status: status,
+                                 [PageSection(forms: [form])])
     }
 
     /// `<input type=color>` only takes #rrggbb.

@@ -15,7 +15,7 @@ package enum PageCell: ExpressibleByStringInterpolation, Sendable {
     case time(Int64)
     case day(Int64)
     case badge(Badge)
-    /// A name linked to its page, with an optional secondary line (an id, an email).
+    /// A name linked to its page, with an optional secondary line (an id, an email: machine text, marked translate="no").
     case link(String, href: String, sub: String = "")
     /// Machine text a person may copy (a login, a reference): kept whole and monospaced.
     case code(String)

@@ -37,7 +37,9 @@ public struct PageRenderer: Sendable {
                              "accentStrong": ThemeColors.readableUnderWhite(brand.theme.accentColor, fallback: "#23704a")]
             if !brand.theme.logoURL.isEmpty { brandData["logo"] = brand.theme.logoURL }
             page["brand"] = brandData
-            if let footer = brand.legal["footer"], !footer.isEmpty { page["legal"] = footer }
+            if let footer = brand.legalText("footer", in: language) {
+                page["legal"] = ["text": footer.text, "lang": footer.language == language ? false : footer.language.rawValue] as [String: Any]
+            }
         } else {
             page["brand"] = ["name": "Pipstack", "primary": "#1f4e79", "accent": "#2e8b57", "accentStrong": "#23704a"]
         }
@@ -45,7 +47,7 @@ public struct PageRenderer: Sendable {
             page["surface"] = ["name": surface.rawValue, "base": surface.basePath, "label": t["\(surface.rawValue)_surface"] ?? surface.rawValue]
         }
         if let user = context.user {
-            page["user"] = ["name": user.displayName, "email": user.email, "role": Mustache.optional(user.role?.displayName ?? "")]
+            page["user"] = ["name": user.displayName, "email": user.email, "role": Mustache.optional(user.role.map { t["role_\($0.rawValue)"] ?? $0.displayName } ?? "")]
             let nav = navigation(for: user, surface: surface, t: t, path: context.path)
             page["nav"] = nav
             page["hasNav"] = !nav.isEmpty
