@@ -67,7 +67,7 @@ import App
             #expect(edited.status == .seeOther)
             #expect(try await harness.services.trading.servers.server("mt5_live")?.password == Self.managerPassword)
             let list = try await client.execute(uri: "/admin/trade-servers", method: .get, headers: [.cookie: admin.cookie])
-            #expect(list.status == .ok && list.text.contains("MT5 Live EU") && list.text.contains("not synced yet"))
+            #expect(list.status == .ok && list.text.contains("MT5 Live EU") && list.text.contains("Not synced yet"))
 
             // A re-sync of a day range runs as a job and stores what the server has.
             _ = try simulator.createFundedAccounts(2)
@@ -171,7 +171,7 @@ import App
                                 settings: .init(groupMask: "*"), logger: TestDatabases.logger)
             _ = try await sync.syncOnce()
             let after = try await client.execute(uri: "/portal/accounts/mt5_live/5000", method: .get, headers: [.cookie: session.cookie])
-            #expect(after.text.contains("400.00") && after.text.contains("ps:tr_web_1") && after.text.contains("done"))
+            #expect(after.text.contains("400.00") && after.text.contains("ps:tr_web_1") && after.text.contains("Done"))
             #expect(after.text.contains("data-table=\"deals\""))
         }
         #expect(try await harness.services.ledger.balance(of: LedgerAccount(kind: .clientWallet, owner: trader.id.rawValue, currency: .usd)) == 60_000)
@@ -228,7 +228,7 @@ import App
             #expect(try await harness.services.jobs.list(status: .pending).contains { $0.kind == Reconciler.jobKind })
             let run = try await trading.reconciler.run()
             let page = try await client.execute(uri: "/admin/reconciliation?run=\(run.id)", method: .get, headers: [.cookie: finance.cookie])
-            #expect(page.status == .ok && page.text.contains("a balance operation on the server that Pipstack did not make"))
+            #expect(page.status == .ok && page.text.contains("A balance operation on the server that Pipstack did not make"))
             #expect(page.text.contains("USD 12.34") || page.text.contains("12.34"))
             #expect(page.text.contains("/admin/trading-accounts/mt5_live/5000"))
             let items = try await trading.reconciler.items(runID: run.id)

@@ -56,14 +56,15 @@ struct PortalAccountRoutes {
         let t = t(context)
         let servers = Dictionary(try await trading.servers.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let types = Dictionary(try await trading.types.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let rows = try await trading.accounts.accounts(ofUser: user.id.rawValue).map { record -> (cells: [String], link: (href: String, label: String)?) in
+        let rows = try await trading.accounts.accounts(ofUser: user.id.rawValue).map { record -> PageRow in
             let environment = servers[record.serverID]?.environment == .demo ? t("demo") : t("live")
-            return (["\(record.login)", environment, types[record.accountTypeID]?.name ?? record.accountTypeID, record.currency,
-                     TradingFormat.leverage(record.leverage), t("status_\(record.status.rawValue)")],
-                    record.status == .failed ? nil : (href: "/portal/accounts/\(record.serverID)/\(record.login)", label: t("open_details")))
+            return PageRow(cells: [.code("\(record.login)"), .text(environment), .text(types[record.accountTypeID]?.name ?? record.accountTypeID), .text(record.currency),
+                                   .text(TradingFormat.leverage(record.leverage)), .badge(TradingAccountAdminRoutes.statusBadge(record, t))],
+                           link: record.status == .failed ? nil : (href: "/portal/accounts/\(record.serverID)/\(record.login)", label: t("open_details")))
         }
-        var sections = [PageSection(table: PageTable(name: "accounts", columns: [t("account_login"), t("col_environment"), t("col_account_type"),
-                                                                                t("account_currency"), t("account_leverage"), t("col_status")],
+        var sections = [PageSection(table: PageTable(name: "accounts", columns: [PageColumn(t("account_login")), PageColumn(t("col_environment")),
+                                                                                PageColumn(t("col_account_type")), PageColumn(t("account_currency")),
+                                                                                PageColumn(t("account_leverage")), PageColumn(t("col_status"))],
                                                     rows: rows, empty: t("no_accounts")))]
         let offers = try await trading.provisioning.offers(for: user)
         let forms = offers.map { offer in
@@ -136,7 +137,7 @@ struct PortalAccountRoutes {
                 (t("account_login"), "\(record.login)", "login"), (t("main_password"), newPassword, "main_password"),
             ])))
         }
-        sections.append(PageSection(heading: t("account_summary"), facts: view.facts(t)))
+        sections.append(PageSection(heading: t("account_summary"), facts: view.facts(t, renderer.format(context))))
         let isDemo = try await trading.servers.server(record.serverID)?.environment == .demo
         if isDemo { sections.append(PageSection(id: "transfer", heading: t("transfer"), intro: t("demo_no_transfer"))) }
         if record.status == .active, !isDemo, let currency = Currency(code: record.currency) {

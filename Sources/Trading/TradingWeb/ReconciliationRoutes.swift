@@ -2,6 +2,7 @@ import BrokerCore
 import Foundation
 import Hummingbird
 import Identity
+import Money
 import Platform
 import WebKit
 import Trading
@@ -44,46 +45,55 @@ struct ReconciliationRoutes {
         let chosen = runID ?? query?.get("run").flatMap { Int64(String($0)) } ?? runs.first?.id
         let openOnly = query?.get("open").map { String($0) == "1" } ?? false
         let canResolve = renderer.allows(context.principal, .post, "/admin/reconciliation/items/:id/resolve")
+        let t = { (key: String) in self.renderer.text(key, context) }
+        let money = { (units: Int64, code: String) -> PageCell in Currency(code: code).map { .money(Money(minorUnits: units, currency: $0)) } ?? .number(units) }
         var sections: [PageSection] = []
         if renderer.allows(context.principal, .post, "/admin/reconciliation/run") {
-            sections.append(PageSection(intro: "A run compares every active trading account's operations and ledger mirror with the server's deals and balance, read live. It also runs once a day.",
-                                        forms: [PageForm(name: "run", action: "/admin/reconciliation/run", submit: "Run reconciliation now", fields: [])]))
+            sections.append(PageSection(intro: t("recon_intro"), forms: [PageForm(name: "run", action: "/admin/reconciliation/run", submit: t("recon_run_now"), fields: [])]))
         }
         if let chosen, let run = runs.first(where: { $0.id == chosen }) {
             let items = try await reconciler.items(runID: chosen, openOnly: openOnly)
             let open = items.filter { $0.status == .open }.count
-            var section = PageSection(id: "run", heading: "Run \(run.id)", facts: [
-                ("Started (UTC)", Timestamps.iso(run.startedAt), "started"), ("Accounts compared", "\(run.accounts)", "accounts"),
-                ("Differences", "\(run.differences)", "differences"), ("Open", "\(open)", "open"),
-            ] + (run.error.isEmpty ? [] : [("Accounts not compared", run.error, "errors")]))
-            section.table = PageTable(name: "items", columns: ["Item", "Account", "Check", "Reference", "Pipstack", "Server", "Detail", "Status", "Resolution"],
+            let format = renderer.format(context)
+            var section = PageSection(id: "run", heading: "\(t("recon_run")) \(run.id)", facts: [
+                (t("recon_started"), format.time(run.startedAt), "started"), (t("recon_accounts"), format.number(Int64(run.accounts)), "accounts"),
+                (t("recon_differences"), format.number(Int64(run.differences)), "differences"), (t("recon_open"), format.number(Int64(open)), "open"),
+            ] + (run.error.isEmpty ? [] : [(t("recon_not_compared"), run.error, "errors")]))
+            section.table = PageTable(name: "items", columns: [PageColumn(t("recon_col_item")), PageColumn(t("col_trading_account")), PageColumn(t("recon_col_check")),
+                                                               PageColumn(t("recon_col_reference")), PageColumn("Pipstack"), PageColumn(t("recon_col_server")),
+                                                               PageColumn(t("recon_col_detail")), PageColumn(t("col_status")), PageColumn(t("recon_col_resolution"))],
                                       rows: items.map { item in
                                           let d = item.difference
-                                          return (["\(item.id)", "\(item.serverID):\(item.login)", d.check.explanation, d.reference,
-                                                   TradingFormat.minor(d.pipstackAmount, d.currency), TradingFormat.minor(d.serverAmount, d.currency), d.detail,
-                                                   item.status.rawValue,
-                                                   item.status == .resolved ? "\(item.resolution) (\(item.resolvedBy), \(Timestamps.iso(item.resolvedAt)))" : ""],
-                                                  (href: "/admin/trading-accounts/\(item.serverID)/\(item.login)", label: "Account"))
-                                      }, empty: "No differences: Pipstack and the servers agree.")
-            section.more = openOnly ? (href: "/admin/reconciliation?run=\(chosen)", label: "Show all items")
-                                    : (href: "/admin/reconciliation?run=\(chosen)&open=1", label: "Show open items only")
+                                          return PageRow(cells: [.number(item.id), .code("\(item.serverID):\(item.login)"), .text(t("recon_check_\(d.check.rawValue)")),
+                                                                 d.reference.isEmpty ? .empty : .code(d.reference), money(d.pipstackAmount, d.currency),
+                                                                 money(d.serverAmount, d.currency), d.detail.isEmpty ? .empty : .code(d.detail),
+                                                                 .badge(item.status == .open ? Badge(t("recon_status_open"), tone: .warn) : Badge(t("recon_status_resolved"), tone: .ok)),
+                                                                 item.status == .resolved ? .text(item.resolution, sub: item.resolvedBy) : .empty],
+                                                         link: (href: "/admin/trading-accounts/\(item.serverID)/\(item.login)", label: t("open_details")))
+                                      }, empty: t("recon_none"))
+            section.more = openOnly ? (href: "/admin/reconciliation?run=\(chosen)", label: t("recon_show_all"))
+                                    : (href: "/admin/reconciliation?run=\(chosen)&open=1", label: t("recon_show_open"))
             sections.append(section)
             if canResolve {
                 let forms = items.filter { $0.status == .open }.prefix(50).map { item in
-                    PageForm(name: "resolve-\(item.id)", action: "/admin/reconciliation/items/\(item.id)/resolve", submit: "Resolve item \(item.id)", fields: [
-                        PageField(kind: .textarea, name: "resolution", label: "Item \(item.id) (\(item.serverID):\(item.login), \(item.difference.check.rawValue)): what was found and done",
-                                  required: true),
+                    PageForm(name: "resolve-\(item.id)", action: "/admin/reconciliation/items/\(item.id)/resolve", submit: "\(t("recon_resolve_item")) \(item.id)", fields: [
+                        PageField(kind: .textarea, name: "resolution",
+                                  label: "\(t("recon_col_item")) \(item.id) · \(item.serverID):\(item.login) · \(t("recon_check_\(item.difference.check.rawValue)"))",
+                                  required: true, hint: t("recon_resolution_hint")),
                     ])
                 }
-                if !forms.isEmpty { sections.append(PageSection(heading: "Resolve", intro: "A resolution is kept with the item and in the audit trail; an unchanged difference stays resolved in later runs.", forms: Array(forms))) }
+                if !forms.isEmpty { sections.append(PageSection(heading: t("recon_resolve"), intro: t("recon_resolve_intro"), forms: Array(forms))) }
             }
         }
-        sections.append(PageSection(heading: "Runs", table: PageTable(name: "runs", columns: ["Run", "Started (UTC)", "Accounts", "Differences", "Errors"],
+        sections.append(PageSection(heading: t("recon_runs"), table: PageTable(name: "runs", columns: [PageColumn(t("recon_run")), PageColumn(t("recon_started")),
+                                                                                                      PageColumn(t("recon_accounts")), PageColumn(t("recon_differences")),
+                                                                                                      PageColumn(t("recon_not_compared"))],
                                                                       rows: runs.map { run in
-                                                                          (["\(run.id)", Timestamps.iso(run.startedAt), "\(run.accounts)", "\(run.differences)", run.error],
-                                                                           (href: "/admin/reconciliation?run=\(run.id)", label: "Open"))
-                                                                      }, empty: "No run yet.")))
-        return renderer.sections("Reconciliation", surface: .admin, context: context, error: error, flash: flash,
+                                                                          PageRow(cells: [.number(run.id), .time(run.startedAt), .number(Int64(run.accounts)),
+                                                                                          .number(Int64(run.differences)), run.error.isEmpty ? .empty : .code(run.error)],
+                                                                                  link: (href: "/admin/reconciliation?run=\(run.id)", label: t("open_details")))
+                                                                      }, empty: t("recon_no_run"))))
+        return renderer.sections(t("nav_reconciliation"), surface: .admin, context: context, error: error, flash: flash,
                                  status: error == nil ? .ok : .badRequest, sections)
     }
 }

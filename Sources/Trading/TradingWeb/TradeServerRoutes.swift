@@ -36,21 +36,24 @@ struct TradeServerRoutes {
     // MARK: Servers
 
     func servers(_ context: AppContext) async throws -> Response {
-        var rows: [(cells: [String], link: (href: String, label: String)?)] = []
+        let t = { (key: String) in self.renderer.text(key, context) }
+        var rows: [PageRow] = []
         for server in try await trading.servers.all() {
             let state = try await trading.deals.syncState(of: server.id)
             let endpoint = "\(server.endpoint.useTLS ? "https" : "http")://\(server.endpoint.host):\(server.endpoint.port)"
-            rows.append(([server.id.rawValue, server.name, server.environment.rawValue, endpoint, server.enabled ? "enabled" : "disabled",
-                          state.map { "\($0.dealsStored) deals, up to \(Timestamps.iso($0.cursorTime * 1_000_000))" } ?? "not synced yet",
-                          state?.lastError ?? ""],
-                         (href: "/admin/trade-servers/\(server.id)", label: "Edit")))
+            rows.append(PageRow(cells: [.text(server.name, sub: server.id.rawValue), .text(t("environment_\(server.environment.rawValue)")), .code(endpoint),
+                                        .badge(server.enabled ? Badge(t("server_enabled"), tone: .ok) : Badge(t("server_disabled"), tone: .neutral)),
+                                        state.map { .number($0.dealsStored) } ?? .empty, state.map { .time($0.cursorTime * 1_000_000) } ?? .text(t("server_not_synced")),
+                                        (state?.lastError ?? "").isEmpty ? .empty : .code(state?.lastError ?? "")],
+                                link: (href: "/admin/trade-servers/\(server.id)", label: t("edit"))))
         }
-        var section = PageSection(table: PageTable(name: "servers", columns: ["Id", "Name", "Environment", "Web API", "Status", "Deal sync", "Last sync error"],
-                                                   rows: rows, empty: "No trade server yet."))
-        section.more = (href: "/admin/trade-servers/new", label: "Add a trade server")
-        return renderer.sections("Trade servers", surface: .admin, context: context,
-                                 intro: "Pipstack connects to each enabled server through its manager Web API, syncs its deals and opens accounts on it. Changes apply to the deal sync at the next restart.",
-                                 [section])
+        var section = PageSection(table: PageTable(name: "servers", columns: [PageColumn(t("server_col_name")), PageColumn(t("col_environment")),
+                                                                              PageColumn(t("server_col_web_api")), PageColumn(t("col_status")),
+                                                                              PageColumn(t("server_col_deals")), PageColumn(t("server_col_synced_to")),
+                                                                              PageColumn(t("server_col_last_error"))],
+                                                   rows: rows, empty: t("servers_none")))
+        section.more = (href: "/admin/trade-servers/new", label: t("server_add"))
+        return renderer.sections(t("nav_trade_servers"), surface: .admin, context: context, intro: t("servers_intro"), [section])
     }
 
     func serverForm(id: String, _ context: AppContext, error: String? = nil, draft: TradeServerConfig? = nil, flash: String? = nil) async throws -> Response {
@@ -59,35 +62,34 @@ struct TradeServerRoutes {
         if !isNew && existing == nil { throw UserFacingError(.notFound, "no trade server \(id)") }
         let server = draft ?? existing ?? TradeServerConfig(id: "", name: "", environment: .live, endpoint: MT5Endpoint(host: "", port: 443),
                                                            managerLogin: 0, password: "")
+        let t = { (key: String) in self.renderer.text(key, context) }
         var fields: [PageField] = []
-        if isNew { fields.append(.input("id", "Id (a-z, 0-9, _ and -)", value: server.id.rawValue, required: true, pattern: "[a-z0-9_\\-]{1,64}")) }
+        if isNew { fields.append(.input("id", t("field_id"), value: server.id.rawValue, required: true, pattern: "[a-z0-9_\\-]{1,64}")) }
         fields += [
-            .input("name", "Name", value: server.name, required: true),
-            .select("environment", "Environment", options: TradeServerConfig.Environment.allCases.map { ($0.rawValue, $0.rawValue) },
+            .input("name", t("server_col_name"), value: server.name, required: true),
+            .select("environment", t("col_environment"), options: TradeServerConfig.Environment.allCases.map { ($0.rawValue, t("environment_\($0.rawValue)")) },
                     selected: server.environment.rawValue),
-            .input("host", "Web API host", value: server.endpoint.host, required: true),
-            .input("port", "Web API port", value: server.endpoint.port == 0 ? "" : String(server.endpoint.port), type: "number", required: true),
-            .checkbox("use_tls", "HTTPS", checked: server.endpoint.useTLS),
-            .checkbox("allow_self_signed", "Accept a self-signed certificate (test servers only)", checked: server.endpoint.allowSelfSigned),
-            PageField(kind: .textarea, name: "certificate_pem", label: "Trusted certificate (PEM, optional)", value: server.endpoint.trustedCertificatePEM ?? ""),
-            .input("manager_login", "Manager login", value: server.managerLogin == 0 ? "" : String(server.managerLogin), type: "number", required: true),
-            .input("password", "Manager password", type: "password", required: isNew,
-                   hint: isNew ? "" : "Leave empty to keep the stored password. It is stored encrypted and never shown."),
-            .input("group_mask", "Groups to sync (mask)", value: server.groupMask, required: true, hint: "MT5 group mask, e.g. * or real\\*,!real\\test*"),
-            .input("login_first", "Next login to hand out", value: String(server.logins.lowerBound), type: "number", required: true),
-            .input("login_last", "Last login of the range", value: String(server.logins.upperBound), type: "number", required: true),
-            .checkbox("enabled", "Enabled", checked: server.enabled),
+            .input("host", t("server_field_host"), value: server.endpoint.host, required: true),
+            .input("port", t("server_field_port"), value: server.endpoint.port == 0 ? "" : String(server.endpoint.port), type: "number", required: true),
+            .checkbox("use_tls", t("server_field_tls"), checked: server.endpoint.useTLS),
+            .checkbox("allow_self_signed", t("server_field_self_signed"), checked: server.endpoint.allowSelfSigned),
+            PageField(kind: .textarea, name: "certificate_pem", label: t("server_field_certificate"), value: server.endpoint.trustedCertificatePEM ?? ""),
+            .input("manager_login", t("server_field_manager"), value: server.managerLogin == 0 ? "" : String(server.managerLogin), type: "number", required: true),
+            .input("password", t("server_field_password"), type: "password", required: isNew, hint: isNew ? "" : t("server_field_password_hint")),
+            .input("group_mask", t("server_field_mask"), value: server.groupMask, required: true, hint: t("server_field_mask_hint")),
+            .input("login_first", t("server_field_login_first"), value: String(server.logins.lowerBound), type: "number", required: true),
+            .input("login_last", t("server_field_login_last"), value: String(server.logins.upperBound), type: "number", required: true),
+            .checkbox("enabled", t("server_enabled"), checked: server.enabled),
         ]
-        let form = PageForm(name: "server", action: "/admin/trade-servers/\(isNew ? "new" : server.id)", submit: "Save", fields: fields)
+        let form = PageForm(name: "server", action: "/admin/trade-servers/\(isNew ? "new" : server.id)", submit: t("save"), fields: fields)
         var sections = [PageSection(forms: [form])]
         if !isNew {
-            sections.append(PageSection(id: "resync", heading: "Re-sync deals",
-                                        intro: "Reads a range of the server's deals again (server time, UTC days, at most 31) and stores any that are missing or that the server changed since (a dealer's correction or cancellation, which commissions then reverse), in the background. The sync's position does not move.",
-                                        forms: [PageForm(name: "resync", action: "/admin/trade-servers/\(server.id)/resync", submit: "Re-sync", fields: [
-                                            .input("from", "From (day)", type: "date", required: true), .input("to", "To (day, included)", type: "date", required: true),
+            sections.append(PageSection(id: "resync", heading: t("resync_heading"), intro: t("resync_intro"),
+                                        forms: [PageForm(name: "resync", action: "/admin/trade-servers/\(server.id)/resync", submit: t("resync_submit"), fields: [
+                                            .input("from", t("field_from_day"), type: "date", required: true), .input("to", t("field_to_day"), type: "date", required: true),
                                         ])]))
         }
-        return renderer.sections(isNew ? "New trade server" : "Trade server \(server.name)", surface: .admin, context: context, error: error, flash: flash,
+        return renderer.sections(isNew ? t("server_new") : server.name, surface: .admin, context: context, error: error, flash: flash,
                                  status: error == nil ? .ok : .badRequest, sections)
     }
 
@@ -125,7 +127,7 @@ struct TradeServerRoutes {
             guard let from = CivilDay.start(context.form["from"] ?? "") else { throw FieldValidationError(field: "from", message: "a day as YYYY-MM-DD") }
             guard let to = CivilDay.start(context.form["to"] ?? "") else { throw FieldValidationError(field: "to", message: "a day as YYYY-MM-DD") }
             try await trading.resync.enqueue(.init(serverID: serverID, from: from, to: to + 86_399), audit: context.audit, clock: services.clock)
-            return try await serverForm(id: serverID.rawValue, context, flash: "Re-sync queued; the job queue shows when it has run.")
+            return try await serverForm(id: serverID.rawValue, context, flash: renderer.text("resync_queued", context))
         } catch let error as FieldValidationError {
             return try await serverForm(id: serverID.rawValue, context, error: error.description)
         }
@@ -134,17 +136,21 @@ struct TradeServerRoutes {
     // MARK: Account types
 
     func types(_ context: AppContext) async throws -> Response {
-        let rows = try await trading.types.all().map { type -> (cells: [String], link: (href: String, label: String)?) in
-            ([type.id, type.name, type.kind.displayName, type.serverID.rawValue, type.group, type.currency.code,
-              type.leverageOptions.map(TradingFormat.leverage).joined(separator: ", "), type.enabled ? "offered" : "not offered"],
-             (href: "/admin/account-types/\(type.id)", label: "Edit"))
+        let t = { (key: String) in self.renderer.text(key, context) }
+        let servers = Dictionary(try await trading.servers.all().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let rows = try await trading.types.all().map { type -> PageRow in
+            PageRow(cells: [.text(type.name, sub: type.id), .text(t("account_kind_\(type.kind.rawValue)")), .text(servers[type.serverID] ?? type.serverID.rawValue),
+                            .code(type.group), .text(type.currency.code), .text(type.leverageOptions.map(TradingFormat.leverage).joined(separator: ", ")),
+                            .badge(type.enabled ? Badge(t("type_offered"), tone: .ok) : Badge(t("type_not_offered"), tone: .neutral))],
+                    link: (href: "/admin/account-types/\(type.id)", label: t("edit")))
         }
-        var section = PageSection(table: PageTable(name: "account-types", columns: ["Id", "Name", "Kind", "Server", "Group", "Currency", "Leverage", "Status"],
-                                                   rows: rows, empty: "No account type yet."))
-        section.more = (href: "/admin/account-types/new", label: "Add an account type")
-        return renderer.sections("Account types", surface: .admin, context: context,
-                                 intro: "Each account type is one group on one server, sold under a name, in one currency, with the leverages a client may choose (the compliance policy may allow fewer).",
-                                 [section])
+        var section = PageSection(table: PageTable(name: "account-types", columns: [PageColumn(t("server_col_name")), PageColumn(t("type_col_kind")),
+                                                                                   PageColumn(t("type_col_server")), PageColumn(t("type_col_group")),
+                                                                                   PageColumn(t("account_currency")), PageColumn(t("account_leverage")),
+                                                                                   PageColumn(t("col_status"))],
+                                                   rows: rows, empty: t("types_none")))
+        section.more = (href: "/admin/account-types/new", label: t("type_add"))
+        return renderer.sections(t("nav_account_types"), surface: .admin, context: context, intro: t("types_intro"), [section])
     }
 
     func typeForm(id: String, _ context: AppContext, error: String? = nil, draft: AccountType? = nil, leverageText: String? = nil) async throws -> Response {
@@ -154,20 +160,22 @@ struct TradeServerRoutes {
         let servers = try await trading.servers.all()
         let type = draft ?? existing ?? AccountType(id: "", serverID: servers.first?.id ?? "", name: "", kind: .standard, group: "", currency: .usd,
                                                    leverageOptions: [1, 10, 30, 100, 200, 500])
+        let t = { (key: String) in self.renderer.text(key, context) }
         var fields: [PageField] = []
-        if isNew { fields.append(.input("id", "Id (a-z, 0-9, _ and -)", value: type.id, required: true, pattern: "[a-z0-9_\\-]{1,64}")) }
+        if isNew { fields.append(.input("id", t("field_id"), value: type.id, required: true, pattern: "[a-z0-9_\\-]{1,64}")) }
         fields += [
-            .input("name", "Name shown to clients", value: type.name, required: true),
-            .select("kind", "Kind", options: AccountType.Kind.allCases.map { ($0.rawValue, $0.displayName) }, selected: type.kind.rawValue),
-            .select("server_id", "Trade server", options: servers.map { ($0.id.rawValue, "\($0.name) (\($0.environment.rawValue))") }, selected: type.serverID.rawValue),
-            .input("group", "Server group", value: type.group, required: true, hint: "The MT5 group accounts of this type are created in, e.g. real\\standard"),
-            .input("currency", "Currency", value: type.currency.code, required: true, pattern: "[A-Z]{3,5}"),
-            .input("leverage_options", "Leverage options", value: leverageText ?? type.leverageOptions.map(String.init).joined(separator: ", "),
-                   required: true, hint: "Comma-separated, e.g. 1, 30, 100, 500 (1:1 to 1:10000)"),
-            .checkbox("enabled", "Offered to clients", checked: type.enabled),
+            .input("name", t("type_field_name"), value: type.name, required: true),
+            .select("kind", t("type_col_kind"), options: AccountType.Kind.allCases.map { ($0.rawValue, t("account_kind_\($0.rawValue)")) }, selected: type.kind.rawValue),
+            .select("server_id", t("type_col_server"), options: servers.map { ($0.id.rawValue, "\($0.name) (\(t("environment_\($0.environment.rawValue)")))") },
+                    selected: type.serverID.rawValue),
+            .input("group", t("type_col_group"), value: type.group, required: true, hint: t("type_field_group_hint")),
+            .input("currency", t("account_currency"), value: type.currency.code, required: true, pattern: "[A-Z]{3,5}"),
+            .input("leverage_options", t("type_field_leverages"), value: leverageText ?? type.leverageOptions.map(String.init).joined(separator: ", "),
+                   required: true, hint: t("type_field_leverages_hint")),
+            .checkbox("enabled", t("type_field_offered"), checked: type.enabled),
         ]
-        let form = PageForm(name: "account-type", action: "/admin/account-types/\(isNew ? "new" : type.id)", submit: "Save", fields: fields)
-        return renderer.sections(isNew ? "New account type" : "Account type \(type.name)", surface: .admin, context: context, error: error,
+        let form = PageForm(name: "account-type", action: "/admin/account-types/\(isNew ? "new" : type.id)", submit: t("save"), fields: fields)
+        return renderer.sections(isNew ? t("type_new") : type.name, surface: .admin, context: context, error: error,
                                  status: error == nil ? .ok : .badRequest, [PageSection(forms: [form])])
     }
 

@@ -153,7 +153,7 @@ struct DealJSON: Encodable {
         entry = "\(deal.entry)"
         symbol = deal.symbol
         price = deal.price.description
-        volumeLots = TradingFormat.lots(deal.volume)
+        volumeLots = TradingFormat.lotsText(deal.volume)
         profit = deal.profit.description
         commission = deal.commission.description
         swap = deal.swap.description

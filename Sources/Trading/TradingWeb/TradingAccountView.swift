@@ -1,5 +1,6 @@
 import BrokerCore
 import Foundation
+import Money
 import Platform
 import WebKit
 import Trading
@@ -31,55 +32,67 @@ struct TradingAccountView {
         }
     }
 
-    func facts(_ t: (String) -> String) -> [(label: String, value: String, name: String)] {
+    func facts(_ t: (String) -> String, _ format: PageFormat) -> [(label: String, value: String, name: String)] {
         let currency = record.currency
+        let money = { (amount: PlatformAmount) in TradingFormat.money(amount, currency).map(format.money) ?? "\(amount) \(currency)" }
         var facts: [(label: String, value: String, name: String)] = [
             (t("account_login"), "\(record.login)", "login"), (t("account_server"), record.serverID.rawValue, "server"),
             (t("account_currency"), currency, "currency"), (t("account_leverage"), TradingFormat.leverage(state?.leverage ?? record.leverage), "leverage"),
-            (t("account_status"), record.status.rawValue + (record.tradingEnabled ? "" : " · " + t("trading_disabled")), "status"),
+            (t("account_status"), t("status_\(record.status.rawValue)") + (record.tradingEnabled ? "" : " · " + t("trading_disabled")), "status"),
         ]
         if let state {
             facts += [
-                (t("account_balance"), TradingFormat.amount(state.balance, currency), "balance"),
-                (t("account_credit"), TradingFormat.amount(state.credit, currency), "credit"),
-                (t("account_equity"), TradingFormat.amount(state.equity, currency), "equity"),
-                (t("account_margin"), TradingFormat.amount(state.margin, currency), "margin"),
-                (t("account_free_margin"), TradingFormat.amount(state.freeMargin, currency), "free_margin"),
+                (t("account_balance"), money(state.balance), "balance"),
+                (t("account_credit"), money(state.credit), "credit"),
+                (t("account_equity"), money(state.equity), "equity"),
+                (t("account_margin"), money(state.margin), "margin"),
+                (t("account_free_margin"), money(state.freeMargin), "free_margin"),
             ]
         }
-        if let serverError { facts.append((t("server_unavailable"), serverError, "server_error")) }
+        if serverError != nil { facts.append((t("server_unavailable"), t("server_unavailable_detail"), "server_error")) }
         if !record.lastError.isEmpty { facts.append((t("last_error"), record.lastError, "last_error")) }
         return facts
     }
 
+    /// An amount on the trade server in the account's currency, as money.
+    func money(_ amount: PlatformAmount) -> PageCell {
+        TradingFormat.money(amount, record.currency).map { .money($0) } ?? .code("\(amount) \(record.currency)")
+    }
+
     func positionsTable(_ t: (String) -> String) -> PageTable {
-        PageTable(name: "positions", columns: [t("col_position"), t("col_symbol"), t("col_type"), t("col_volume"), t("col_open_price"),
-                                               t("col_current_price"), t("col_swap"), t("col_profit"), t("col_opened")],
+        PageTable(name: "positions", columns: [PageColumn(t("col_position")), PageColumn(t("col_symbol")), PageColumn(t("col_type")),
+                                               PageColumn(t("col_volume")), PageColumn(t("col_open_price")), PageColumn(t("col_current_price")),
+                                               PageColumn(t("col_swap")), PageColumn(t("col_profit")), PageColumn(t("col_opened"))],
                   rows: positions.map { position in
-                      ([String(position.positionID), position.symbol, TradingFormat.action(position.action), TradingFormat.lots(position.volume),
-                        position.openPrice.description, position.currentPrice.description, TradingFormat.amount(position.swap, record.currency),
-                        TradingFormat.amount(position.profit, record.currency), Timestamps.iso(position.openedAt)], nil)
+                      PageRow(cells: [.code(String(position.positionID)), .code(position.symbol), .text(t(TradingFormat.actionKey(position.action))),
+                                      TradingFormat.lots(position.volume), TradingFormat.price(position.openPrice), TradingFormat.price(position.currentPrice),
+                                      money(position.swap), money(position.profit), .time(position.openedAt)])
                   }, empty: t("no_positions"))
     }
 
     func dealsTable(_ t: (String) -> String) -> PageTable {
-        PageTable(name: "deals", columns: [t("col_deal"), t("col_time"), t("col_type"), t("col_entry"), t("col_symbol"), t("col_volume"),
-                                           t("col_price"), t("col_commission"), t("col_swap"), t("col_profit"), t("col_comment")],
+        PageTable(name: "deals", columns: [PageColumn(t("col_deal")), PageColumn(t("col_time")), PageColumn(t("col_type")), PageColumn(t("col_entry")),
+                                           PageColumn(t("col_symbol")), PageColumn(t("col_volume")), PageColumn(t("col_price")),
+                                           PageColumn(t("col_commission")), PageColumn(t("col_swap")), PageColumn(t("col_profit")), PageColumn(t("col_comment"))],
                   rows: deals.map { deal in
                       let trade = deal.action.isTrade
-                      return ([String(deal.ticket), Timestamps.iso(deal.time), TradingFormat.action(deal.action),
-                               trade ? TradingFormat.entry(deal.entry) : "", deal.symbol, trade ? TradingFormat.lots(deal.volume) : "",
-                               trade ? deal.price.description : "", TradingFormat.amount(deal.commission, record.currency),
-                               TradingFormat.amount(deal.swap, record.currency), TradingFormat.amount(deal.profit, record.currency), deal.comment], nil)
+                      return PageRow(cells: [.code(String(deal.ticket)), .time(deal.time), .text(t(TradingFormat.actionKey(deal.action))),
+                                             trade ? .text(t(TradingFormat.entryKey(deal.entry))) : .empty, deal.symbol.isEmpty ? .empty : .code(deal.symbol),
+                                             trade ? TradingFormat.lots(deal.volume) : .empty, trade ? TradingFormat.price(deal.price) : .empty,
+                                             money(deal.commission), money(deal.swap), money(deal.profit), deal.comment.isEmpty ? .empty : .code(deal.comment)])
                   }, empty: t("no_deals"))
     }
 
     func operationsTable(_ t: (String) -> String) -> PageTable {
-        PageTable(name: "operations", columns: [t("col_operation"), t("col_time"), t("col_type"), t("col_amount"), t("col_status"), t("col_deal"), t("col_note")],
-                  rows: operations.map { operation in
-                      ([operation.id, Timestamps.iso(operation.createdAt), operation.kind.rawValue,
-                        TradingFormat.minor(operation.amount, operation.currency), operation.status.rawValue,
-                        operation.dealTicket == 0 ? "" : String(operation.dealTicket), operation.lastError], nil)
-                  }, empty: t("no_operations"))
+        let tones: [BalanceOperationRecord.Status: Badge.Tone] = [.pending: .info, .sending: .info, .done: .ok, .failed: .bad]
+        return PageTable(name: "operations", columns: [PageColumn(t("col_operation")), PageColumn(t("col_time")), PageColumn(t("col_type")),
+                                                       PageColumn(t("col_amount")), PageColumn(t("col_status")), PageColumn(t("col_deal")), PageColumn(t("col_note"))],
+                         rows: operations.map { operation in
+                             PageRow(cells: [.code(operation.id), .time(operation.createdAt), .text(t("operation_kind_\(operation.kind.rawValue)")),
+                                             Currency(code: operation.currency).map { .money(Money(minorUnits: operation.amount, currency: $0)) } ?? .number(operation.amount),
+                                             .badge(Badge(t("operation_status_\(operation.status.rawValue)"), tone: tones[operation.status] ?? .neutral)),
+                                             operation.dealTicket == 0 ? .empty : .code(String(operation.dealTicket)),
+                                             operation.lastError.isEmpty ? .empty : .text(t(TradingFormat.refusalKey(operation.lastError)))])
+                         }, empty: t("no_operations"))
     }
 }

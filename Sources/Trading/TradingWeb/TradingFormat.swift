@@ -1,50 +1,63 @@
 import BrokerCore
 import Money
 import Platform
+import WebKit
 
-/// How trading numbers read on pages: amounts in the account's currency, volumes
-/// in lots without trailing zeros, times in UTC.
+/// How trading numbers read on pages: amounts in the account's currency rounded to
+/// its minor units (the server keeps 8 decimals), volumes in lots, prices with the
+/// symbol's digits, and deal actions, entries and refusals by catalogue key.
 enum TradingFormat {
-    static func amount(_ amount: PlatformAmount, _ currencyCode: String) -> String {
-        if let currency = Currency(code: currencyCode), let money = amount.money(in: currency) { return money.description }
-        return "\(amount) \(currencyCode)"
+    /// A server amount as money in `currencyCode`, rounded half to even to its minor units.
+    static func money(_ amount: PlatformAmount, _ currencyCode: String) -> Money? {
+        guard let currency = Currency(code: currencyCode) else { return nil }
+        let factor = Power10.of(PlatformAmount.scale - currency.exponent)
+        return Money(minorUnits: Rounding.divide(amount.units, by: factor, rule: .halfEven).quotient, currency: currency)
     }
 
-    static func minor(_ units: Int64, _ currencyCode: String) -> String {
-        guard let currency = Currency(code: currencyCode) else { return "\(units) \(currencyCode)" }
-        return Money(minorUnits: units, currency: currency).description
-    }
+    /// Lots as the API writes them: without trailing zeros.
+    static func lotsText(_ volume: Volume) -> String { FixedPoint.format(volume.units, scale: 8, minimumDecimals: 0) }
 
-    static func lots(_ volume: Volume) -> String { FixedPoint.format(volume.units, scale: 8, minimumDecimals: 0) }
+    static func lots(_ volume: Volume) -> PageCell { .number(volume.units, scale: 8, minimumDecimals: 2) }
+
+    static func price(_ price: Price) -> PageCell { .number(price.points, scale: price.digits, minimumDecimals: price.digits) }
 
     static func leverage(_ value: Int) -> String { "1:\(value)" }
 
-    static func action(_ action: DealAction) -> String {
+    static func actionKey(_ action: DealAction) -> String {
         switch action {
-        case .buy: "Buy"
-        case .sell: "Sell"
-        case .balance: "Balance"
-        case .credit: "Credit"
-        case .charge: "Charge"
-        case .correction: "Correction"
-        case .bonus: "Bonus"
-        case .commission, .commissionDaily, .commissionMonthly: "Commission"
-        case .agentCommissionDaily, .agentCommissionMonthly, .agent: "Agent commission"
-        case .interest: "Interest"
-        case .buyCanceled: "Buy (cancelled)"
-        case .sellCanceled: "Sell (cancelled)"
-        case .dividend, .dividendFranked: "Dividend"
-        case .tax: "Tax"
-        case .stopOutCompensation, .stopOutCompensationCredit: "Stop-out compensation"
+        case .buy: "deal_buy"
+        case .sell: "deal_sell"
+        case .balance: "deal_balance"
+        case .credit: "deal_credit"
+        case .charge: "deal_charge"
+        case .correction: "deal_correction"
+        case .bonus: "deal_bonus"
+        case .commission, .commissionDaily, .commissionMonthly: "deal_commission"
+        case .agentCommissionDaily, .agentCommissionMonthly, .agent: "deal_agent_commission"
+        case .interest: "deal_interest"
+        case .buyCanceled: "deal_buy_cancelled"
+        case .sellCanceled: "deal_sell_cancelled"
+        case .dividend, .dividendFranked: "deal_dividend"
+        case .tax: "deal_tax"
+        case .stopOutCompensation, .stopOutCompensationCredit: "deal_stop_out_compensation"
         }
     }
 
-    static func entry(_ entry: DealEntry) -> String {
+    static func entryKey(_ entry: DealEntry) -> String {
         switch entry {
-        case .entryIn: "In"
-        case .entryOut: "Out"
-        case .inOut: "Reverse"
-        case .outBy: "Close by"
+        case .entryIn: "entry_in"
+        case .entryOut: "entry_out"
+        case .inOut: "entry_reverse"
+        case .outBy: "entry_close_by"
         }
+    }
+
+    /// Why the trade server or Pipstack refused an operation, as a reader's sentence:
+    /// the stored error is the server's, kept for staff in the audit trail.
+    static func refusalKey(_ error: String) -> String {
+        if error.contains("10019") || error.localizedCaseInsensitiveContains("no money") { return "refusal_no_money" }
+        if error.localizedCaseInsensitiveContains("wallet holds less") { return "refusal_wallet_short" }
+        if error.contains("10018") || error.localizedCaseInsensitiveContains("market closed") { return "refusal_market_closed" }
+        return "refusal_other"
     }
 }
