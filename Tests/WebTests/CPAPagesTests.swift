@@ -59,7 +59,7 @@ import Platform
             let waiting = try await client.execute(uri: "/partners/network", method: .get, headers: [.cookie: portal.cookie])
             #expect(waiting.text.contains("CPA waiting for: verification"), "\(waiting.text)")
             let profile = try await client.execute(uri: "/admin/partners/paula", method: .get, headers: [.cookie: staff.cookie, .accept: "text/html"])
-            #expect(profile.text.contains("CPA: referred clients") && profile.text.contains("missing: KYC") && profile.text.contains("150.00"))
+            #expect(profile.text.contains("CPA: referred clients") && profile.text.contains("CPA waiting for: verification") && profile.text.contains("150.00"))
 
             let kyc = try await client.execute(uri: "/api/v1/client-events", method: .post, headers: headers(writer), body: ByteBuffer(string:
                 #"{"source":"kyc","id":"k-1","client_id":"\#(trader.id.rawValue)","kind":"kyc_approved","country":"es","occurred_at":\#(now + 1)}"#))

@@ -42,7 +42,7 @@ import Trading
                 #expect(saved.status == .seeOther, "\(saved.text.prefix(300))")
             }
             let plan = try await client.execute(uri: "/admin/commission-plans/gold", method: .get, headers: [.cookie: manager.cookie])
-            #expect(plan.status == .ok && plan.text.contains("Gold &lt;IB&gt;") && plan.text.contains("group energies") && plan.text.contains("v1"))
+            #expect(plan.status == .ok && plan.text.contains("Gold &lt;IB&gt;") && plan.text.contains("Group Energies") && plan.text.contains("v1"))
             // The plan page offers the next version as JSON to edit: every part of a plan, a CPA here.
             #expect(plan.text.contains("Edit: the next version") && plan.text.contains("&quot;version&quot; : 2"), "\(plan.text)")
             let edited = try await client.execute(uri: "/admin/commission-plans", method: .post, headers: post, body: form([
@@ -95,9 +95,9 @@ import Trading
             ]))
             #expect(moved.status == .ok)
             let profile = try await client.execute(uri: "/admin/partners/other", method: .get, headers: [.cookie: manager.cookie])
-            #expect(profile.text.contains("Partner sub (sub)") && profile.text.contains("data-table=\"subtree\""))
+            #expect(profile.text.contains("Partner sub") && profile.text.contains("data-table=\"subtree\""))
             let sub = try await client.execute(uri: "/admin/partners/sub", method: .get, headers: [.cookie: manager.cookie])
-            #expect(sub.text.contains("Partner sub (sub) → Partner other (other)") && sub.text.contains(trader.id.rawValue))
+            #expect(sub.text.contains("Partner sub → Partner other") && sub.text.contains(trader.email))
             // The list is the tree: each top-level partner followed by its subtree, indented.
             let list = try await client.execute(uri: "/admin/partners", method: .get, headers: [.cookie: manager.cookie]).text
             let order = ["Partner master", "Partner other", "· Partner sub"].compactMap { list.range(of: $0)?.lowerBound }
@@ -130,7 +130,7 @@ import Trading
             let rate = try await client.execute(uri: "/admin/commission-plans/form", method: .post, headers: post, body: fields("metals=x", false))
             #expect(rate.status == .badRequest && rate.text.contains("rules[0].rates.groups.metals"))
             let preview = try await client.execute(uri: "/admin/commission-plans/form", method: .post, headers: post, body: fields("metals=3.00", true))
-            #expect(preview.status == .ok && preview.text.contains("Preview of fx"))
+            #expect(preview.status == .ok && preview.text.contains("Preview of FX &lt;desk&gt;"))
             #expect(try await harness.services.partners.plans.versions(of: "fx").isEmpty, "a preview saves nothing")
             let saved = try await client.execute(uri: "/admin/commission-plans/form", method: .post, headers: post, body: fields("metals=3.00", false))
             #expect(saved.status == .seeOther)
@@ -142,7 +142,7 @@ import Trading
             let personal = try await client.execute(uri: "/admin/partners/ib/override", method: .post, headers: post, body: form([
                 ("_csrf", manager.csrf), ("rule", "rebate"), ("applies_to", "symbol eurusd"), ("rate", "7.50"), ("from", ""),
             ]))
-            #expect(personal.status == .ok && personal.text.contains("ib is on fx--ib v1"))
+            #expect(personal.status == .ok && personal.text.contains("the partner is now on") && personal.text.contains("v1"))
             let wrong = try await client.execute(uri: "/admin/partners/ib/override", method: .post, headers: post, body: form([
                 ("_csrf", manager.csrf), ("rule", "rebate"), ("applies_to", "everything"), ("rate", "7.50"), ("from", ""),
             ]))

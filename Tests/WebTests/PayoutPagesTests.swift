@@ -47,17 +47,28 @@ import Platform
             let bad = try await client.execute(uri: "/admin/partners/paula/payout-settings", method: .post, headers: post, body: form([
                 ("_csrf", finance.csrf), ("schedule", "realtime"), ("minimum", "0"), ("currency", "USD"), ("method", "trading_account"), ("target", "nope"),
             ]))
-            #expect(bad.status == .badRequest && bad.text.contains("SERVER:LOGIN of a trading account"))
+            // A refused setting goes back to the partner's page with the reason at the field, never to a dead end.
+            #expect(bad.status == .seeOther && bad.headers[.location] == "/admin/partners/paula?payout_error=target#payouts")
+            let refusedPage = try await client.execute(uri: "/admin/partners/paula?payout_error=target", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
+            #expect(refusedPage.text.contains("Choose an active trading account of the partner&#39;s own") && refusedPage.text.contains("data-form=\"payout-settings\"")
+                    && refusedPage.text.contains("nav"))
+            // A huge minimum is named as what it is, not as a negative one.
+            let huge = try await client.execute(uri: "/admin/partners/paula/payout-settings", method: .post, headers: post, body: form([
+                ("_csrf", finance.csrf), ("schedule", "realtime"), ("minimum", "99999999999999999999"), ("currency", "USD"), ("method", "wallet"),
+            ]))
+            #expect(huge.headers[.location] == "/admin/partners/paula?payout_error=minimum#payouts")
+            let hugePage = try await client.execute(uri: "/admin/partners/paula?payout_error=minimum", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
+            #expect(hugePage.text.contains("from 0 up to 10,000,000") && !hugePage.text.contains("must not be negative"))
             let saved = try await client.execute(uri: "/admin/partners/paula/payout-settings", method: .post, headers: post, body: form([
                 ("_csrf", finance.csrf), ("schedule", "realtime"), ("minimum", "5.00"), ("currency", "USD"), ("method", "wallet"), ("needs_approval", "on"),
             ]))
             #expect(saved.status == .seeOther)
             let profile = try await client.execute(uri: "/admin/partners/paula", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
-            #expect(profile.text.contains("realtime") && profile.text.contains("Save payout settings"))
+            #expect(profile.text.contains("Real time") && profile.text.contains("Save payout settings"))
 
             // Nothing is paid before the partner accepts the partner agreement, in the portal.
             let early = try await client.execute(uri: "/admin/payouts/run", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
-            #expect(early.status == .ok && early.text.contains("Run: 0 created, 0 paid."))
+            #expect(early.status == .ok && early.text.contains("Payouts created: 0 · paid: 0"))
             let home = try await client.execute(uri: "/partners", method: .get, headers: [.cookie: partnerSession.cookie])
             #expect(home.text.contains("payouts wait for it") && home.text.contains("href=\"/partners/agreement\""))
             let agreement = try await client.execute(uri: "/partners/agreement", method: .get, headers: [.cookie: partnerSession.cookie])
@@ -74,24 +85,24 @@ import Platform
             #expect(after.text.contains("Accepted on") && !after.text.contains("name=\"accept\""))
 
             let run = try await client.execute(uri: "/admin/payouts/run", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
-            #expect(run.status == .ok && run.text.contains("Run: 1 created, 0 paid."))
+            #expect(run.status == .ok && run.text.contains("Payouts created: 1 · paid: 0"))
             let payout = try #require(try await harness.services.payouts.payouts(partnerID: "paula").first)
             #expect(payout.status == .awaitingApproval && payout.amountMinor == 1_000)
             let approved = try await client.execute(uri: "/admin/payouts/\(payout.id)/approve", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
-            #expect(approved.status == .ok && approved.text.contains("approved and paid"))
+            #expect(approved.status == .ok && approved.text.contains("Payout approved and paid."))
             #expect(try await harness.services.ledger.balance(of: LedgerAccount(kind: .clientWallet, owner: user.id.rawValue, currency: .usd)) == 1_000)
             let again = try await client.execute(uri: "/admin/payouts/\(payout.id)/approve", method: .post, headers: post, body: form([("_csrf", finance.csrf)]))
             #expect(again.status == .badRequest && again.text.contains("is paid"))
 
             let page = try await client.execute(uri: "/admin/payouts/\(payout.id)", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
-            #expect(page.status == .ok && page.text.contains("10.00 USD") && page.text.contains("Download CSV"))
+            #expect(page.status == .ok && page.text.contains("10.00\u{00A0}USD") && page.text.contains("Download CSV"))
             let csv = try await client.execute(uri: "/admin/payouts/\(payout.id)/statement.csv", method: .get, headers: [.cookie: finance.cookie])
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             #expect(csv.text.hasPrefix("payout,partner,period,day,level,rule,deals,amount,currency") && csv.text.contains(",rebate,1,10.00,USD")
                     && csv.text.contains(",paid,,10.00,USD"), "\(csv.text)")
 
             let own = try await client.execute(uri: "/partners/payouts", method: .get, headers: [.cookie: partnerSession.cookie, .accept: "text/html"])
-            #expect(own.status == .ok && own.text.contains("/partners/payouts/\(payout.id)") && own.text.contains("10.00 USD"))
+            #expect(own.status == .ok && own.text.contains("/partners/payouts/\(payout.id)") && own.text.contains("10.00\u{00A0}USD"))
             let ownCSV = try await client.execute(uri: "/partners/payouts/\(payout.id)/statement.csv", method: .get, headers: [.cookie: partnerSession.cookie])
             #expect(ownCSV.status == .ok && ownCSV.text.contains(",paid,,10.00,USD"))
 
@@ -166,8 +177,8 @@ import Platform
         let admin = try #require(try await harness.session(for: .staff(.admin)))
         try await harness.test { client in
             let page = try await client.execute(uri: "/admin/partners/paula", method: .get, headers: [.cookie: admin.cookie, .accept: "text/html"])
-            #expect(page.status == .ok && page.text.contains("Period-end settlements") && page.text.contains("tiers of rebate")
-                    && page.text.contains("13.2 lots") && page.text.contains("24.60") && page.text.contains("carried out -300.00"))
+            #expect(page.status == .ok && page.text.contains("Period-end settlements") && page.text.contains("Volume tiers of rebate")
+                    && page.text.contains("13.20 lots") && page.text.contains("24.60") && page.text.contains("Carried out -300.00\u{00A0}USD"))
         }
     }
 }

@@ -12,28 +12,37 @@ import WebKit
 /// profile (with the numbers) and the partner portal (a short note per client).
 package enum CPASections {
     /// The profile's CPA section; nil when the partner's plan has no CPA and nothing was decided.
-    package static func profile(_ partnerID: PartnerID, cpa: CPASettlement, web services: WebServices) async throws -> PageSection? {
+    package static func profile(_ partnerID: PartnerID, cpa: CPASettlement, web services: WebServices, renderer: PageRenderer,
+                                context: AppContext) async throws -> PageSection? {
+        let t = { (key: String) in renderer.text(key, context) }
         let standings = try await cpa.standings(of: partnerID, at: services.clock.nowMicros())
         let relevant = standings.filter { $0.decision != nil || $0.facts != nil }
         guard !relevant.isEmpty else { return nil }
-        var rows: [(cells: [String], link: (href: String, label: String)?)] = []
+        let lots = { (units: Int64) -> PageCell in .number(units, scale: 8, minimumDecimals: 2) }
+        var rows: [PageRow] = []
         for standing in relevant {
-            let email = try await services.identity.user(id: UserID(standing.client))?.email ?? standing.client
+            let user = try await services.identity.user(id: UserID(standing.client))
+            let who: PageCell = user.map { .text($0.displayName, sub: $0.email) } ?? .code(standing.client)
             if let decision = standing.decision {
                 let currency = Currency(code: decision.currency) ?? .usd
-                rows.append(([email, decision.status.rawValue, money(decision.firstDeposit, currency), Explain.lots(decision.lots),
-                              Explain.money(decision.spread), decision.country,
-                              decision.status == .qualified ? "\(money(decision.amount, currency)): \(decision.detail)\(upline(decision))" : decision.detail,
-                              Timestamps.iso(decision.decidedAt)], nil))
+                let tone: Badge.Tone = decision.status == .qualified ? .ok : decision.status == .excluded ? .bad : .neutral
+                rows.append(PageRow(cells: [who, .badge(Badge(t("cpa_status_\(decision.status.rawValue)"), tone: tone)),
+                                            .money(Money(minorUnits: decision.firstDeposit, currency: currency)), lots(decision.lots),
+                                            CommissionCells.earned(decision.spread, t), decision.country.isEmpty ? .empty : .code(decision.country),
+                                            decision.status == .qualified ? .money(Money(minorUnits: decision.amount, currency: currency)) : .empty,
+                                            .time(decision.decidedAt)]))
             } else if let facts = standing.facts {
-                rows.append(([email, "open", facts.firstDeposit.map { money($0, Currency(code: facts.currency) ?? .usd) } ?? "", Explain.lots(facts.lots), Explain.money(facts.spread),
-                              facts.country, "missing: " + standing.missing.joined(separator: ", ")
-                                + (facts.skipped.isEmpty ? "" : "; not counted: " + facts.skipped.joined(separator: ", ")), ""], nil))
+                let currency = Currency(code: facts.currency) ?? .usd
+                rows.append(PageRow(cells: [who, .badge(Badge(t("cpa_status_open"), tone: .info)),
+                                            facts.firstDeposit.map { .money(Money(minorUnits: $0, currency: currency)) } ?? .empty, lots(facts.lots),
+                                            CommissionCells.earned(facts.spread, t), facts.country.isEmpty ? .empty : .code(facts.country),
+                                            .text(note(standing, t: t)), .empty]))
             }
         }
-        return PageSection(id: "cpa", heading: "CPA: referred clients",
-                           intro: "Decided once per client from the wallet's deposits, reported deposits and KYC (POST /api/v1/client-events), deposits made on the trade server and closed lots, within the plan's window.",
-                           table: PageTable(name: "cpa", columns: ["Client", "Status", "First deposit", "Lots", "Spread", "Country", "Detail", "Decided"], rows: rows))
+        return PageSection(id: "cpa", heading: t("cpa_heading"), intro: t("cpa_intro"),
+                           table: PageTable(name: "cpa", columns: [PageColumn(t("col_client")), PageColumn(t("col_status")), PageColumn(t("cpa_col_first_deposit")),
+                                                                    PageColumn(t("col_volume")), PageColumn(t("cpa_col_spread")), PageColumn(t("cpa_col_country")),
+                                                                    PageColumn(t("cpa_col_paid")), PageColumn(t("cpa_col_decided"))], rows: rows))
     }
 
     /// A line for the partner portal: paid, window passed, excluded, or what is still missing.
@@ -56,9 +65,4 @@ package enum CPASections {
 
     static func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).decimalString }
 
-    /// "; paid: sub 250.00, master 50.00" when the CPA went up the tree.
-    static func upline(_ decision: CPASettlement.Decision) -> String {
-        guard decision.parts.count > 1 else { return "" }
-        return "; paid: " + decision.parts.filter { $0.amount != 0 }.map { "\($0.partner) \(Explain.money($0.amount))" }.joined(separator: ", ")
-    }
 }

@@ -17,3 +17,10 @@ struct CommissionsWebServices: Sendable {
     var payouts: PayoutStore { commissions.payouts }
     var cpa: CPASettlement { commissions.cpa }
 }
+
+extension CommissionsWebServices {
+    /// Every partner's name by id: pages show partners by name.
+    func partnerNames() async throws -> [PartnerID: String] {
+        Dictionary(try await partners.partners.all().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+    }
+}

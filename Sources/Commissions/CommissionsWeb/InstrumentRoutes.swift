@@ -24,6 +24,11 @@ struct InstrumentRoutes {
         routes.post("/admin/instruments/folders") { _, context in try await self.mapFolder(context) }
     }
 
+    /// A group's name: the usual groups translated, a broker's own by its id.
+    static func groupName(_ group: String, _ t: (String) -> String) -> String {
+        InstrumentGroups.groups.contains(group) ? t("instrument_group_\(group)") : group
+    }
+
     /// A group as people read it: the usual groups by their translated name, a broker's own by its id.
     static func groupCell(_ group: String, _ t: (String) -> String) -> PageCell {
         InstrumentGroups.groups.contains(group) ? .text(t("instrument_group_\(group)")) : .code(group)

@@ -5,6 +5,7 @@ import Hummingbird
 import Identity
 import Partners
 import Commissions
+import Money
 import Platform
 import WebKit
 import CommissionsWeb
@@ -30,7 +31,7 @@ struct PartnerPortalRoutes {
         let now = services.clock.nowMicros()
         let below = try await services.partners.partners.subtree(of: partner.id).filter { $0.partner != partner.id }
         let all = Dictionary(uniqueKeysWithValues: try await services.partners.partners.all().map { ($0.id, $0) })
-        var clients: [(cells: [String], link: (href: String, label: String)?)] = []
+        var clients: [PageRow] = []
         let cpa = Dictionary(try await services.cpa.standings(of: partner.id, at: now).map { ($0.client, $0) }, uniquingKeysWith: { first, _ in first })
         for attribution in try await services.partners.attributions.attributions(of: partner.id, at: now) {
             var shown = attribution.subjectID
@@ -38,15 +39,19 @@ struct PartnerPortalRoutes {
                 shown = (try await services.identity.user(id: UserID(attribution.subjectID))).map { Self.masked($0.email) } ?? t("client_unknown")
             }
             let note = attribution.subject == .client ? CPASections.note(cpa[attribution.subjectID], t: t) : ""
-            clients.append(([t("subject_\(attribution.subject.rawValue)"), shown, attribution.excluded ? t("excluded") : "", note], nil))
+            clients.append(PageRow(cells: [.text(t("subject_\(attribution.subject.rawValue)")), attribution.subject == .client ? .text(shown) : .code(shown),
+                                           attribution.excluded ? .badge(Badge(t("excluded"), tone: .warn)) : .empty, note.isEmpty ? .empty : .text(note)]))
         }
         return renderer.sections(t("nav_network"), surface: .partners, context: context, intro: t("partner_network_intro"), [
-            PageSection(heading: t("sub_partners"), table: PageTable(name: "sub-partners", columns: [t("col_level_below"), t("col_partner"), t("col_status")],
+            PageSection(heading: t("sub_partners"), table: PageTable(name: "sub-partners", columns: [PageColumn(t("col_level_below")), PageColumn(t("col_partner")),
+                                                                                                    PageColumn(t("col_status"))],
                 rows: below.map { entry in
                     let sub = all[entry.partner]
-                    return (["\(entry.depth)", String(repeating: "· ", count: max(0, entry.depth - 1)) + (sub?.name ?? entry.partner.rawValue), sub?.status.rawValue ?? ""], nil)
+                    return PageRow(cells: [.number(Int64(entry.depth)), .text(String(repeating: "· ", count: max(0, entry.depth - 1)) + (sub?.name ?? entry.partner.rawValue)),
+                                           sub.map { .badge(PartnerCells.status($0.status, t)) } ?? .empty])
                 }, empty: t("no_sub_partners"))),
-            PageSection(heading: t("your_clients"), table: PageTable(name: "clients", columns: [t("col_type"), t("col_client"), t("col_note"), t("col_cpa")],
+            PageSection(heading: t("your_clients"), table: PageTable(name: "clients", columns: [PageColumn(t("col_type")), PageColumn(t("col_client")),
+                                                                                               PageColumn(t("col_note")), PageColumn(t("col_cpa"))],
                 rows: clients, empty: t("no_clients"))),
         ])
     }
@@ -74,12 +79,16 @@ struct PartnerPortalRoutes {
         let totals = try await reports.totals(from: (today - 29 * 86_400) * 1_000_000, to: (today + 86_400) * 1_000_000, partner: partner.id)
         let lines = try await reports.lines(partner: partner.id, limit: 100)
         return renderer.sections(t("nav_commissions"), surface: .partners, context: context, intro: t("partner_commissions_intro"), [
-            PageSection(heading: t("last_30_days"), table: PageTable(name: "totals", columns: [t("col_level"), t("col_rule"), t("col_deals"), t("col_amount")],
-                rows: totals.map { (["\($0.level)", $0.rule, "\($0.deals)", Explain.money($0.amount)], nil) }, empty: t("no_commissions"))),
-            PageSection(heading: t("latest_lines"), table: PageTable(name: "lines", columns: [t("col_time"), t("col_deal"), t("col_symbol"), t("col_level"), t("col_amount")],
+            PageSection(heading: t("last_30_days"), intro: "\(t("total")): \(renderer.format(context).money(Accrual(units: totals.reduce(0) { $0 + $1.amount }, currency: .usd).rounded().money))",
+                        table: PageTable(name: "totals", columns: [PageColumn(t("col_level")), PageColumn(t("col_rule")), PageColumn(t("col_deals")), PageColumn(t("col_amount"))],
+                rows: totals.map { PageRow(cells: [.number(Int64($0.level)), CommissionCells.rule($0.rule, t), .number(Int64($0.deals)), CommissionCells.earned($0.amount, t)]) },
+                empty: t("no_commissions"))),
+            PageSection(heading: t("latest_lines"), table: PageTable(name: "lines", columns: [PageColumn(t("col_time")), PageColumn(t("col_deal")), PageColumn(t("col_symbol")),
+                                                                                             PageColumn(t("col_level")), PageColumn(t("col_rule")), PageColumn(t("col_amount"))],
                 rows: lines.map { line in
-                    ([Timestamps.iso(line.time), "\(line.server):\(line.ticket)", line.symbol, "\(line.level)", Explain.money(line.amount)],
-                     (href: "/partners/commissions/explain?server=\(QueryText.escaped(line.server.rawValue))&ticket=\(line.ticket)", label: t("explain")))
+                    PageRow(cells: [.time(line.time), .code("\(line.ticket)"), .code(line.symbol), .number(Int64(line.level)), CommissionCells.rule(line, t),
+                                    CommissionCells.earned(line.amount, t)],
+                            link: (href: "/partners/commissions/explain?server=\(QueryText.escaped(line.server.rawValue))&ticket=\(line.ticket)", label: t("explain")))
                 }, empty: t("no_commissions"))),
         ])
     }
@@ -101,9 +110,11 @@ struct PartnerPortalRoutes {
             note.hasPrefix("pays \(partner.id) ") || levels.contains { note.hasPrefix("level \($0),") } || note.hasPrefix("bonus coefficient")
         }
         return renderer.sections("\(t("col_deal")) \(server):\(ticket)", surface: .partners, context: context, [
-            PageSection(heading: t("how_computed"), table: PageTable(name: "notes", columns: [t("col_note")], rows: notes.map { ([$0], nil) })),
-            PageSection(heading: t("your_lines"), table: PageTable(name: "own", columns: [t("col_level"), t("col_rule"), t("col_amount")],
-                                                                    rows: own.map { (["\($0.level)", CommissionReportRoutes.rule($0), Explain.money($0.amount)], nil) })),
+            PageSection(heading: t("how_computed"), table: PageTable(name: "notes", columns: [PageColumn(t("col_note"))],
+                                                                     rows: notes.map { PageRow(cells: [.text(ExplainText.localized($0, t))]) })),
+            PageSection(heading: t("your_lines"), table: PageTable(name: "own", columns: [PageColumn(t("col_level")), PageColumn(t("col_rule")), PageColumn(t("col_amount"))],
+                                                                    rows: own.map { PageRow(cells: [.number(Int64($0.level)), CommissionCells.rule($0, t),
+                                                                                                    .accrual(Accrual(units: $0.amount, currency: .usd))]) })),
         ])
     }
 }

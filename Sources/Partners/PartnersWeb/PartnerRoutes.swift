@@ -5,6 +5,7 @@ import Hummingbird
 import Identity
 import Partners
 import Commissions
+import Money
 import Platform
 import WebKit
 import CommissionsWeb
@@ -20,7 +21,13 @@ struct PartnerRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/partners") { _, context in try await self.list(context) }
         routes.post("/admin/partners") { _, context in try await self.create(context) }
-        routes.get("/admin/partners/:id") { _, context in try await self.profile(PartnerID(try context.parameters.require("id")), context) }
+        routes.get("/admin/partners/:id") { request, context in
+            let query = request.uri.queryParameters
+            let payoutError = query.get("payout_error").map { String($0) }
+            return try await self.profile(PartnerID(try context.parameters.require("id")), context,
+                                          error: payoutError.map { _ in self.renderer.text("payout_settings_refused", context) },
+                                          flash: query.get("saved") == "1" ? self.renderer.text("saved", context) : nil, payoutError: payoutError)
+        }
         routes.post("/admin/partners/:id/move") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .move) }
         routes.post("/admin/partners/:id/plan") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .plan) }
         routes.post("/admin/partners/:id/attribute") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .attribute) }
@@ -37,30 +44,39 @@ struct PartnerRoutes {
     }
 
     func list(_ context: AppContext, error: String? = nil) async throws -> Response {
+        let t = { (key: String) in self.renderer.text(key, context) }
         let now = services.clock.nowMicros()
         let all = try await partners.partners.all()
         let parents = try await partners.partners.parents(at: now)
         let plans = try await partners.plans.assignments(at: now)
+        let latest = try await partners.plans.latest()
+        let planNames = Dictionary(latest.map { ($0.plan.id, $0.plan.name) }, uniquingKeysWith: { first, _ in first })
+        let names = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.name) })
         // The whole tree, depth first from each top-level partner, indented by depth.
-        let rows = Self.treeOrder(all.map(\.id), parents: parents).compactMap { entry -> (cells: [String], link: (href: String, label: String)?)? in
+        let rows = Self.treeOrder(all.map(\.id), parents: parents).compactMap { entry -> PageRow? in
             guard let partner = all.first(where: { $0.id == entry.id }) else { return nil }
-            return ([String(repeating: "· ", count: entry.depth) + partner.name, partner.id.rawValue, renderer.text("partner_kind_\(partner.kind.rawValue)", context), partner.status.rawValue,
-                     parents[partner.id]?.rawValue ?? "—", plans[partner.id] ?? "—"], (href: "/admin/partners/\(partner.id)", label: "Open"))
+            return PageRow(cells: [.text(String(repeating: "· ", count: entry.depth) + partner.name, sub: partner.id.rawValue),
+                                   .text(PartnerCells.kind(partner.kind, t)), .badge(PartnerCells.status(partner.status, t)),
+                                   parents[partner.id].map { .link(names[$0] ?? $0.rawValue, href: "/admin/partners/\($0)") } ?? .empty,
+                                   plans[partner.id].map { .text(planNames[$0] ?? $0) } ?? .empty],
+                           link: (href: "/admin/partners/\(partner.id)", label: t("open_details")))
         }
-        let planOptions = [("", "none")] + (try await partners.plans.latest()).map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }
-        let parentOptions = [("", "none (top level)")] + all.map { ($0.id.rawValue, "\($0.name) (\($0.id))") }
-        let form = PageForm(name: "create", action: "/admin/partners", submit: "Create partner", fields: [
-            .input("id", "Id (A-Z, a-z, 0-9, _ and -)", required: true, pattern: "[A-Za-z0-9_\\-]{1,64}"),
-            .input("name", "Name", required: true), .input("email", "Email", type: "email"),
-            .select("kind", "Kind", options: Partner.Kind.allCases.map { ($0.rawValue, renderer.text("partner_kind_\($0.rawValue)", context)) }, selected: "ib"),
-            .select("legal_type", "Person or company", options: Partner.LegalType.allCases.map { ($0.rawValue, $0.rawValue) }, selected: "person"),
-            .select("parent", "Parent", options: parentOptions, selected: ""),
-            .select("plan", "Commission plan", options: planOptions, selected: ""),
-            .input("from", "Effective from (day, UTC; empty: now)", type: "date"),
+        let planOptions = [("", t("none"))] + latest.map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }
+        let parentOptions = [("", t("partner_top_level"))] + all.map { ($0.id.rawValue, $0.name) }
+        let form = PageForm(name: "create", action: "/admin/partners", submit: t("partner_create"), fields: [
+            .input("id", t("partner_field_id"), required: true, pattern: "[A-Za-z0-9_\\-]{1,64}"),
+            .input("name", t("partner_col_name"), required: true), .input("email", t("partner_col_email"), type: "email"),
+            .select("kind", t("partner_col_kind"), options: Partner.Kind.allCases.map { ($0.rawValue, PartnerCells.kind($0, t)) }, selected: "ib"),
+            .select("legal_type", t("partner_col_legal_type"), options: Partner.LegalType.allCases.map { ($0.rawValue, PartnerCells.legalType($0, t)) }, selected: "person"),
+            .select("parent", t("partner_col_parent"), options: parentOptions, selected: ""),
+            .select("plan", t("partner_col_plan"), options: planOptions, selected: ""),
+            .input("from", t("field_effective_from"), type: "date", hint: t("field_effective_from_hint")),
         ])
-        return renderer.sections("Partners", surface: .admin, context: context, error: error, status: error == nil ? .ok : .badRequest, [
-            PageSection(table: PageTable(name: "partners", columns: ["Partner (tree)", "Id", "Kind", "Status", "Parent", "Plan"], rows: rows, empty: "No partner yet.")),
-            PageSection(id: "new", heading: "New partner", forms: [form]),
+        return renderer.sections(t("nav_partners"), surface: .admin, context: context, error: error, status: error == nil ? .ok : .badRequest, [
+            PageSection(table: PageTable(name: "partners", columns: [PageColumn(t("partner_col_tree")), PageColumn(t("partner_col_kind")), PageColumn(t("col_status")),
+                                                                    PageColumn(t("partner_col_parent")), PageColumn(t("partner_col_plan"))],
+                                         rows: rows, empty: t("partners_none"))),
+            PageSection(id: "new", heading: t("partner_new"), forms: [form]),
         ])
     }
 
@@ -97,7 +113,7 @@ struct PartnerRoutes {
         }
     }
 
-    func profile(_ id: PartnerID, _ context: AppContext, error: String? = nil, flash: String? = nil) async throws -> Response {
+    func profile(_ id: PartnerID, _ context: AppContext, error: String? = nil, flash: String? = nil, payoutError: String? = nil) async throws -> Response {
         guard let partner = try await partners.partners.partner(id) else { throw UserFacingError(.notFound, "no partner \(id)") }
         let now = services.clock.nowMicros()
         let chain = try await partners.partners.chain(of: id, at: now)
@@ -107,70 +123,94 @@ struct PartnerRoutes {
         let all = try await partners.partners.all()
         let names = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.name) })
         let base = "/admin/partners/\(id)"
-        var sections = [PageSection(heading: "Partner", facts: [
-            ("Id", partner.id.rawValue, "id"), ("Name", partner.name, "name"), ("Kind", renderer.text("partner_kind_\(partner.kind.rawValue)", context), "kind"),
-            ("Person or company", partner.legalType.rawValue, "legal_type"), ("Email", partner.email, "email"), ("Status", partner.status.rawValue, "status"),
-            ("Agreement accepted", partner.agreementAcceptedAt == 0 ? "not yet" : Timestamps.iso(partner.agreementAcceptedAt), "agreement"),
-            ("Chain to the top", chain.map { "\(names[$0] ?? $0.rawValue) (\($0))" }.joined(separator: " → "), "chain"),
-            ("Commission plan", plan ?? "none", "plan"),
+        let t = { (key: String) in self.renderer.text(key, context) }
+        let format = renderer.format(context)
+        let planNames = Dictionary(try await partners.plans.latest().map { ($0.plan.id, $0.plan.name) }, uniquingKeysWith: { first, _ in first })
+        var sections = [PageSection(heading: t("partner_summary"), facts: [
+            (t("partner_col_name"), partner.name, "name"), (t("partner_col_kind"), PartnerCells.kind(partner.kind, t), "kind"),
+            (t("partner_col_legal_type"), PartnerCells.legalType(partner.legalType, t), "legal_type"), (t("partner_col_email"), partner.email, "email"),
+            (t("col_status"), PartnerCells.status(partner.status, t).label, "status"),
+            (t("partner_agreement_accepted"), partner.agreementAcceptedAt == 0 ? t("not_yet") : format.time(partner.agreementAcceptedAt), "agreement"),
+            (t("partner_chain"), chain.map { names[$0] ?? $0.rawValue }.joined(separator: " → "), "chain"),
+            (t("partner_col_plan"), plan.map { planNames[$0] ?? $0 } ?? t("none"), "plan"),
         ])]
-        sections.append(PageSection(id: "tree", heading: "Tree below", table: PageTable(name: "subtree", columns: ["Level below", "Partner"],
+        sections.append(PageSection(id: "tree", heading: t("partner_tree_below"), table: PageTable(name: "subtree", columns: [PageColumn(t("col_level_below")),
+                                                                                                                            PageColumn(t("col_partner"))],
             rows: subtree.map { entry in
-                (["\(entry.depth)", String(repeating: "· ", count: entry.depth) + "\(names[entry.partner] ?? entry.partner.rawValue) (\(entry.partner))"],
-                 entry.partner == id ? nil : (href: "/admin/partners/\(entry.partner)", label: "Open"))
+                PageRow(cells: [.number(Int64(entry.depth)), .text(String(repeating: "· ", count: entry.depth) + (names[entry.partner] ?? entry.partner.rawValue))],
+                        link: entry.partner == id ? nil : (href: "/admin/partners/\(entry.partner)", label: t("open_details")))
             })))
-        sections.append(PageSection(id: "clients", heading: "Clients and accounts attributed", table: PageTable(name: "clients",
-            columns: ["Subject", "Id", "Excluded", "Rebate receiver"],
-            rows: clients.map { ([$0.subject.rawValue, $0.subjectID, $0.excluded ? "yes" : "", $0.rebateReceiver?.rawValue ?? ""], nil) }, empty: "No client yet.")))
+        var clientRows: [PageRow] = []
+        for attribution in clients {
+            var who: PageCell = .code(attribution.subjectID)
+            if attribution.subject == .client, let user = try await services.identity.user(id: UserID(attribution.subjectID)) {
+                who = .text(user.displayName, sub: user.email)
+            }
+            clientRows.append(PageRow(cells: [.text(t("subject_\(attribution.subject.rawValue)")), who,
+                                              attribution.excluded ? .badge(Badge(t("excluded"), tone: .warn)) : .empty,
+                                              attribution.rebateReceiver.map { .text(names[$0] ?? $0.rawValue) } ?? .empty]))
+        }
+        sections.append(PageSection(id: "clients", heading: t("partner_clients"), table: PageTable(name: "clients",
+            columns: [PageColumn(t("col_type")), PageColumn(t("col_client")), PageColumn(t("partner_col_excluded")), PageColumn(t("partner_col_receiver"))],
+            rows: clientRows, empty: t("no_clients"))))
         let today = now / 86_400_000_000 * 86_400_000_000
         let earnings = try await services.commissions.reports.totals(from: today - 29 * 86_400_000_000, to: today + 86_400_000_000,
                                                                                                  partner: id)
-        var earned = PageSection(id: "earnings", heading: "Earnings, last 30 days", table: PageTable(name: "earnings", columns: ["Level", "Rule", "Deals", "Amount"],
-            rows: earnings.map { (["\($0.level)", $0.rule, "\($0.deals)", Explain.money($0.amount)], nil) }, empty: "Nothing earned in the last 30 days."))
-        earned.more = (href: "/admin/commissions/lines?partner=\(QueryText.escaped(id.rawValue))", label: "Lines")
+        var earned = PageSection(id: "earnings", heading: t("partner_earnings_30"), table: PageTable(name: "earnings", columns: [
+            PageColumn(t("col_level")), PageColumn(t("col_rule")), PageColumn(t("col_deals")), PageColumn(t("col_amount"))],
+            rows: earnings.map { PageRow(cells: [.number(Int64($0.level)), CommissionCells.rule($0.rule, t), .number(Int64($0.deals)), CommissionCells.earned($0.amount, t)]) },
+            empty: t("partner_nothing_earned")))
+        earned.more = (href: "/admin/commissions/lines?partner=\(QueryText.escaped(id.rawValue))", label: t("partner_lines"))
         sections.append(earned)
         let adjustments = try await services.commissions.tiers.adjustments(of: id)
         let revenue = try await services.commissions.revenueShare.periods(of: id)
         if !adjustments.isEmpty || !revenue.isEmpty {
-            sections.append(PageSection(id: "period-end", heading: "Period-end settlements", table: PageTable(name: "period-end",
-                columns: ["Period", "What", "Measured", "Paid before", "Due", "Posted"],
+            let lots = { (units: Int64) -> String in format.number(units, scale: 8, minimumDecimals: 2) }
+            sections.append(PageSection(id: "period-end", heading: t("partner_period_end"), table: PageTable(name: "period-end",
+                columns: [PageColumn(t("col_period")), PageColumn(t("partner_col_what")), PageColumn(t("partner_col_measured")), PageColumn(t("partner_col_paid_before")),
+                          PageColumn(t("partner_col_due")), PageColumn(t("partner_col_posted"))],
                 rows: adjustments.map { adjustment in
-                    ([adjustment.periodKey, "tiers of \(adjustment.rule)", "\(Explain.lots(adjustment.lots)) lots", Explain.money(adjustment.paid),
-                      Explain.money(adjustment.target), Explain.money(adjustment.amount)], nil)
+                    PageRow(cells: [.code(adjustment.periodKey), .text("\(t("partner_tiers_of")) \(adjustment.rule)"), .text("\(lots(adjustment.lots)) \(t("lots"))"),
+                                    CommissionCells.earned(adjustment.paid, t), CommissionCells.earned(adjustment.target, t), CommissionCells.earned(adjustment.amount, t)])
                 } + revenue.map { period in
-                    ([period.periodKey, "revenue share", "net \(Explain.money(period.net)), carried in \(Explain.money(period.carryIn))", "",
-                      "carried out \(Explain.money(period.carryOut))", Explain.money(period.payout)], nil)
+                    PageRow(cells: [.code(period.periodKey), .text(t("partner_revenue_share")),
+                                    .text("\(t("partner_net")) \(format.money(Accrual(units: period.net, currency: .usd).rounded().money)), \(t("partner_carried_in")) \(format.money(Accrual(units: period.carryIn, currency: .usd).rounded().money))"),
+                                    .empty, .text("\(t("partner_carried_out")) \(format.money(Accrual(units: period.carryOut, currency: .usd).rounded().money))"),
+                                    CommissionCells.earned(period.payout, t)])
                 })))
         }
-        if let cpa = try await CPASections.profile(id, cpa: services.cpa, web: services.web) { sections.append(cpa) }
-        sections.append(try await PayoutRoutes.profileSection(id, payouts: services.commissions.payouts, renderer: renderer, context: context))
+        if let cpa = try await CPASections.profile(id, cpa: services.cpa, web: services.web, renderer: renderer, context: context) { sections.append(cpa) }
+        sections.append(try await PayoutRoutes.profileSection(id, payouts: services.commissions.payouts, renderer: renderer, context: context, error: payoutError))
         if renderer.allows(context.principal, .post, "/admin/partners/:id/move") {
             let others = all.filter { $0.id != id }
             let plans = try await partners.plans.latest()
-            sections.append(PageSection(id: "changes", heading: "Changes", intro: "Each takes effect from the chosen day (UTC) or now; what was earned before stays as it was.", forms: [
-                PageForm(name: "move", action: "\(base)/move", submit: "Move in the tree", fields: [
-                    .select("parent", "New parent", options: [("", "none (top level)")] + others.map { ($0.id.rawValue, "\($0.name) (\($0.id))") }, selected: chain.dropFirst().first?.rawValue ?? ""),
-                    .input("from", "Effective from", type: "date"),
+            let from = PageField.input("from", t("field_effective_from"), type: "date", hint: t("field_effective_from_hint"))
+            sections.append(PageSection(id: "changes", heading: t("partner_changes"), intro: t("partner_changes_intro"), forms: [
+                PageForm(name: "move", action: "\(base)/move", submit: t("partner_move"), fields: [
+                    .select("parent", t("partner_new_parent"), options: [("", t("partner_top_level"))] + others.map { ($0.id.rawValue, $0.name) },
+                            selected: chain.dropFirst().first?.rawValue ?? ""),
+                    from,
                 ]),
-                PageForm(name: "plan", action: "\(base)/plan", submit: "Put on plan", fields: [
-                    .select("plan", "Plan", options: plans.map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }, selected: plan ?? ""),
-                    .input("from", "Effective from", type: "date"),
+                PageForm(name: "plan", action: "\(base)/plan", submit: t("partner_put_on_plan"), fields: [
+                    .select("plan", t("partner_col_plan"), options: plans.map { ($0.plan.id, "\($0.plan.name) (v\($0.plan.version))") }, selected: plan ?? ""),
+                    from,
                 ]),
-                PageForm(name: "override", action: "\(base)/override", submit: "Set a personal rate", fields: [
-                    .input("rule", "Rule id (per lot)", required: true),
-                    .input("applies_to", "Applies to: default, group NAME or symbol NAME", value: "default"),
-                    .input("rate", "Rate per lot", required: true),
-                    .input("from", "Effective from", type: "date"),
+                PageForm(name: "override", action: "\(base)/override", submit: t("partner_set_rate"), fields: [
+                    .input("rule", t("partner_field_rule"), required: true),
+                    .input("applies_to", t("partner_field_applies_to"), value: "default", hint: t("partner_field_applies_to_hint")),
+                    .input("rate", t("partner_field_rate"), required: true),
+                    from,
                 ]),
-                PageForm(name: "attribute", action: "\(base)/attribute", submit: "Attribute", fields: [
-                    .select("subject", "What", options: [("client", "a client (by email)"), ("account", "one trading account (server:login)")], selected: "client"),
-                    .input("subject_id", "Client email or server:login", required: true),
-                    .checkbox("excluded", "Excluded from partner payouts (own or related account)", checked: false),
-                    .input("from", "Effective from", type: "date"),
+                PageForm(name: "attribute", action: "\(base)/attribute", submit: t("partner_attribute"), fields: [
+                    .select("subject", t("partner_field_what"), options: [("client", t("partner_attribute_client")), ("account", t("partner_attribute_account"))],
+                            selected: "client"),
+                    .input("subject_id", t("partner_field_subject"), required: true),
+                    .checkbox("excluded", t("partner_field_excluded"), checked: false),
+                    from,
                 ]),
             ]))
         }
-        return renderer.sections("Partner \(partner.name)", surface: .admin, context: context, error: error, flash: flash,
+        return renderer.sections(partner.name, surface: .admin, context: context, error: error, flash: flash,
                                  status: error == nil ? .ok : .badRequest, sections)
     }
 
@@ -197,7 +237,7 @@ struct PartnerRoutes {
                 }
                 let plan = try await partners.plans.override(partner: id, rule: form["rule"] ?? "", target: chosen, rate: form["rate"] ?? "",
                                                              from: from, audit: context.audit)
-                return try await profile(id, context, flash: "Personal rate saved: \(id) is on \(plan.id) v\(plan.version).")
+                return try await profile(id, context, flash: "\(renderer.text("partner_rate_saved", context)) \(plan.name) v\(plan.version)")
             case .attribute:
                 let text = (form["subject_id"] ?? "").trimmingCharacters(in: .whitespaces)
                 let subject: Attribution.Subject = form["subject"] == "account" ? .account : .client
@@ -216,7 +256,7 @@ struct PartnerRoutes {
                 try await partners.attributions.attribute(Attribution(subject: subject, subjectID: subjectID, partnerID: id,
                                                                       excluded: form["excluded"] == "yes"), from: from, audit: context.audit)
             }
-            return try await profile(id, context, flash: "Saved.")
+            return try await profile(id, context, flash: renderer.text("saved", context))
         } catch let error as PartnerError {
             return try await profile(id, context, error: error.description)
         }

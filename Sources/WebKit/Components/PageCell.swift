@@ -11,6 +11,10 @@ package enum PageCell: ExpressibleByStringInterpolation, Sendable {
     case number(Int64, scale: Int = 0, minimumDecimals: Int? = nil)
     case money(Money)
     case accrual(Accrual)
+    /// An accrued amount as money (rounded half to even to the currency's minor
+    /// units), with its exact accrual on hover under `exactLabel`: lists show cents,
+    /// and accrual precision appears only where it is labelled as such.
+    case earned(Accrual, exactLabel: String)
     /// Microseconds since 1970.
     case time(Int64)
     case day(Int64)
@@ -27,7 +31,7 @@ package enum PageCell: ExpressibleByStringInterpolation, Sendable {
     /// Whether the cell is a quantity (right-aligned; its column header too).
     package var isNumeric: Bool {
         switch self {
-        case .number, .money, .accrual: true
+        case .number, .money, .accrual, .earned: true
         default: false
         }
     }
@@ -49,6 +53,9 @@ package enum PageCell: ExpressibleByStringInterpolation, Sendable {
         case let .accrual(accrual):
             cell["text"] = format.accrual(accrual)
             (cell["class"], cell["bdi"]) = ("num", true)
+        case let .earned(accrual, label):
+            cell["text"] = format.money(accrual.rounded().money)
+            (cell["class"], cell["bdi"], cell["title"]) = ("num", true, "\(label): \(format.accrual(accrual))")
         case let .time(micros):
             cell["text"] = format.time(micros)
             (cell["datetime"], cell["title"], cell["class"]) = (format.iso(micros), format.utc(micros), "time")
