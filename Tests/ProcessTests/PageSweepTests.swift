@@ -111,7 +111,7 @@ struct PageSweepTests {
         let facts = try await browser.execute("""
             // Machine text (code, JSON in a textarea or a pre) may hold snake_case on purpose.
             const copy = document.body.cloneNode(true);
-            copy.querySelectorAll('code, pre, textarea, script, style').forEach(e => e.remove());
+            copy.querySelectorAll('code, pre, textarea, script, style, [translate=no]').forEach(e => e.remove());
             document.body.appendChild(copy); copy.style.display = 'none';
             const text = copy.textContent; copy.remove();
             return {
@@ -148,6 +148,8 @@ struct PageSweepTests {
         let enums = texts.filter { Self.rawEnumValues.contains($0) }
         if !enums.isEmpty { problems.append("\(at): raw enum values shown: \(enums)") }
         if language == "ar" {
+            let labels = texts.filter { Self.serverLabels.contains($0) }
+            if !labels.isEmpty { problems.append("\(at): trade-server labels shown untranslated: \(labels)") }
             let english = texts.filter(Self.looksEnglish)
             if !english.isEmpty { problems.append("\(at): English text on an Arabic page (a literal missing from the catalogue): \(english.prefix(8))") }
         }
@@ -160,8 +162,12 @@ struct PageSweepTests {
         "active", "creating", "failed", "pending", "sending", "done", "deposit", "withdrawal", "correction", "credit", "bonus",
         "awaiting_approval", "approved", "paid", "rejected", "realtime", "daily", "weekly", "monthly", "wallet", "trading_account",
         "cpa", "rebate", "per_lot", "commission_share", "ib", "sub_ib", "affiliate", "person", "company", "open", "resolved",
-        "live", "demo", "buy", "sell", "Buy", "Sell", "In", "Out", "standard", "ecn", "cent", "islamic", "staff", "trader", "partner",
+        "live", "demo", "buy", "sell", "standard", "ecn", "cent", "islamic", "staff", "trader", "partner",
     ]
+
+    /// The labels the trade server itself uses (MT5's deal types and entries): right in
+    /// English, untranslated on an Arabic page.
+    static let serverLabels: Set<String> = ["Buy", "Sell", "In", "Out", "Balance", "Credit"]
 
     /// Text that is English prose (function words between words), or lower-case
     /// English words alone: on an Arabic page it is a literal the catalogue lacks.

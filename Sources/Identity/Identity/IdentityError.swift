@@ -9,6 +9,10 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidToken
     case crypto(String)
     case invalidRole(String)
+    case invalidName
+    case notInvited
+    /// Staff may not take away their own access (role, status): another administrator must.
+    case notOnYourself
 
     public var description: String {
         switch self {
@@ -19,6 +23,9 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidToken: "this link is invalid or has expired"
         case let .crypto(what): "encryption failure: \(what)"
         case let .invalidRole(role): "unknown role: \(role)"
+        case .invalidName: "a name of 1 to 100 characters"
+        case .notInvited: "this person has already accepted the invitation"
+        case .notOnYourself: "you cannot change your own access; ask another administrator"
         }
     }
 }

@@ -120,7 +120,7 @@ struct LedgerRoutes {
         }
         let page = try await ledger.statement(of: account, before: before, limit: 100)
         let rows = page.postings.map { posting -> PageRow in
-            PageRow(cells: [.number(posting.id), .time(posting.occurredAt), .code(posting.idempotencyKey), .code(posting.kind), .text(posting.memo),
+            PageRow(cells: [.number(posting.id), .time(posting.occurredAt), .code(posting.idempotencyKey), .code(posting.kind), .code(posting.memo),
                             .money(Money(minorUnits: posting.amount, currency: account.currency)),
                             .money(Money(minorUnits: posting.balanceAfter, currency: account.currency))])
         }

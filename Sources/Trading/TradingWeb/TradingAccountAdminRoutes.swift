@@ -88,8 +88,7 @@ struct TradingAccountAdminRoutes {
         let owner = try await services.identity.user(id: UserID(record.userID))
         var facts = view.facts(t, renderer.format(context))
         facts.insert((t("col_client_name"), owner.map { "\($0.displayName) <\($0.email)>" } ?? record.userID, "client"), at: 0)
-        facts.append((t("col_account_type"), try await trading.types.type(record.accountTypeID)?.name ?? record.accountTypeID, "type"))
-        facts.append((t("type_col_group"), record.group, "group"))
+        facts.append((t("col_account_type"), "\(try await trading.types.type(record.accountTypeID)?.name ?? record.accountTypeID) · \(record.group)", "type"))
         let base = "/admin/trading-accounts/\(serverID)/\(login)"
         var sections = [PageSection(heading: t("account_summary"), facts: facts,
                                     more: (href: "/admin/ledger/statement?account=\(QueryText.escaped("trading_account:\(serverID):\(login):\(record.currency)"))",
