@@ -11,7 +11,6 @@ struct AdminRoutes {
     let renderer: PageRenderer
 
     func register(_ routes: SecuredRoutes) {
-        routes.get("/admin/users") { request, context in try await self.users(request, context) }
         routes.get("/admin/audit") { request, context in try await self.audit(request, context) }
         routes.get("/admin/jobs") { request, context in try await self.jobs(request, context) }
         routes.post("/admin/jobs/:id/retry") { _, context in
@@ -42,29 +41,6 @@ struct AdminRoutes {
             let key = try await self.services.apiKeys.create(for: user, name: name, scopes: scopes, audit: context.audit)
             return try await self.apiKeysPage(context, created: key)
         }
-    }
-
-    func users(_ request: Request, _ context: AppContext) async throws -> Response {
-        let t = { (key: String) in self.renderer.text(key, context) }
-        let search = request.uri.queryParameters.get("q").map { String($0) } ?? ""
-        let kind = try QueryParameters.choice(request, "kind", as: PrincipalKind.self)
-        let users = try await services.identity.users(kind: kind, limit: 500)
-            .filter { search.isEmpty || $0.email.localizedCaseInsensitiveContains(search) || $0.displayName.localizedCaseInsensitiveContains(search) }
-        let rows = users.map { user -> PageRow in
-            PageRow(cells: [.text(user.displayName, sub: user.email), .text(t("kind_\(user.kind.rawValue)")),
-                            user.role.map { .text(t("role_\($0.rawValue)")) } ?? .empty,
-                            user.totpEnabled ? .badge(Badge(t("twofactor_on"), tone: .ok)) : .badge(Badge(t("twofactor_off"), tone: .neutral)),
-                            .badge(Badge(t("user_status_\(user.status)"), tone: user.status == "active" ? .ok : .warn))])
-        }
-        let filters = PageFilters(fields: [
-            .input("q", t("search"), value: search),
-            .select("kind", t("users_col_kind"), options: [("", t("any"))] + PrincipalKind.allCases.map { ($0.rawValue, t("kind_\($0.rawValue)")) },
-                    selected: kind?.rawValue ?? ""),
-        ], submit: t("filter"), reset: (href: "/admin/users", label: t("reset_filters")))
-        let table = PageTable(name: "users", columns: [PageColumn(t("users_col_person")), PageColumn(t("users_col_kind")), PageColumn(t("users_col_role")),
-                                                       PageColumn(t("users_col_2fa")), PageColumn(t("col_status"))],
-                              rows: rows, empty: t("nothing_yet"))
-        return renderer.sections(t("nav_users"), surface: .admin, context: context, [PageSection(table: table, filters: filters)])
     }
 
     func audit(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -13,7 +13,9 @@ struct AuthRoutes {
     func register(_ routes: SecuredRoutes) {
         for surface in Surface.allCases {
             let base = surface.basePath
-            routes.get("\(base)/login") { _, context in self.loginPage(surface, context) }
+            routes.get("\(base)/login") { request, context in
+                self.loginPage(surface, context, flash: request.uri.queryParameters.get("welcome") == "1" ? self.text("invitation_done", context) : nil)
+            }
             routes.post("\(base)/login") { request, context in try await self.login(surface, request, context) }
             routes.post("\(base)/logout") { _, context in try await self.logout(surface, context) }
             routes.get("\(base)/password-reset") { _, context in
@@ -32,9 +34,11 @@ struct AuthRoutes {
 
     func text(_ key: String, _ context: AppContext) -> String { services.localization.text(key, context.language) }
 
-    func loginPage(_ surface: Surface, _ context: AppContext, error: String? = nil, email: String = "", status: HTTPResponse.Status = .ok) -> Response {
+    func loginPage(_ surface: Surface, _ context: AppContext, error: String? = nil, email: String = "", status: HTTPResponse.Status = .ok,
+                   flash: String? = nil) -> Response {
         if context.user != nil, error == nil { return renderer.redirect(surface.basePath) }
         var data: [String: Any] = ["email": email]
+        if let flash { data["flash"] = flash }
         if let error { data["error"] = error }
         return renderer.render("login", title: text("\(surface.rawValue)_login", context), surface: surface, context: context, status: status, data: data)
     }

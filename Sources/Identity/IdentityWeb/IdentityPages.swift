@@ -24,12 +24,21 @@ public struct IdentityPages: WebSlice {
                 .init(.post, "\(base)/password-reset", RoutePermission.everyone),
                 .init(.get, "\(base)/password-reset/confirm", RoutePermission.everyone),
                 .init(.post, "\(base)/password-reset/confirm", RoutePermission.everyone),
+                .init(.get, "\(base)/invitation", RoutePermission.everyone),
+                .init(.post, "\(base)/invitation", RoutePermission.everyone),
             ]
         }
         return rules + [
             .init(.get, "/admin/2fa", RoutePermission.everyone),
             .init(.post, "/admin/2fa", RoutePermission.everyone),
             .init(.get, "/admin/users", RoutePermission.staff(.admin, .compliance)),
+            .init(.post, "/admin/users/invite", RoutePermission.staff(.admin)),
+            .init(.get, "/admin/users/:id", RoutePermission.staff(.admin, .compliance)),
+            .init(.post, "/admin/users/:id/role", RoutePermission.staff(.admin)),
+            .init(.post, "/admin/users/:id/status", RoutePermission.staff(.admin)),
+            .init(.post, "/admin/users/:id/reset-2fa", RoutePermission.staff(.admin)),
+            .init(.post, "/admin/users/:id/expire-password", RoutePermission.staff(.admin)),
+            .init(.post, "/admin/users/:id/resend", RoutePermission.staff(.admin)),
             .init(.get, "/admin/audit", RoutePermission.staff(.admin, .compliance)),
             .init(.get, "/admin/brands", RoutePermission.staff(.admin)),
             .init(.get, "/admin/brands/:id", RoutePermission.staff(.admin)),
@@ -56,6 +65,7 @@ public struct IdentityPages: WebSlice {
     public func register(_ routes: SecuredRoutes) {
         AuthRoutes(services: services, renderer: routes.renderer).register(routes)
         AdminRoutes(services: services, renderer: routes.renderer).register(routes)
+        UserRoutes(services: services, renderer: routes.renderer).register(routes)
         BrandRoutes(services: services, renderer: routes.renderer).register(routes)
         APIRoutes(services: services).register(routes)
     }

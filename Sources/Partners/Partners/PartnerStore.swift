@@ -114,6 +114,24 @@ public struct PartnerStore: Sendable {
         }
     }
 
+    /// Gives the partner its portal login (a partner user, usually just invited); a
+    /// partner keeps the login it has, and a login belongs to one partner only.
+    public func linkUser(_ id: PartnerID, userID: UserID, audit: AuditContext) async throws {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        try await db.transaction { sql in
+            if try await sql.raw("SELECT id FROM partners WHERE user_id = \(bind: userID.rawValue)").first() != nil {
+                throw PartnerError.invalid(field: "email", "this login belongs to another partner already")
+            }
+            let updated = try await sql.raw("""
+                UPDATE partners SET user_id = \(bind: userID.rawValue), updated_at = \(bind: now) WHERE id = \(bind: id) AND user_id = '' RETURNING id
+                """).all()
+            guard !updated.isEmpty else { throw PartnerError.invalid(field: "email", "partner \(id) has a login already") }
+            try await AuditLog.append(audit.entry("partner.login_linked", entityType: "partner", entityID: id, after: "{\"user\":\"\(userID.rawValue)\"}"),
+                                      at: now, on: sql, dialect: dialect)
+        }
+    }
+
     public func partner(_ id: PartnerID) async throws -> Partner? {
         try await db.read { sql in try await sql.raw("SELECT * FROM partners WHERE id = \(bind: id)").first().map(Self.decode) }
     }

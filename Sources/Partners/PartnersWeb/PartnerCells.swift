@@ -15,3 +15,8 @@ enum PartnerCells {
 
     static func legalType(_ type: Partner.LegalType, _ t: (String) -> String) -> String { t("partner_legal_\(type.rawValue)") }
 }
+
+/// A login's status as pages name it (the same words as the users pages).
+enum UserRoutesText {
+    static func status(_ status: String, _ t: (String) -> String) -> String { t("user_status_\(status)") }
+}

@@ -21,12 +21,14 @@ struct PartnerRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/partners") { _, context in try await self.list(context) }
         routes.post("/admin/partners") { _, context in try await self.create(context) }
+        routes.post("/admin/partners/:id/invite") { _, context in try await self.invite(PartnerID(try context.parameters.require("id")), context) }
         routes.get("/admin/partners/:id") { request, context in
             let query = request.uri.queryParameters
             let payoutError = query.get("payout_error").map { String($0) }
             return try await self.profile(PartnerID(try context.parameters.require("id")), context,
                                           error: payoutError.map { _ in self.renderer.text("payout_settings_refused", context) },
-                                          flash: query.get("saved") == "1" ? self.renderer.text("saved", context) : nil, payoutError: payoutError)
+                                          flash: query.get("saved") == "1" ? self.renderer.text("saved", context)
+                                              : query.get("invited") == "1" ? self.renderer.text("partner_invited", context) : nil, payoutError: payoutError)
         }
         routes.post("/admin/partners/:id/move") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .move) }
         routes.post("/admin/partners/:id/plan") { _, context in try await self.change(PartnerID(try context.parameters.require("id")), context, .plan) }
@@ -107,10 +109,49 @@ struct PartnerRoutes {
             guard try await partners.partners.partner(partner.id) == nil else { throw PartnerError.invalid(field: "id", "partner \(partner.id) exists already") }
             try await partners.partners.create(partner, parent: parent, from: from, audit: context.audit)
             if let plan = form["plan"], !plan.isEmpty { try await partners.plans.assign(partner.id, plan: plan, from: from, audit: context.audit) }
+            // With an email, the partner gets its own portal login by invitation.
+            if !partner.email.isEmpty, try await inviteToPortal(partner.id, context) != nil {
+                return renderer.redirect("/admin/partners/\(partner.id)?invited=1")
+            }
             return renderer.redirect("/admin/partners/\(partner.id)")
         } catch let error as PartnerError {
             return try await list(context, error: error.description)
         }
+    }
+
+    /// Invites the partner's email as a partner login and links it to the partner.
+    /// Returns nil when the email already has a partner login (nothing is sent).
+    @discardableResult
+    func inviteToPortal(_ id: PartnerID, _ context: AppContext) async throws -> UserID? {
+        guard let partner = try await partners.partners.partner(id), partner.userID.isEmpty, !partner.email.isEmpty else { return nil }
+        let web = services.web
+        do {
+            let user = try await web.invitations.invite(kind: .partner, email: partner.email, displayName: partner.name, language: nil,
+                                                        brandID: context.brand?.id ?? BrandID("brand_default"),
+                                                        compose: await AccountMail(services: web).composer(.invitation), audit: context.audit)
+            try await partners.partners.linkUser(id, userID: user.id, audit: context.audit)
+            return user.id
+        } catch IdentityError.emailTaken {
+            return nil
+        }
+    }
+
+    /// Sends the partner's invitation (again, when it has one waiting).
+    func invite(_ id: PartnerID, _ context: AppContext) async throws -> Response {
+        guard let partner = try await partners.partners.partner(id) else { throw UserFacingError(.notFound, "no partner \(id)") }
+        if partner.userID.isEmpty {
+            guard try await inviteToPortal(id, context) != nil else {
+                return try await profile(id, context, error: renderer.text(partner.email.isEmpty ? "partner_invite_no_email" : "user_email_taken", context))
+            }
+        } else {
+            let web = services.web
+            do {
+                try await web.invitations.resend(userID: UserID(partner.userID), compose: await AccountMail(services: web).composer(.invitation), audit: context.audit)
+            } catch IdentityError.notInvited {
+                return try await profile(id, context, error: renderer.text("user_not_invited", context))
+            }
+        }
+        return renderer.redirect("/admin/partners/\(id)?invited=1")
     }
 
     func profile(_ id: PartnerID, _ context: AppContext, error: String? = nil, flash: String? = nil, payoutError: String? = nil) async throws -> Response {
@@ -126,14 +167,21 @@ struct PartnerRoutes {
         let t = { (key: String) in self.renderer.text(key, context) }
         let format = renderer.format(context)
         let planNames = Dictionary(try await partners.plans.latest().map { ($0.plan.id, $0.plan.name) }, uniquingKeysWith: { first, _ in first })
-        var sections = [PageSection(heading: t("partner_summary"), facts: [
+        let login = partner.userID.isEmpty ? nil : try await services.identity.user(id: UserID(partner.userID))
+        let loginText = login.map { UserRoutesText.status($0.status, t) } ?? t("partner_no_login")
+        var summary = PageSection(heading: t("partner_summary"), facts: [
             (t("partner_col_name"), partner.name, "name"), (t("partner_col_kind"), PartnerCells.kind(partner.kind, t), "kind"),
             (t("partner_col_legal_type"), PartnerCells.legalType(partner.legalType, t), "legal_type"), (t("partner_col_email"), partner.email, "email"),
             (t("col_status"), PartnerCells.status(partner.status, t).label, "status"),
             (t("partner_agreement_accepted"), partner.agreementAcceptedAt == 0 ? t("not_yet") : format.time(partner.agreementAcceptedAt), "agreement"),
             (t("partner_chain"), chain.map { names[$0] ?? $0.rawValue }.joined(separator: " → "), "chain"),
             (t("partner_col_plan"), plan.map { planNames[$0] ?? $0 } ?? t("none"), "plan"),
-        ])]
+            (t("partner_login"), loginText, "login"),
+        ])
+        if renderer.allows(context.principal, .post, "/admin/partners/:id/invite"), !partner.email.isEmpty, login == nil || login?.status == "invited" {
+            summary.actions = [PageAction(href: "\(base)/invite", label: t(login == nil ? "partner_invite" : "user_resend"))]
+        }
+        var sections = [summary]
         sections.append(PageSection(id: "tree", heading: t("partner_tree_below"), table: PageTable(name: "subtree", columns: [PageColumn(t("col_level_below")),
                                                                                                                             PageColumn(t("col_partner"))],
             rows: subtree.map { entry in

@@ -25,6 +25,7 @@ public struct PartnersPages: WebSlice {
             .init(.post, "/admin/partners/:id/plan", editors),
             .init(.post, "/admin/partners/:id/attribute", editors),
             .init(.post, "/admin/partners/:id/override", editors),
+            .init(.post, "/admin/partners/:id/invite", editors),
             .init(.get, "/partners/commissions", [.partner]),
             .init(.get, "/partners/commissions/explain", [.partner]),
             .init(.get, "/partners/network", [.partner]),

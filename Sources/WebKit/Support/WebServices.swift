@@ -15,6 +15,8 @@ public struct WebServices: Sendable {
     public let identity: IdentityService
     public let sessions: SessionStore
     public let resets: PasswordResets
+    public let invitations: Invitations
+    public let userAdmin: UserAdministration
     public let apiKeys: ApiKeys
     public let jobs: JobQueue
     public let brands: BrandCatalog
@@ -38,6 +40,8 @@ public struct WebServices: Sendable {
                                    policy: LoginPolicy(twoFactorRoles: settings.twoFactorRoles))
         sessions = SessionStore(db: db, clock: clock)
         resets = PasswordResets(identity: identity)
+        invitations = Invitations(identity: identity)
+        userAdmin = UserAdministration(identity: identity)
         apiKeys = ApiKeys(db: db, clock: clock)
         jobs = JobQueue(db: db, clock: clock)
         brandStore = BrandStore(db: db)
