@@ -161,7 +161,7 @@ import Trading
         let finance = try #require(try await harness.session(for: .staff(.finance)))
         try await harness.test { client in
             let page = try await client.execute(uri: "/admin/instruments", method: .get, headers: [.cookie: finance.cookie, .accept: "text/html"])
-            #expect(page.status == .ok && page.text.contains("GER40.cash") && page.text.contains("a guess from the name") && !page.text.contains("Set a symbol"))
+            #expect(page.status == .ok && page.text.contains("GER40.cash") && page.text.contains("A guess from the name") && !page.text.contains("Set a symbol"))
             var post = formHeaders(cookie: manager.cookie)
             post[.accept] = "text/html"
             let bad = try await client.execute(uri: "/admin/instruments", method: .post, headers: post, body: form([
@@ -173,7 +173,7 @@ import Trading
             ]))
             #expect(saved.status == .seeOther && saved.headers[.location] == "/admin/instruments?saved=1", "post, then redirect, then get")
             let after = try await client.execute(uri: "/admin/instruments?saved=1", method: .get, headers: [.cookie: manager.cookie, .accept: "text/html"])
-            #expect(after.text.contains("indices_eu") && after.text.contains("your setting") && after.text.contains("Saved."))
+            #expect(after.text.contains("indices_eu") && after.text.contains("Your setting") && after.text.contains("Saved."))
         }
         let settings = try await InstrumentCatalog(db: harness.db, clock: SystemClock()).groups(at: Int64.max / 2).settings
         #expect(settings["GER40.cash"] == .init(group: "indices_eu", profitCurrency: "EUR"))

@@ -193,6 +193,10 @@ struct PartnerRoutes {
             var who: PageCell = .code(attribution.subjectID)
             if attribution.subject == .client, let user = try await services.identity.user(id: UserID(attribution.subjectID)) {
                 who = .text(user.displayName, sub: user.email)
+            } else if attribution.subject == .account, let colon = attribution.subjectID.lastIndex(of: ":") {
+                // An account links to its page: "server:login".
+                let server = attribution.subjectID[..<colon], login = attribution.subjectID[attribution.subjectID.index(after: colon)...]
+                who = .link(attribution.subjectID, href: "/admin/trading-accounts/\(server)/\(login)")
             }
             clientRows.append(PageRow(cells: [.text(t("subject_\(attribution.subject.rawValue)")), who,
                                               attribution.excluded ? .badge(Badge(t("excluded"), tone: .warn)) : .empty,

@@ -144,7 +144,7 @@ struct PortalAccountRoutes {
             let wallet = BalanceOperationStore.walletCurrency(for: currency)
             let balance = try await ledger.balance(of: LedgerAccount(kind: .clientWallet, owner: record.userID, currency: wallet.currency))
             sections.append(PageSection(id: "transfer", heading: t("transfer"),
-                                        intro: "\(t("wallet_balance")): \(Money(minorUnits: balance, currency: wallet.currency))" +
+                                        intro: "\(t("wallet_balance")): \(renderer.format(context).money(Money(minorUnits: balance, currency: wallet.currency)))" +
                                             (wallet.centsPerUnit == 1 ? "" : " · \(t("cent_account_note"))"),
                                         forms: [PageForm(name: "transfer", action: "\(base)/transfer", submit: t("transfer_submit"), fields: [
                                             .select("direction", t("transfer_direction"), options: [("deposit", t("wallet_to_account")), ("withdrawal", t("account_to_wallet"))],

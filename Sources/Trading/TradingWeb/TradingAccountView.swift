@@ -15,8 +15,16 @@ struct TradingAccountView {
     let deals: [TradeDeal]
     let operations: [BalanceOperationRecord]
     let serverError: String?
+    /// The trade server's name as the broker calls it.
+    var serverName: String? = nil
 
     static func load(_ record: TradingAccountRecord, trading: TradingServices) async throws -> TradingAccountView {
+        var view = try await loadFigures(record, trading: trading)
+        view.serverName = try await trading.servers.server(record.serverID)?.name
+        return view
+    }
+
+    private static func loadFigures(_ record: TradingAccountRecord, trading: TradingServices) async throws -> TradingAccountView {
         let deals = try await trading.deals.deals(serverID: record.serverID, login: record.login, limit: 200)
         let operations = try await trading.operations.operations(serverID: record.serverID, login: record.login, limit: 100)
         guard record.status == .active else {
@@ -36,7 +44,7 @@ struct TradingAccountView {
         let currency = record.currency
         let money = { (amount: PlatformAmount) in TradingFormat.money(amount, currency).map(format.money) ?? "\(amount) \(currency)" }
         var facts: [(label: String, value: String, name: String)] = [
-            (t("account_login"), "\(record.login)", "login"), (t("account_server"), record.serverID.rawValue, "server"),
+            (t("account_login"), "\(record.login)", "login"), (t("account_server"), serverName ?? record.serverID.rawValue, "server"),
             (t("account_currency"), currency, "currency"), (t("account_leverage"), TradingFormat.leverage(state?.leverage ?? record.leverage), "leverage"),
             (t("account_status"), t("status_\(record.status.rawValue)") + (record.tradingEnabled ? "" : " · " + t("trading_disabled")), "status"),
         ]
