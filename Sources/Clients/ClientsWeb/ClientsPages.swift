@@ -1,5 +1,9 @@
 import BrokerCore
 import Clients
+import Commissions
+import Ledger
+import Partners
+import Trading
 import Hummingbird
 import WebKit
 
@@ -8,22 +12,38 @@ import WebKit
 public struct ClientsPages: WebSlice {
     let services: ClientsWebServices
 
-    public init(web: WebServices, clientEvents: ClientEventStore) {
-        services = ClientsWebServices(web: web, clientEvents: clientEvents)
+    public init(web: WebServices, clientEvents: ClientEventStore, trading: TradingServices, ledger: LedgerStore, partners: BookBuilder,
+                commissions: CommissionServices) {
+        services = ClientsWebServices(web: web, clientEvents: clientEvents, trading: trading, ledger: ledger, partners: partners, commissions: commissions)
     }
 
+    /// Who reads clients: the staff who serve, check or pay them.
+    static let readers = RoutePermission.staff(.admin, .compliance, .finance, .dealing, .salesAgent, .deskManager)
+
+    public static let menu = [MenuItem(.admin, "/admin/clients", label: "nav_clients", rank: 5)]
+
     public static let permissions: [RoutePermission] = [
+        .init(.get, "/admin/clients", readers),
+        .init(.get, "/admin/clients/export.csv", readers),
+        .init(.get, "/admin/clients/:id", readers),
         .init(.post, "/api/v1/client-events", RoutePermission.staff(.admin, .finance, .compliance)),
         .init(.get, "/api/v1/clients/:id/events", RoutePermission.staff(.admin, .finance, .compliance, .ibManager)),
     ]
 
     public func register(_ routes: SecuredRoutes) {
         ClientEventAPIRoutes(services: services).register(routes)
+        ClientRoutes(services: services, renderer: routes.renderer).register(routes)
     }
 }
 
-/// What the clients API reads: the shared web services and the client events.
+/// What the clients pages read: the shared web services, the client events, and the
+/// published interfaces of the slices a client's page shows (accounts and deals,
+/// the wallet, attribution, CPA).
 struct ClientsWebServices: Sendable {
     let web: WebServices
     let clientEvents: ClientEventStore
+    let trading: TradingServices
+    let ledger: LedgerStore
+    let partners: BookBuilder
+    let commissions: CommissionServices
 }

@@ -187,7 +187,7 @@ public struct IdentityService: Sendable {
     static let dummyHash = Bcrypt.hash("pipstack-dummy-password", cost: 10)
 
     static func decode(_ row: any SQLRow) throws -> User {
-        User(id: UserID(try row.decode(column: "id", as: String.self)),
+        var user = User(id: UserID(try row.decode(column: "id", as: String.self)),
              kind: PrincipalKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .trader,
              email: try row.decode(column: "email", as: String.self),
              brandID: BrandID(try row.decode(column: "brand_id", as: String.self)),
@@ -196,6 +196,8 @@ public struct IdentityService: Sendable {
              totpEnabled: try row.decode(column: "totp_enabled", as: Int.self) == 1,
              status: try row.decode(column: "status", as: String.self),
              language: try row.decode(column: "language", as: String?.self))
+        user.createdAt = try row.decode(column: "created_at", as: Int64?.self)
+        return user
     }
 }
 

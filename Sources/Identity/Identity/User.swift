@@ -12,6 +12,8 @@ public struct User: Sendable, Equatable, Codable {
     public var totpEnabled: Bool
     public var status: String
     public var language: String?
+    /// When the user was created (registered, or invited), microseconds; nil where not read.
+    public var createdAt: Int64? = nil
 
     public var principal: Principal {
         switch kind {

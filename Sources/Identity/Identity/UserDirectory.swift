@@ -1,4 +1,5 @@
 import BrokerCore
+import Foundation
 import Platform
 import SQLKit
 
@@ -26,5 +27,79 @@ extension UserDirectory {
             if let kind = PrincipalKind(rawValue: try row.decode(column: "kind", as: String.self)) { counts[kind] = try row.decode(column: "n", as: Int64.self) }
         }
         return counts
+    }
+}
+
+extension UserDirectory {
+    /// What the client list asks for: traders matching `search` (in the name or the
+    /// email, or the id exactly, or one of `ids`), a status, a registration window,
+    /// and `ids` (already narrowed by another slice: a partner's clients, a login's owner).
+    public struct ClientQuery: Sendable, Equatable {
+        public var search = ""
+        public var status: String?
+        public var registeredFrom: Int64?
+        public var registeredBefore: Int64?
+        /// Only these users, when another slice narrowed the list; `searchIDs` also match the search.
+        public var ids: Set<String>?
+        public var searchIDs: Set<String> = []
+        public init() {}
+    }
+
+    /// One page of traders, newest first, after the keyset `after` (created_at, id).
+    public static func clients(_ query: ClientQuery, after: (Int64, String)?, limit: Int, on sql: any SQLDatabase) async throws -> [User] {
+        var text = SQLQueryString("SELECT * FROM users WHERE kind = 'trader'")
+        let search = query.search.trimmingCharacters(in: .whitespaces).lowercased()
+        if !search.isEmpty {
+            let like = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            text.appendLiteral(" AND (LOWER(display_name) LIKE ")
+            text.appendInterpolation(bind: like)
+            text.appendLiteral(" ESCAPE '\\' OR email LIKE ")
+            text.appendInterpolation(bind: like)
+            text.appendLiteral(" ESCAPE '\\' OR id = ")
+            text.appendInterpolation(bind: query.search.trimmingCharacters(in: .whitespaces))
+            for id in query.searchIDs.sorted() {
+                text.appendLiteral(" OR id = ")
+                text.appendInterpolation(bind: id)
+            }
+            text.appendLiteral(")")
+        }
+        if let status = query.status {
+            text.appendLiteral(" AND status = ")
+            text.appendInterpolation(bind: status)
+        }
+        if let from = query.registeredFrom {
+            text.appendLiteral(" AND created_at >= ")
+            text.appendInterpolation(bind: from)
+        }
+        if let before = query.registeredBefore {
+            text.appendLiteral(" AND created_at < ")
+            text.appendInterpolation(bind: before)
+        }
+        if let ids = query.ids {
+            guard !ids.isEmpty else { return [] }
+            text.appendLiteral(" AND id IN (")
+            for (index, id) in ids.sorted().enumerated() {
+                if index > 0 { text.appendLiteral(", ") }
+                text.appendInterpolation(bind: id)
+            }
+            text.appendLiteral(")")
+        }
+        if let (created, id) = after {
+            text.appendLiteral(" AND (created_at < ")
+            text.appendInterpolation(bind: created)
+            text.appendLiteral(" OR (created_at = ")
+            text.appendInterpolation(bind: created)
+            text.appendLiteral(" AND id < ")
+            text.appendInterpolation(bind: id)
+            text.appendLiteral("))")
+        }
+        text.appendLiteral(" ORDER BY created_at DESC, id DESC LIMIT ")
+        text.appendInterpolation(bind: max(1, min(limit, 1_000)))
+        return try await sql.raw(text).all().map(IdentityService.decode)
+    }
+
+    /// When each user registered, for pages that show it.
+    public static func registered(_ user: User, on sql: any SQLDatabase) async throws -> Int64 {
+        try await registeredAt(user.id, on: sql) ?? 0
     }
 }

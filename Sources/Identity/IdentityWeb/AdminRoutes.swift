@@ -49,11 +49,19 @@ struct AdminRoutes {
         let events = try await services.db.read { sql in try await AuditLog.recent(on: sql, limit: 200, entityType: entityType, entityID: entityID) }
         let verification = try await services.db.read { sql in try await AuditLog.verify(on: sql) }
         let t = { (key: String) in self.renderer.text(key, context) }
+        // People by name: actors are `kind:user id` (staff, traders, partners) or a system's name.
+        var names: [String: String] = [:]
+        for actor in Set(events.map(\.entry.actor)) {
+            guard let colon = actor.firstIndex(of: ":"), let user = try await services.identity.user(id: UserID(String(actor[actor.index(after: colon)...]))) else { continue }
+            names[actor] = user.displayName
+        }
         let rows = events.map { event -> PageRow in
             let action = event.entry.action.replacingOccurrences(of: ".", with: "_")
-            return PageRow(cells: [.number(event.seq), .time(event.occurredAt), .code(event.entry.actor), .text(t("audit_action_\(action)")),
-                                   .text(t("audit_entity_\(event.entry.entityType)"), sub: event.entry.entityID),
-                                   .code(event.entry.before), .code(event.entry.after), .code(event.entry.ip), .code(event.entry.requestID)])
+            let changes = AuditDiff.changes(before: event.entry.before, after: event.entry.after)
+            return PageRow(cells: [.number(event.seq), .time(event.occurredAt), names[event.entry.actor].map { .text($0, sub: event.entry.actor) } ?? .code(event.entry.actor),
+                                   .text(t("audit_action_\(action)")), .text(t("audit_entity_\(event.entry.entityType)"), sub: event.entry.entityID),
+                                   changes.isEmpty ? .empty : .code(changes.map { "\($0.field): \($0.before ?? "—") → \($0.after ?? "—")" }.joined(separator: "\n")),
+                                   .code(event.entry.ip), .code(event.entry.requestID)])
         }
         let types = Self.auditEntityTypes.map { ($0, t("audit_entity_\($0)")) }
         let filters = PageFilters(fields: [
@@ -62,7 +70,7 @@ struct AdminRoutes {
         ], submit: t("filter"), reset: (href: "/admin/audit", label: t("reset_filters")))
         let table = PageTable(name: "audit", columns: [PageColumn("#"), PageColumn(t("col_time")), PageColumn(t("audit_col_actor")),
                                                        PageColumn(t("audit_col_action")), PageColumn(t("audit_col_entity")),
-                                                       PageColumn(t("audit_col_before")), PageColumn(t("audit_col_after")), PageColumn(t("audit_col_ip")),
+                                                       PageColumn(t("client_changes")), PageColumn(t("audit_col_ip")),
                                                        PageColumn(t("audit_col_request"))],
                               rows: rows, empty: t("nothing_yet"))
         let chain: String = switch verification {

@@ -274,3 +274,18 @@ public struct LedgerSummary: Sendable, Equatable, Codable {
     public let postings: Int64
     public let cachedTotalsByCurrency: [String: Int64]
 }
+
+extension LedgerStore {
+    /// Everything that ever came into `account` and went out of it (minor units, both
+    /// positive): a client's money in and out at a glance.
+    public func flows(of account: LedgerAccount) async throws -> (in: Int64, out: Int64) {
+        try await db.read { sql in
+            let row = try await sql.raw("""
+                SELECT CAST(COALESCE(SUM(CASE WHEN p.amount > 0 THEN p.amount ELSE 0 END), 0) AS BIGINT) AS credits,
+                       CAST(COALESCE(SUM(CASE WHEN p.amount < 0 THEN -p.amount ELSE 0 END), 0) AS BIGINT) AS debits
+                FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id WHERE a.code = \(bind: account.code)
+                """).first()
+            return (try row?.decode(column: "credits", as: Int64.self) ?? 0, try row?.decode(column: "debits", as: Int64.self) ?? 0)
+        }
+    }
+}

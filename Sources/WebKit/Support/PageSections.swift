@@ -17,6 +17,8 @@ package struct PageSection {
     package var charts: [PageChart] = []
     package var actions: [PageAction] = []
     package var filters: PageFilters? = nil
+    /// Links between the pages of one thing (`component_tabs`), the current one marked.
+    package var tabs: [(href: String, label: String, current: Bool)] = []
 
     package init(id: String = "", heading: String = "", intro: String = "", facts: [(label: String, value: String, name: String)] = [],
                  secrets: (note: String, items: [(label: String, value: String, name: String)])? = nil, table: PageTable? = nil,
@@ -39,6 +41,7 @@ package struct PageSection {
     package func data(_ format: PageFormat) -> [String: Any] {
         [
             "hasTiles": !tiles.isEmpty, "tiles": tiles.map { $0.data(format) },
+            "hasTabs": !tabs.isEmpty, "tabs": tabs.map { ["href": $0.href, "label": $0.label, "current": $0.current] as [String: Any] },
             "filters": filters?.data ?? false,
             "charts": charts.map(\.data), "actions": actions.map(\.data), "hasActions": !actions.isEmpty,
             "id": Mustache.optional(id), "heading": Mustache.optional(heading), "intro": Mustache.optional(intro),

@@ -242,3 +242,26 @@ extension TradingAccountStore {
             .first()?.decode(column: "currency", as: String.self) ?? ""
     }
 }
+
+extension TradingAccountStore {
+    /// Who holds an account with `login` on any server: the client list finds people by login.
+    public static func owners(login: UInt64, on sql: any SQLDatabase) async throws -> [String] {
+        try await sql.raw("SELECT DISTINCT user_id FROM trading_accounts WHERE login = \(bind: Int64(bitPattern: login))").all().map {
+            try $0.decode(column: "user_id", as: String.self)
+        }
+    }
+
+    /// How many trading accounts each of `users` holds.
+    public static func accountCounts(of users: [String], on sql: any SQLDatabase) async throws -> [String: Int] {
+        guard !users.isEmpty else { return [:] }
+        var text = SQLQueryString("SELECT user_id, COUNT(*) AS n FROM trading_accounts WHERE status = 'active' AND user_id IN (")
+        for (index, user) in users.enumerated() {
+            if index > 0 { text.appendLiteral(", ") }
+            text.appendInterpolation(bind: user)
+        }
+        text.appendLiteral(") GROUP BY user_id")
+        var counts: [String: Int] = [:]
+        for row in try await sql.raw(text).all() { counts[try row.decode(column: "user_id", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+        return counts
+    }
+}
