@@ -61,7 +61,7 @@ extension ClientRoutes {
             ]),
             PageSection(id: "trading", heading: t("client_trading_30"), tiles: [
                 PageTile(t("client_accounts_balance"), platformMoney(balance), name: "balance"),
-                PageTile(t("col_volume"), .number(lots, scale: 8, minimumDecimals: 2), name: "lots"),
+                PageTile(t("client_lots_30"), .number(lots, scale: 8, minimumDecimals: 2), name: "lots"),
                 PageTile(t("client_pnl"), platformMoney(profit), name: "pnl"),
                 PageTile(t("clients_col_accounts"), .number(Int64(accounts.filter { $0.status == .active }.count)), name: "accounts"),
             ]),
