@@ -13,6 +13,7 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
     case notInvited
     /// Staff may not take away their own access (role, status): another administrator must.
     case notOnYourself
+    case invalidTimeZone
 
     public var description: String {
         switch self {
@@ -26,6 +27,7 @@ public enum IdentityError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidName: "a name of 1 to 100 characters"
         case .notInvited: "this person has already accepted the invitation"
         case .notOnYourself: "you cannot change your own access; ask another administrator"
+        case .invalidTimeZone: "an IANA time zone such as Europe/London"
         }
     }
 }

@@ -5,7 +5,7 @@ import Platform
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum IdentitySchema {
-    public static let migrations: [Migration] = [foundation]
+    public static let migrations: [Migration] = [foundation, preferences]
 
     static let foundation = Migration(version: 1, name: "foundation") { _ in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -44,5 +44,11 @@ public enum IdentitySchema {
             id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL, name TEXT NOT NULL,
             scopes TEXT NOT NULL, created_at BIGINT NOT NULL, last_used_at BIGINT, revoked_at BIGINT)
         """,
+    ] }
+
+    /// A person's time zone (an IANA name; pages show times in it, UTC on hover).
+    /// Their language was already kept; both are set on their profile page.
+    static let preferences = Migration(version: 18, name: "user_preferences") { _ in [
+        "ALTER TABLE users ADD COLUMN time_zone TEXT",
     ] }
 }

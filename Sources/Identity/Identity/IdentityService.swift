@@ -127,6 +127,27 @@ public struct IdentityService: Sendable {
         }
     }
 
+    /// A person's own language and time zone; an unknown zone is refused. Audited.
+    public func setPreferences(userID: UserID, language: Language, timeZone: String, audit: AuditContext) async throws {
+        guard TimeZone(identifier: timeZone) != nil, timeZone.count <= 64 else { throw IdentityError.invalidTimeZone }
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        try await db.transaction { sql in
+            try await sql.raw("""
+                UPDATE users SET language = \(bind: language.rawValue), time_zone = \(bind: timeZone), updated_at = \(bind: now) WHERE id = \(bind: userID.rawValue)
+                """).run()
+            try await AuditLog.append(audit.entry("user.preferences", entityType: "user", entityID: userID.rawValue,
+                                                  after: Self.json(["language": language.rawValue, "time_zone": timeZone])), at: now, on: sql, dialect: dialect)
+        }
+    }
+
+    /// Keeps the language a person chose on a page (the language switcher) as theirs, so emails go out in it.
+    public func rememberLanguage(userID: UserID, _ language: Language) async throws {
+        try await db.transaction { sql in
+            try await sql.raw("UPDATE users SET language = \(bind: language.rawValue) WHERE id = \(bind: userID.rawValue)").run()
+        }
+    }
+
     // MARK: Two-factor
 
     /// The pending (not yet confirmed) TOTP secret, created and stored encrypted on
@@ -197,6 +218,7 @@ public struct IdentityService: Sendable {
              status: try row.decode(column: "status", as: String.self),
              language: try row.decode(column: "language", as: String?.self))
         user.createdAt = try row.decode(column: "created_at", as: Int64?.self)
+        user.timeZone = try row.decode(column: "time_zone", as: String?.self)
         return user
     }
 }

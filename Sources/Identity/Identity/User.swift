@@ -14,6 +14,8 @@ public struct User: Sendable, Equatable, Codable {
     public var language: String?
     /// When the user was created (registered, or invited), microseconds; nil where not read.
     public var createdAt: Int64? = nil
+    /// The IANA time zone pages show times in (nil: UTC).
+    public var timeZone: String? = nil
 
     public var principal: Principal {
         switch kind {

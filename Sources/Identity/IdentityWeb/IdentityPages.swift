@@ -25,6 +25,8 @@ public struct IdentityPages: WebSlice {
                 .init(.get, "\(base)/password-reset/confirm", RoutePermission.everyone),
                 .init(.post, "\(base)/password-reset/confirm", RoutePermission.everyone),
                 .init(.get, "\(base)/invitation", RoutePermission.everyone),
+                .init(.get, "\(base)/profile", Self.own(surface)),
+                .init(.post, "\(base)/profile", Self.own(surface)),
                 .init(.post, "\(base)/invitation", RoutePermission.everyone),
             ]
         }
@@ -54,6 +56,15 @@ public struct IdentityPages: WebSlice {
         ]
     }()
 
+    /// Who has a profile on a surface: the people who log in to it.
+    static func own(_ surface: Surface) -> Set<Principal> {
+        switch surface {
+        case .admin: RoutePermission.allStaff
+        case .portal: [.trader]
+        case .partners: [.partner]
+        }
+    }
+
     public static let menu = [
         MenuItem(.admin, "/admin/users", label: "nav_users", rank: 10),
         MenuItem(.admin, "/admin/audit", label: "nav_audit", rank: 60),
@@ -66,6 +77,7 @@ public struct IdentityPages: WebSlice {
         AuthRoutes(services: services, renderer: routes.renderer).register(routes)
         AdminRoutes(services: services, renderer: routes.renderer).register(routes)
         UserRoutes(services: services, renderer: routes.renderer).register(routes)
+        ProfileRoutes(services: services, renderer: routes.renderer).register(routes)
         BrandRoutes(services: services, renderer: routes.renderer).register(routes)
         APIRoutes(services: services).register(routes)
     }

@@ -1,6 +1,7 @@
 import BrokerCore
 import Foundation
 import Money
+import Synchronization
 
 /// How numbers, money and times read for one person: the separators of their
 /// language, and times in their time zone with UTC kept for the `title`.
@@ -99,13 +100,23 @@ private struct Separators: Sendable {
     }
 }
 
-/// One `PageFormat` per shipped language, built once: formatters are costly to make.
-package struct PageFormats: Sendable {
+/// One `PageFormat` per language and time zone, built once: formatters are costly to make.
+package final class PageFormats: Sendable {
     private let byLanguage: [Language: PageFormat]
+    private let zoned = Mutex<[String: PageFormat]>([:])
 
     package init() {
         byLanguage = Dictionary(uniqueKeysWithValues: Language.allCases.map { ($0, PageFormat(language: $0)) })
     }
 
-    package func format(_ language: Language) -> PageFormat { byLanguage[language] ?? PageFormat(language: language) }
+    package func format(_ language: Language, timeZone: TimeZone = .gmt) -> PageFormat {
+        if timeZone.identifier == TimeZone.gmt.identifier { return byLanguage[language] ?? PageFormat(language: language) }
+        let key = "\(language.rawValue) \(timeZone.identifier)"
+        return zoned.withLock { cache in
+            if let cached = cache[key] { return cached }
+            let made = PageFormat(language: language, timeZone: timeZone)
+            cache[key] = made
+            return made
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import BrokerCore
 import Hummingbird
 import Identity
@@ -33,6 +34,7 @@ package struct AuthMiddleware: RouterMiddleware {
                 context.pendingSecondFactorUser = user
             } else {
                 context.user = user
+                try await Self.applyPreferences(of: user, request: request, to: &context, identity: services.identity)
             }
             context.session = session
             context.csrfToken = session.csrfToken
@@ -82,5 +84,17 @@ package struct AuthMiddleware: RouterMiddleware {
             context.csrfToken = session.csrfToken
             return
         }
+    }
+
+    /// A signed-in person reads pages in their own language and time zone; choosing a
+    /// language on a page (`?lang=`) makes it theirs.
+    static func applyPreferences(of user: User, request: Request, to context: inout AppContext, identity: IdentityService) async throws {
+        let offered = context.brand?.languages ?? Language.allCases
+        if let requested = request.uri.queryParameters.get("lang").flatMap({ Language(rawValue: String($0)) }), offered.contains(requested) {
+            if user.language != requested.rawValue { try await identity.rememberLanguage(userID: user.id, requested) }
+        } else if let own = user.language.flatMap(Language.init(rawValue:)), offered.contains(own) {
+            context.language = own
+        }
+        context.timeZone = user.timeZone.flatMap { TimeZone(identifier: $0) } ?? .gmt
     }
 }

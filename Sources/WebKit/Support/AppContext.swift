@@ -1,3 +1,4 @@
+import Foundation
 import BrokerCore
 import Hummingbird
 import Identity
@@ -14,6 +15,8 @@ public struct AppContext: RequestContext {
     public var clientIP = ""
     public var brand: Brand?
     public var language: Language = .en
+    /// The signed-in person's time zone (UTC for everyone else).
+    public var timeZone: TimeZone = .gmt
     /// Set when `?lang=` asked for a language: stored in a cookie on the response.
     public var languageCookie: String?
     public var user: User?

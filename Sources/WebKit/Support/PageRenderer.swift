@@ -88,7 +88,7 @@ public struct PageRenderer: Sendable {
 
     /// How numbers, money and times read for this request's person.
     package func format(_ context: AppContext) -> PageFormat {
-        services.formats.format(context.language)
+        services.formats.format(context.language, timeZone: context.timeZone)
     }
 
     /// Whether the principal may call a route: pages show a form only to those who may submit it.
