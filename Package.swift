@@ -342,6 +342,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
+                "Charts",
                 "Money",
                 "BrokerCore",
                 "LedgerCore",

@@ -1,4 +1,5 @@
 import BrokerCore
+import Charts
 import Foundation
 import Hummingbird
 import Identity
@@ -46,24 +47,74 @@ struct HomeRoutes {
     func text(_ key: String, _ context: AppContext) -> String { renderer.text(key, context) }
 
     func adminHome(_ context: AppContext) async throws -> Response {
+        let t = { (key: String) in self.text(key, context) }
         let (users, events) = try await services.db.read { sql in
             (try await UserDirectory.counts(on: sql), try await AuditLog.count(on: sql))
         }
         let transactions = try await services.ledger.summary().transactions
-        let dead = try await services.jobs.counts()[.dead] ?? 0
+        let jobs = try await services.jobs.counts()
         // Partners are the partner records (a partner may have no login yet), not partner logins.
         let partners = Int64(try await services.partners.partners.all().count)
+        let now = services.clock.nowMicros()
+        let accounts = try await services.trading.accounts.list(status: .active, limit: 100_000)
+        let newAccounts = accounts.filter { $0.createdAt >= now - 30 * 86_400_000_000 }.count
+        let awaiting = try await services.payouts.payouts(status: .awaitingApproval).count
+        let latestRun = try await services.trading.reconciler.runs(limit: 1).first
+        var openItems = 0
+        if let latestRun { openItems = try await services.trading.reconciler.items(runID: latestRun.id, openOnly: true).count }
         let format = renderer.format(context)
-        let tiles: [[String: String]] = [
-            ("tile_clients", users[.trader] ?? 0), ("tile_partners", partners), ("tile_staff", users[.staff] ?? 0),
-            ("tile_ledger_transactions", transactions), ("tile_audit_events", events), ("tile_jobs_dead", Int64(dead)),
-        ].map { key, value in ["label": text(key, context), "value": format.number(value), "name": key] }
+        let figures: [(key: String, value: Int64, href: String)] = [
+            ("tile_clients", users[.trader] ?? 0, "/admin/clients"), ("tile_partners", partners, "/admin/partners"),
+            ("tile_trading_accounts", Int64(accounts.count), "/admin/trading-accounts"), ("tile_new_accounts", Int64(newAccounts), "/admin/trading-accounts"),
+            ("tile_open_reconciliation", Int64(openItems), "/admin/reconciliation?open=1"),
+            ("tile_payouts_awaiting", Int64(awaiting), "/admin/payouts?status=awaiting_approval"),
+            ("tile_jobs_waiting", Int64(jobs[.pending] ?? 0), "/admin/jobs"), ("tile_jobs_dead", Int64(jobs[.dead] ?? 0), "/admin/jobs?status=dead"),
+            ("tile_staff", users[.staff] ?? 0, "/admin/users"), ("tile_ledger_transactions", transactions, "/admin/ledger"), ("tile_audit_events", events, "/admin/audit"),
+        ]
+        let tiles: [[String: Any]] = figures.map { figure in
+            // A figure links to its page for those who may open it.
+            let page = String(figure.href.split(separator: "?").first ?? "")
+            return ["label": t(figure.key), "value": format.number(figure.value), "name": figure.key,
+                    "href": renderer.allows(context.principal, .get, page) ? figure.href : false]
+        }
+        // The last 30 days, by UTC day: commissions and the lots referred clients traded.
+        let today = now / 86_400_000_000 * 86_400_000_000
+        let days = (0..<30).map { today - Int64(29 - $0) * 86_400_000_000 }
+        let daily = Dictionary(try await services.commissions.reports.brokerDaily(from: days[0], to: today + 86_400_000_000).map { ($0.day, $0) },
+                               uniquingKeysWith: { first, _ in first })
+        let labels = days.map { format.shortDay($0) }
+        let commissions = Chart(kind: .bar, title: t("chart_commissions_30"), summary: t("chart_commissions_30_summary"), categories: labels,
+                                series: [ChartSeries(name: t("nav_commissions"), values: days.map { Accrual(units: daily[$0]?.amount ?? 0, currency: .usd).rounded().money.minorUnits })],
+                                valueLabel: { format.money(Money(minorUnits: $0, currency: .usd)) })
+        let lots = Chart(kind: .line, title: t("chart_lots_30"), summary: t("chart_lots_30_summary"), categories: labels,
+                         series: [ChartSeries(name: t("lots"), values: days.map { (daily[$0]?.lots ?? 0) / 1_000_000 })],
+                         valueLabel: { format.number($0, scale: 2, minimumDecimals: 2) })
+        let charts = [PageChart(id: "commissions", chart: commissions, tableLabel: t("chart_numbers")).data,
+                      PageChart(id: "lots", chart: lots, tableLabel: t("chart_numbers")).data]
+        // Each trade server's deal sync: how far it has read and how long ago.
+        var serverRows: [PageRow] = []
+        for server in try await services.trading.servers.all() {
+            let state = try await services.trading.deals.syncState(of: server.id)
+            let lag = state.map { max(0, now / 1_000_000 - $0.cursorTime) }
+            let tone: Badge.Tone = !server.enabled ? .neutral : (state?.lastError.isEmpty == false ? .bad : (lag ?? Int64.max) > 300 ? .warn : .ok)
+            let status = !server.enabled ? t("server_disabled") : tone == .bad ? t("sync_failing") : tone == .warn ? t("sync_behind") : t("sync_current")
+            serverRows.append(PageRow(cells: [.text(server.name), .badge(Badge(status, tone: tone)), state.map { .number($0.dealsStored) } ?? .empty,
+                                              state.map { .time($0.cursorTime * 1_000_000) } ?? .text(t("server_not_synced")),
+                                              lag.map { .text("\(format.number($0)) s") } ?? .empty,
+                                              (state?.lastError ?? "").isEmpty ? .empty : .code(state?.lastError ?? "")],
+                                      link: (href: "/admin/trade-servers/\(server.id)", label: t("open_details"))))
+        }
+        let servers = PageTable(name: "sync", caption: t("home_sync"), columns: [PageColumn(t("server_col_name")), PageColumn(t("col_status")),
+                                                                                 PageColumn(t("server_col_deals")), PageColumn(t("server_col_synced_to")),
+                                                                                 PageColumn(t("home_sync_lag")), PageColumn(t("server_col_last_error"))],
+                                rows: serverRows, empty: t("servers_none"))
         var notes: [String] = []
-        if services.settings.demo { notes.append(text("demo_mode", context)) }
+        if services.settings.demo { notes.append(t("demo_mode")) }
         // A pipeline that stopped on a broken invariant waits for a person: say so first.
         let stopped = await services.health.stopped.map { ["pipeline": $0.pipeline, "reason": $0.reason] }
-        return renderer.render("home", title: text("admin_home", context), surface: .admin, context: context,
-                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty, "stopped": stopped, "hasStopped": !stopped.isEmpty])
+        return renderer.render("home", title: t("admin_home"), surface: .admin, context: context,
+                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty, "stopped": stopped, "hasStopped": !stopped.isEmpty,
+                                      "charts": charts, "servers": servers.data(format), "serversHeading": t("home_sync")])
     }
 
     func portalHome(_ context: AppContext) async throws -> Response {

@@ -20,7 +20,7 @@ struct InterfaceDefectTests {
         let session = try #require(try await harness.session(for: .staff(.admin)))
         try await harness.test { client in
             let home = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: session.cookie])
-            #expect(home.text.contains(#"data-tile="tile_partners"><div class="tile-label">Partners</div><div class="tile-value"><bdi>3</bdi>"#))
+            #expect(home.text.contains(#"data-tile="tile_partners"><div class="tile-label"><a href="/admin/partners">Partners</a></div><div class="tile-value"><bdi>3</bdi>"#))
         }
     }
 
@@ -32,9 +32,9 @@ struct InterfaceDefectTests {
         let admin = try #require(try await harness.session(for: .staff(.admin)))
         try await harness.test { client in
             let portal = try await client.execute(uri: "/portal", method: .get, headers: [.cookie: trader.cookie])
-            #expect(portal.text.contains(#"<span class="who">User trader</span>"#))
+            #expect(portal.text.contains(#"<a class="who" href="/portal/profile">User trader</a>"#))
             let office = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: admin.cookie])
-            #expect(office.text.contains(#"<span class="who">User staff:admin <span class="role">("#))
+            #expect(office.text.contains(#"<a class="who" href="/admin/profile">User staff:admin <span class="role">("#))
         }
     }
 

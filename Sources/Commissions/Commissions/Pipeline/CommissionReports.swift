@@ -284,3 +284,27 @@ public struct CommissionReports: Sendable {
         }, notes)
     }
 }
+
+extension CommissionReports {
+    /// The broker's commissions (accrual units) and the lots its referred clients
+    /// traded, per UTC day in [from, to): what the back-office home charts. Lots count
+    /// each partner's level-1 deals once (the rule with the most lots that day).
+    public func brokerDaily(from: Int64, to: Int64) async throws -> [(day: Int64, amount: Int64, lots: Int64)] {
+        try await db.read { sql in
+            var amounts: [Int64: Int64] = [:], lots: [Int64: Int64] = [:]
+            for row in try await sql.raw("""
+                SELECT day, CAST(SUM(amount) AS BIGINT) AS amount FROM commission_daily WHERE day >= \(bind: from) AND day < \(bind: to) GROUP BY day
+                """).all() {
+                amounts[try row.decode(column: "day", as: Int64.self)] = try row.decode(column: "amount", as: Int64.self)
+            }
+            for row in try await sql.raw("""
+                SELECT day, CAST(SUM(most) AS BIGINT) AS lots FROM (
+                    SELECT day, partner, MAX(lots) AS most FROM commission_daily WHERE level = 1 AND day >= \(bind: from) AND day < \(bind: to) GROUP BY day, partner
+                ) per_partner GROUP BY day
+                """).all() {
+                lots[try row.decode(column: "day", as: Int64.self)] = try row.decode(column: "lots", as: Int64.self)
+            }
+            return Set(amounts.keys).union(lots.keys).sorted().map { ($0, amounts[$0] ?? 0, lots[$0] ?? 0) }
+        }
+    }
+}
