@@ -104,7 +104,7 @@ struct HomeRoutes {
                                               (state?.lastError ?? "").isEmpty ? .empty : .code(state?.lastError ?? "")],
                                       link: (href: "/admin/trade-servers/\(server.id)", label: t("open_details"))))
         }
-        let servers = PageTable(name: "sync", caption: t("home_sync"), columns: [PageColumn(t("server_col_name")), PageColumn(t("col_status")),
+        let servers = PageTable(name: "sync", columns: [PageColumn(t("server_col_name")), PageColumn(t("col_status")),
                                                                                  PageColumn(t("server_col_deals")), PageColumn(t("server_col_synced_to")),
                                                                                  PageColumn(t("home_sync_lag")), PageColumn(t("server_col_last_error"))],
                                 rows: serverRows, empty: t("servers_none"))
