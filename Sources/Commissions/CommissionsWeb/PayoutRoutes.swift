@@ -3,6 +3,7 @@ import CommissionsCore
 import CSV
 import Foundation
 import Hummingbird
+import Identity
 import Money
 import Partners
 import Commissions
@@ -65,6 +66,12 @@ package struct PayoutRoutes {
         let status = try request.flatMap { try QueryParameters.choice($0, "status", as: Payout.Status.self) }
         let all = try await payouts.payouts(status: status)
         let names = try await services.partnerNames()
+        // Who decided, by name (the audit actor is `kind:user id`).
+        var deciders: [String: String] = [:]
+        for actor in Set(all.map(\.decidedBy)) where !actor.isEmpty {
+            guard let colon = actor.firstIndex(of: ":"), let user = try await services.identity.user(id: UserID(String(actor[actor.index(after: colon)...]))) else { continue }
+            deciders[actor] = user.displayName
+        }
         let mayDecide = renderer.allows(context.principal, .post, "/admin/payouts/:id/approve")
         let format = renderer.format(context)
         var sections: [PageSection] = []
@@ -79,7 +86,7 @@ package struct PayoutRoutes {
                                                      PageRow(cells: [.link(names[payout.partnerID] ?? payout.partnerID.rawValue, href: "/admin/partners/\(payout.partnerID)"),
                                                                      Self.period(payout, t), Self.money(payout.amountMinor, payout.currency), Self.money(payout.payoutMinor, payout.payoutCurrency),
                                                                      .text(Self.method(payout, t)), .badge(Self.badge(payout.status, t)),
-                                                                     payout.decidedBy.isEmpty ? .empty : .text(payout.note.isEmpty ? t("payout_decided") : payout.note, sub: payout.decidedBy)],
+                                                                     payout.decidedBy.isEmpty ? .empty : .text(deciders[payout.decidedBy] ?? payout.decidedBy, sub: payout.note)],
                                                              link: (href: "/admin/payouts/\(payout.id)", label: t("statement")))
                                                  }, empty: t("no_payouts")),
                                 filters: PageFilters(fields: [
