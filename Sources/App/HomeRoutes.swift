@@ -117,34 +117,110 @@ struct HomeRoutes {
                                       "charts": charts, "servers": servers.data(format), "serversHeading": t("home_sync")])
     }
 
+    /// The trader's room: the wallet, each account with its balance and equity, and
+    /// what happened lately (transfers and deals).
     func portalHome(_ context: AppContext) async throws -> Response {
         guard let user = context.user else { return renderer.redirect("/portal/login") }
-        let balances = try await walletBalances(owner: user.id.rawValue, kind: .clientWallet)
-        let tiles = [["label": text("tile_wallet", context), "value": balances.isEmpty ? "0.00 USD" : balances.joined(separator: " · ")]]
-        return renderer.render("home", title: text("portal_home", context), surface: .portal, context: context, data: ["tiles": tiles])
+        let t = { (key: String) in self.text(key, context) }
+        let format = renderer.format(context)
+        let balances = try await walletBalances(owner: user.id.rawValue, kind: .clientWallet, context)
+        let tiles: [[String: Any]] = [["label": t("tile_wallet"), "value": balances.isEmpty ? format.money(Money(minorUnits: 0, currency: .usd)) : balances.joined(separator: " · "),
+                                       "name": "tile_wallet", "href": "/portal/accounts"]]
+        let accounts = try await services.trading.accounts.accounts(ofUser: user.id.rawValue).filter { $0.status == .active }
+        var rows: [PageRow] = []
+        var activity: [(time: Int64, row: PageRow)] = []
+        for account in accounts {
+            let currency = Currency(code: account.currency) ?? .usd
+            let money = { (amount: PlatformAmount) -> PageCell in
+                .money(Money(minorUnits: Rounding.divide(amount.units, by: Power10.of(PlatformAmount.scale - currency.exponent)).quotient, currency: currency))
+            }
+            let state = try? await services.trading.platforms.platform(for: account.serverID).account(account.login)
+            rows.append(PageRow(cells: [.code("\(account.login)"), state.map { money($0.balance) } ?? .empty, state.map { money($0.equity) } ?? .empty,
+                                        .text("1:\(account.leverage)")],
+                                link: (href: "/portal/accounts/\(account.serverID)/\(account.login)", label: t("open_details"))))
+            for deal in try await services.trading.deals.deals(serverID: account.serverID, login: account.login, limit: 10) where deal.action.isTrade {
+                activity.append((deal.time, PageRow(cells: [.time(deal.time), .code("\(account.login)"), .text(t(deal.action == .buy ? "deal_buy" : "deal_sell")),
+                                                            .code(deal.symbol), money(deal.profit)])))
+            }
+        }
+        let recent = activity.sorted { $0.time > $1.time }.prefix(10).map(\.row)
+        let accountsTable = PageTable(name: "home-accounts", columns: [PageColumn(t("account_login")), PageColumn(t("account_balance")),
+                                                                       PageColumn(t("account_equity")), PageColumn(t("account_leverage"))],
+                                      rows: rows, empty: t("no_accounts"))
+        let activityTable = PageTable(name: "activity", columns: [PageColumn(t("col_time")), PageColumn(t("account_login")), PageColumn(t("col_type")),
+                                                                  PageColumn(t("col_symbol")), PageColumn(t("col_profit"))],
+                                      rows: Array(recent), empty: t("no_deals"))
+        return renderer.render("home", title: t("portal_home"), surface: .portal, context: context, data: [
+            "tiles": tiles, "blocks": [["heading": t("nav_accounts"), "table": accountsTable.data(format)],
+                                       ["heading": t("home_recent_activity"), "table": activityTable.data(format)]],
+        ])
     }
 
+    /// The partner portal: what is payable and when it is paid, earnings per day, the
+    /// clients, lots and CPA of the last 30 days, and the sub-partners who earn most.
     func partnerHome(_ context: AppContext) async throws -> Response {
         guard let user = context.user else { return renderer.redirect("/partners/login") }
+        let t = { (key: String) in self.text(key, context) }
+        let format = renderer.format(context)
         // Commissions are payable to the partner record the user is.
         let partner = try await services.partners.partners.partner(userID: user.id.rawValue)
         let owner = partner?.id.rawValue ?? user.id.rawValue
-        let balances = try await walletBalances(owner: owner, kind: .ibCommissionPayable)
-        let tiles = [["label": text("tile_earnings", context), "value": balances.isEmpty ? "0.00 USD" : balances.joined(separator: " · ")]]
+        let balances = try await walletBalances(owner: owner, kind: .ibCommissionPayable, context)
+        var tiles: [[String: Any]] = [["label": t("tile_earnings"), "value": balances.isEmpty ? format.money(Money(minorUnits: 0, currency: .usd)) : balances.joined(separator: " · "),
+                                       "name": "tile_earnings", "href": "/partners/payouts"]]
+        var charts: [[String: Any]] = []
+        var blocks: [[String: Any]] = []
+        if let partner {
+            let now = services.clock.nowMicros()
+            let today = now / 86_400_000_000 * 86_400_000_000
+            let days = (0..<30).map { today - Int64(29 - $0) * 86_400_000_000 }
+            let daily = try await services.commissions.reports.daily(from: days[0], to: today + 86_400_000_000, partner: partner.id)
+            let earned = Dictionary(grouping: daily, by: \.day).mapValues { $0.reduce(0) { $0 + $1.amount } }
+            let lots = daily.filter { $0.level == 1 }.reduce(into: [Int64: Int64]()) { $0[$1.day] = max($0[$1.day] ?? 0, $1.lots) }.values.reduce(0, +)
+            let clients = try await services.partners.attributions.attributions(of: partner.id, at: now).filter { $0.subject == .client }.count
+            let cpa = try await services.cpa.decisions(of: partner.id).filter { $0.status == .qualified && $0.decidedAt >= days[0] }
+            let settings = try await services.payouts.settings(of: partner.id)
+            let next: String = settings.map { settings in
+                settings.schedule == .realtime ? t("payout_next_realtime") : format.day(settings.schedule.period(containing: now).end)
+            } ?? t("payout_next_unset")
+            tiles += [
+                ["label": t("home_next_payout"), "value": next, "name": "next_payout"],
+                ["label": t("home_earned_30"), "value": format.money(Accrual(units: earned.values.reduce(0, +), currency: .usd).rounded().money), "name": "earned_30"],
+                ["label": t("home_active_clients"), "value": format.number(Int64(clients)), "name": "clients", "href": "/partners/network"],
+                ["label": t("client_lots_30"), "value": format.number(lots, scale: 8, minimumDecimals: 2), "name": "lots"],
+                ["label": t("home_cpa_30"), "value": "\(format.number(Int64(cpa.count))) · \(format.money(Money(minorUnits: cpa.reduce(0) { $0 + $1.amount }, currency: .usd)))",
+                 "name": "cpa"],
+            ]
+            let chart = Chart(kind: .bar, title: t("chart_earnings_30"), summary: t("chart_earnings_30_summary"), categories: days.map { format.shortDay($0) },
+                              series: [ChartSeries(name: t("nav_commissions"), values: days.map { Accrual(units: earned[$0] ?? 0, currency: .usd).rounded().money.minorUnits })],
+                              valueLabel: { format.money(Money(minorUnits: $0, currency: .usd)) })
+            charts.append(PageChart(id: "earnings", chart: chart, tableLabel: t("chart_numbers")).data)
+            // Sub-partners by what they earned themselves over 30 days.
+            let all = Dictionary(try await services.partners.partners.all().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            var subs: [(name: String, amount: Int64)] = []
+            for entry in try await services.partners.partners.subtree(of: partner.id) where entry.partner != partner.id {
+                let total = try await services.commissions.reports.totals(from: days[0], to: today + 86_400_000_000, partner: entry.partner).reduce(0) { $0 + $1.amount }
+                subs.append((all[entry.partner] ?? entry.partner.rawValue, total))
+            }
+            let top = subs.sorted { $0.amount > $1.amount }.prefix(5)
+            blocks.append(["heading": t("home_top_subs"), "table": PageTable(name: "top-subs", columns: [PageColumn(t("col_partner")), PageColumn(t("home_earned_30"))],
+                                                                             rows: top.map { PageRow(cells: [.text($0.name), .money(Accrual(units: $0.amount, currency: .usd).rounded().money)]) },
+                                                                             empty: t("no_sub_partners")).data(format)])
+        }
         // Payouts wait until the partner agreement is accepted.
         let pending = partner.map { $0.agreementAcceptedAt == 0 } ?? false
-        let notes = pending ? [text("agreement_pending", context)] : []
-        let links = pending ? [["href": "/partners/agreement", "id": "agreement-link", "label": text("agreement_title", context)]] : []
-        return renderer.render("home", title: text("partners_home", context), surface: .partners, context: context,
-                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty, "links": links])
+        let notes = pending ? [t("agreement_pending")] : []
+        let links = pending ? [["href": "/partners/agreement", "id": "agreement-link", "label": t("agreement_title")]] : []
+        return renderer.render("home", title: t("partners_home"), surface: .partners, context: context,
+                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty, "links": links, "charts": charts, "blocks": blocks])
     }
 
     /// The owner's balances on accounts of one kind, formatted per currency.
     /// Ledger balances are positive when the account holds money for its owner.
-    func walletBalances(owner: String, kind: LedgerAccountKind) async throws -> [String] {
+    func walletBalances(owner: String, kind: LedgerAccountKind, _ context: AppContext) async throws -> [String] {
         try await services.ledger.accounts().compactMap { account in
             guard let parsed = try? LedgerAccount(code: account.code), parsed.owner == owner, parsed.kind == kind else { return nil }
-            return Money(minorUnits: account.balance, currency: parsed.currency).description
+            return renderer.format(context).money(Money(minorUnits: account.balance, currency: parsed.currency))
         }
     }
 }

@@ -120,7 +120,7 @@ import Platform
             let upline = try await client.execute(uri: "/partners/commissions/explain?server=mt5&ticket=43", method: .get, headers: headers)
             #expect(upline.status == .notFound)
             let home = try await client.execute(uri: "/partners", method: .get, headers: headers)
-            #expect(home.text.contains("5.00 USD"))
+            #expect(home.text.contains("5.00\u{00A0}USD"), "the payable balance, formatted for the reader")
             // The partner's network: its own accounts, not the upline's; a client's email masked.
             let network = try await client.execute(uri: "/partners/network", method: .get, headers: headers)
             #expect(network.status == .ok && network.text.contains("mt5:42") && !network.text.contains("mt5:43") && network.text.contains("No sub-partner yet."))

@@ -67,20 +67,22 @@ public struct CommissionReports: Sendable {
         public let deals: Int
         /// Accrual units.
         public let amount: Int64
+        /// Lots (10⁻⁸) of the deals behind the lines.
+        public var lots: Int64 = 0
     }
 
     /// A partner's daily totals for the UTC days from the day of `from` up to `to`.
     public func daily(from: Int64, to: Int64, partner: PartnerID) async throws -> [DayTotal] {
         try await db.read { sql in
             try await sql.raw("""
-                SELECT d.day, d.level, r.name AS rule_id, d.lines AS deals, d.amount
+                SELECT d.day, d.level, r.name AS rule_id, d.lines AS deals, d.amount, d.lots
                 FROM commission_daily d JOIN commission_names p ON p.number = d.partner JOIN commission_names r ON r.number = d.rule
                 WHERE d.day >= \(bind: CommissionLineRow.day(of: from)) AND d.day < \(bind: to) AND p.name = \(bind: partner)
                 ORDER BY d.day, d.level, r.name
                 """).all().map { row in
                 DayTotal(day: try row.decode(column: "day", as: Int64.self), level: try row.decode(column: "level", as: Int.self),
                          rule: try row.decode(column: "rule_id", as: String.self), deals: try row.decode(column: "deals", as: Int.self),
-                         amount: try row.decode(column: "amount", as: Int64.self))
+                         amount: try row.decode(column: "amount", as: Int64.self), lots: try row.decode(column: "lots", as: Int64.self))
             }
         }
     }
