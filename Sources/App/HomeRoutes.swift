@@ -181,7 +181,7 @@ struct HomeRoutes {
             let cpa = try await services.cpa.decisions(of: partner.id).filter { $0.status == .qualified && $0.decidedAt >= days[0] }
             let settings = try await services.payouts.settings(of: partner.id)
             let next: String = settings.map { settings in
-                settings.schedule == .realtime ? t("payout_next_realtime") : format.day(settings.schedule.period(containing: now).end)
+                settings.schedule == .realtime ? t("payout_realtime") : format.day(settings.schedule.period(containing: now).end)
             } ?? t("payout_next_unset")
             tiles += [
                 ["label": t("home_next_payout"), "value": next, "name": "next_payout"],
