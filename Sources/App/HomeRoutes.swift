@@ -56,8 +56,7 @@ struct HomeRoutes {
         // Partners are the partner records (a partner may have no login yet), not partner logins.
         let partners = Int64(try await services.partners.partners.all().count)
         let now = services.clock.nowMicros()
-        let accounts = try await services.trading.accounts.list(status: .active, limit: 100_000)
-        let newAccounts = accounts.filter { $0.createdAt >= now - 30 * 86_400_000_000 }.count
+        let accounts = try await services.trading.accounts.activeCounts(openedSince: now - 30 * 86_400_000_000)
         let awaiting = try await services.payouts.payouts(status: .awaitingApproval).count
         let latestRun = try await services.trading.reconciler.runs(limit: 1).first
         var openItems = 0
@@ -65,7 +64,7 @@ struct HomeRoutes {
         let format = renderer.format(context)
         let figures: [(key: String, value: Int64, href: String)] = [
             ("tile_clients", users[.trader] ?? 0, "/admin/clients"), ("tile_partners", partners, "/admin/partners"),
-            ("tile_trading_accounts", Int64(accounts.count), "/admin/trading-accounts"), ("tile_new_accounts", Int64(newAccounts), "/admin/trading-accounts"),
+            ("tile_trading_accounts", accounts.active, "/admin/trading-accounts"), ("tile_new_accounts", accounts.new, "/admin/trading-accounts"),
             ("tile_open_reconciliation", Int64(openItems), "/admin/reconciliation?open=1"),
             ("tile_payouts_awaiting", Int64(awaiting), "/admin/payouts?status=awaiting_approval"),
             ("tile_jobs_waiting", Int64(jobs[.pending] ?? 0), "/admin/jobs"), ("tile_jobs_dead", Int64(jobs[.dead] ?? 0), "/admin/jobs?status=dead"),
@@ -131,15 +130,13 @@ struct HomeRoutes {
         var activity: [(time: Int64, row: PageRow)] = []
         for account in accounts {
             let currency = Currency(code: account.currency) ?? .usd
-            let money = { (amount: PlatformAmount) -> PageCell in
-                .money(Money(minorUnits: Rounding.divide(amount.units, by: Power10.of(PlatformAmount.scale - currency.exponent)).quotient, currency: currency))
-            }
+            let money = { (amount: PlatformAmount) -> PageCell in .money(amount.rounded(in: currency)) }
             let state = try? await services.trading.platforms.platform(for: account.serverID).account(account.login)
             rows.append(PageRow(cells: [.code("\(account.login)"), state.map { money($0.balance) } ?? .empty, state.map { money($0.equity) } ?? .empty,
                                         .text("1:\(account.leverage)")],
                                 link: (href: "/portal/accounts/\(account.serverID)/\(account.login)", label: t("open_details"))))
             for deal in try await services.trading.deals.deals(serverID: account.serverID, login: account.login, limit: 10) where deal.action.isTrade {
-                activity.append((deal.time, PageRow(cells: [.time(deal.time), .code("\(account.login)"), .text(t(deal.action == .buy ? "deal_buy" : "deal_sell")),
+                activity.append((deal.time, PageRow(cells: [.time(deal.time), .code("\(account.login)"), .text(t(DealLabels.action(deal.action))),
                                                             .code(deal.symbol), money(deal.profit)])))
             }
         }

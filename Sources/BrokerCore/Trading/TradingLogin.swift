@@ -58,4 +58,10 @@ extension PlatformAmount {
         guard units % factor == 0 else { return nil }
         return Money(minorUnits: units / factor, currency: currency)
     }
+
+    /// The amount in `currency`'s minor units, rounded half to even: how pages show a
+    /// server figure (margin, equity, profit) that has finer digits than the currency.
+    public func rounded(in currency: Currency) -> Money {
+        Money(minorUnits: Rounding.divide(units, by: Power10.of(Self.scale - currency.exponent), rule: .halfEven).quotient, currency: currency)
+    }
 }

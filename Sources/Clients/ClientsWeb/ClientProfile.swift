@@ -51,9 +51,7 @@ extension ClientRoutes {
             lots += trades.volumes.reduce(0) { $0 + $1.1 }
         }
         let money = { (units: Int64) in PageCell.money(Money(minorUnits: units, currency: .usd)) }
-        let platformMoney = { (units: Int64) -> PageCell in
-            .money(Money(minorUnits: units / Power10.of(PlatformAmount.scale - 2), currency: .usd))
-        }
+        let platformMoney = { (units: Int64) -> PageCell in .money(PlatformAmount(units: units).rounded(in: .usd)) }
         return [
             PageSection(id: "money", heading: t("client_money"), tiles: [
                 PageTile(t("client_money_in"), money(flows.in), name: "money-in"), PageTile(t("client_money_out"), money(flows.out), name: "money-out"),
@@ -105,10 +103,8 @@ extension ClientRoutes {
             name: "deals", columns: [PageColumn(t("col_time")), PageColumn(t("account_login")), PageColumn(t("col_type")), PageColumn(t("col_symbol")),
                                      PageColumn(t("col_volume")), PageColumn(t("col_profit"))],
             rows: deals.prefix(100).map { item in
-                let money = Currency(code: item.account.currency).map { currency in
-                    PageCell.money(Money(minorUnits: item.deal.profit.units / Power10.of(PlatformAmount.scale - currency.exponent), currency: currency))
-                } ?? .empty
-                return PageRow(cells: [.time(item.deal.time), .code("\(item.account.login)"), .text(t(ClientDealLabels.action(item.deal.action))),
+                let money = Currency(code: item.account.currency).map { PageCell.money(item.deal.profit.rounded(in: $0)) } ?? .empty
+                return PageRow(cells: [.time(item.deal.time), .code("\(item.account.login)"), .text(t(DealLabels.action(item.deal.action))),
                                        item.deal.symbol.isEmpty ? .empty : .code(item.deal.symbol),
                                        item.deal.action.isTrade ? .number(item.deal.volume.units, scale: 8, minimumDecimals: 2) : .empty, money])
             }, empty: t("no_deals")))]
@@ -144,40 +140,13 @@ extension ClientRoutes {
             }
         }
         events.sort { $0.seq > $1.seq }
-        let actors = try await actorNames(events.map(\.entry.actor))
+        let actors = try await services.web.actorNames(events.map(\.entry.actor))
         return [PageSection(id: "timeline", table: PageTable(
             name: "timeline", columns: [PageColumn(t("col_time")), PageColumn(t("audit_col_action")), PageColumn(t("audit_col_actor")), PageColumn(t("client_changes"))],
             rows: events.prefix(150).map { event in
-                let changes = AuditDiff.changes(before: event.entry.before, after: event.entry.after)
-                return PageRow(cells: [.time(event.occurredAt), .text(t("audit_action_\(event.entry.action.replacingOccurrences(of: ".", with: "_"))"), sub: event.entry.entityID),
+                PageRow(cells: [.time(event.occurredAt), .text(t("audit_action_\(event.entry.action.replacingOccurrences(of: ".", with: "_"))"), sub: event.entry.entityID),
                                        actors[event.entry.actor].map { .text($0) } ?? .code(event.entry.actor),
-                                       changes.isEmpty ? .empty : .code(changes.map { "\($0.field): \($0.before ?? "—") → \($0.after ?? "—")" }.joined(separator: "; "))])
+                        AuditDiff.cell(before: event.entry.before, after: event.entry.after)])
             }, empty: t("nothing_yet")))]
-    }
-
-    /// People's names for audit actors (`staff:usr_…`, `trader:usr_…`); system actors keep theirs.
-    func actorNames(_ actors: [String]) async throws -> [String: String] {
-        var names: [String: String] = [:]
-        for actor in Set(actors) {
-            guard let colon = actor.firstIndex(of: ":") else { continue }
-            if let user = try await services.web.identity.user(id: UserID(String(actor[actor.index(after: colon)...]))) { names[actor] = user.displayName }
-        }
-        return names
-    }
-}
-
-/// Deal types as the catalogue names them (the trading pages' words).
-enum ClientDealLabels {
-    static func action(_ action: DealAction) -> String {
-        switch action {
-        case .buy: "deal_buy"
-        case .sell: "deal_sell"
-        case .balance: "deal_balance"
-        case .credit: "deal_credit"
-        case .bonus: "deal_bonus"
-        case .correction: "deal_correction"
-        case .charge: "deal_charge"
-        default: "deal_other"
-        }
     }
 }

@@ -67,11 +67,7 @@ package struct PayoutRoutes {
         let all = try await payouts.payouts(status: status)
         let names = try await services.partnerNames()
         // Who decided, by name (the audit actor is `kind:user id`).
-        var deciders: [String: String] = [:]
-        for actor in Set(all.map(\.decidedBy)) where !actor.isEmpty {
-            guard let colon = actor.firstIndex(of: ":"), let user = try await services.identity.user(id: UserID(String(actor[actor.index(after: colon)...]))) else { continue }
-            deciders[actor] = user.displayName
-        }
+        let deciders = try await services.web.actorNames(all.map(\.decidedBy))
         let mayDecide = renderer.allows(context.principal, .post, "/admin/payouts/:id/approve")
         let format = renderer.format(context)
         var sections: [PageSection] = []
@@ -240,7 +236,7 @@ package struct PayoutRoutes {
                                              audit: context.audit)
             return renderer.redirect("/partners/payouts")
         } catch let error as PayoutError {
-            return try await own(context, error: error.description)
+            return try await own(context, error: renderer.text("destination_invalid", context))
         }
     }
 

@@ -17,7 +17,7 @@ public struct UserAdministration: Sendable {
     public func setRole(_ userID: UserID, to role: StaffRole, by actor: UserID?, audit: AuditContext) async throws {
         let user = try await other(userID, actor: actor)
         guard user.kind == .staff else { throw IdentityError.invalidRole("only staff have roles") }
-        try await update(userID, "role = \(role.rawValue)", action: "user.role_changed", before: ["role": user.role?.rawValue ?? ""],
+        try await update(userID, action: "user.role_changed", before: ["role": user.role?.rawValue ?? ""],
                          after: ["role": role.rawValue], audit: audit) { sql, now in
             try await sql.raw("UPDATE users SET role = \(bind: role.rawValue), updated_at = \(bind: now) WHERE id = \(bind: userID.rawValue)").run()
         }
@@ -27,7 +27,7 @@ public struct UserAdministration: Sendable {
     public func setActive(_ userID: UserID, _ active: Bool, by actor: UserID?, audit: AuditContext) async throws {
         let user = try await other(userID, actor: actor)
         let status = active ? (user.status == "disabled" ? "active" : user.status) : "disabled"
-        try await update(userID, "status", action: active ? "user.enabled" : "user.disabled", before: ["status": user.status], after: ["status": status],
+        try await update(userID, action: active ? "user.enabled" : "user.disabled", before: ["status": user.status], after: ["status": status],
                          audit: audit) { sql, now in
             try await sql.raw("UPDATE users SET status = \(bind: status), updated_at = \(bind: now) WHERE id = \(bind: userID.rawValue)").run()
             if !active { try await sql.raw("DELETE FROM sessions WHERE user_id = \(bind: userID.rawValue)").run() }
@@ -37,7 +37,7 @@ public struct UserAdministration: Sendable {
     /// Forgets the authenticator: the next login enrols a new one.
     public func resetSecondFactor(_ userID: UserID, by actor: UserID?, audit: AuditContext) async throws {
         let user = try await other(userID, actor: actor)
-        try await update(userID, "totp", action: "user.second_factor_reset", before: ["totp_enabled": "\(user.totpEnabled)"], after: ["totp_enabled": "false"],
+        try await update(userID, action: "user.second_factor_reset", before: ["totp_enabled": "\(user.totpEnabled)"], after: ["totp_enabled": "false"],
                          audit: audit) { sql, now in
             try await sql.raw("UPDATE users SET totp_enabled = 0, totp_secret = NULL, updated_at = \(bind: now) WHERE id = \(bind: userID.rawValue)").run()
             try await sql.raw("DELETE FROM sessions WHERE user_id = \(bind: userID.rawValue)").run()
@@ -51,7 +51,7 @@ public struct UserAdministration: Sendable {
         let message = compose(user, token)
         let unusable = Bcrypt.hash(Tokens.random(), cost: identity.bcryptCost)
         let expires = identity.clock.nowMicros() + PasswordResets(identity: identity).validityMicros * 24
-        try await update(userID, "password", action: "user.password_expired", before: [:], after: [:], audit: audit) { sql, now in
+        try await update(userID, action: "user.password_expired", before: [:], after: [:], audit: audit) { sql, now in
             try await sql.raw("UPDATE users SET password_hash = \(bind: unusable), updated_at = \(bind: now) WHERE id = \(bind: userID.rawValue)").run()
             try await sql.raw("DELETE FROM sessions WHERE user_id = \(bind: userID.rawValue)").run()
             try await sql.raw("UPDATE password_resets SET used_at = \(bind: now) WHERE user_id = \(bind: userID.rawValue) AND used_at IS NULL").run()
@@ -66,7 +66,7 @@ public struct UserAdministration: Sendable {
         return user
     }
 
-    private func update(_ userID: UserID, _ what: String, action: String, before: [String: String], after: [String: String], audit: AuditContext,
+    private func update(_ userID: UserID, action: String, before: [String: String], after: [String: String], audit: AuditContext,
                         _ body: @Sendable @escaping (any SQLDatabase, Int64) async throws -> Void) async throws {
         let now = identity.clock.nowMicros()
         let dialect = identity.db.dialect

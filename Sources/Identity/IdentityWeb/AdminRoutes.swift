@@ -50,17 +50,12 @@ struct AdminRoutes {
         let verification = try await services.db.read { sql in try await AuditLog.verify(on: sql) }
         let t = { (key: String) in self.renderer.text(key, context) }
         // People by name: actors are `kind:user id` (staff, traders, partners) or a system's name.
-        var names: [String: String] = [:]
-        for actor in Set(events.map(\.entry.actor)) {
-            guard let colon = actor.firstIndex(of: ":"), let user = try await services.identity.user(id: UserID(String(actor[actor.index(after: colon)...]))) else { continue }
-            names[actor] = user.displayName
-        }
+        let names = try await services.actorNames(events.map(\.entry.actor))
         let rows = events.map { event -> PageRow in
             let action = event.entry.action.replacingOccurrences(of: ".", with: "_")
-            let changes = AuditDiff.changes(before: event.entry.before, after: event.entry.after)
             return PageRow(cells: [.number(event.seq), .time(event.occurredAt), names[event.entry.actor].map { .text($0, sub: event.entry.actor) } ?? .code(event.entry.actor),
                                    .text(t("audit_action_\(action)")), .text(t("audit_entity_\(event.entry.entityType)"), sub: event.entry.entityID),
-                                   changes.isEmpty ? .empty : .code(changes.map { "\($0.field): \($0.before ?? "—") → \($0.after ?? "—")" }.joined(separator: "\n")),
+                                   AuditDiff.cell(before: event.entry.before, after: event.entry.after),
                                    .code(event.entry.ip), .code(event.entry.requestID)])
         }
         let types = Self.auditEntityTypes.map { ($0, t("audit_entity_\($0)")) }

@@ -92,7 +92,7 @@ struct AuthRoutes {
         do {
             _ = try await services.resets.complete(token: token, newPassword: context.form["password"] ?? "", audit: context.audit)
         } catch let error as IdentityError {
-            let message = error == .invalidToken ? text("reset_invalid", context) : error.description
+            let message = error == .invalidToken ? text("reset_invalid", context) : text("password_too_weak", context)
             return renderer.render("reset_confirm", title: text("reset_title", context), surface: surface, context: context,
                                    status: .badRequest, data: ["token": token, "error": message])
         }

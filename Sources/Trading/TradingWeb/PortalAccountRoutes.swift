@@ -100,7 +100,7 @@ struct PortalAccountRoutes {
                 mainPassword: opened.mainPassword, investorPassword: opened.investorPassword))
             return renderer.redirect("/portal/new-account/\(key)")
         } catch let error as ProvisioningError {
-            return try await list(context, error: error.description, status: .badRequest)
+            return try await list(context, error: Self.wording(error, t), status: .badRequest)
         }
     }
 
@@ -201,8 +201,19 @@ struct PortalAccountRoutes {
         do {
             let password = try await trading.provisioning.resetPassword(serverID: record.serverID, login: record.login, audit: context.audit)
             return try await detail(record, context, newPassword: password)
-        } catch let error as ProvisioningError {
-            return try await detail(record, context, error: error.description)
+        } catch is ProvisioningError {
+            return try await detail(record, context, error: t(context)("trading_password_failed"))
+        }
+    }
+
+    /// Why an account was not opened, in words a trader can act on (never a server's code).
+    static func wording(_ error: ProvisioningError, _ t: (String) -> String) -> String {
+        switch error {
+        case let .leverageNotAllowed(requested, allowed):
+            t("open_leverage_refused").replacingOccurrences(of: "{requested}", with: TradingFormat.leverage(requested))
+                .replacingOccurrences(of: "{allowed}", with: allowed.map(TradingFormat.leverage).joined(separator: ", "))
+        case .outcomeUnknown: t("open_being_confirmed")
+        default: t("open_unavailable")
         }
     }
 

@@ -72,7 +72,7 @@ struct TradingAccountView {
                                                PageColumn(t("col_volume")), PageColumn(t("col_open_price")), PageColumn(t("col_current_price")),
                                                PageColumn(t("col_swap")), PageColumn(t("col_profit")), PageColumn(t("col_opened"))],
                   rows: positions.map { position in
-                      PageRow(cells: [.code(String(position.positionID)), .code(position.symbol), .text(t(TradingFormat.actionKey(position.action))),
+                      PageRow(cells: [.code(String(position.positionID)), .code(position.symbol), .text(t(DealLabels.action(position.action))),
                                       TradingFormat.lots(position.volume), TradingFormat.price(position.openPrice), TradingFormat.price(position.currentPrice),
                                       money(position.swap), money(position.profit), .time(position.openedAt)])
                   }, empty: t("no_positions"))
@@ -84,8 +84,8 @@ struct TradingAccountView {
                                            PageColumn(t("col_commission")), PageColumn(t("col_swap")), PageColumn(t("col_profit")), PageColumn(t("col_comment"))],
                   rows: deals.map { deal in
                       let trade = deal.action.isTrade
-                      return PageRow(cells: [.code(String(deal.ticket)), .time(deal.time), .text(t(TradingFormat.actionKey(deal.action))),
-                                             trade ? .text(t(TradingFormat.entryKey(deal.entry))) : .empty, deal.symbol.isEmpty ? .empty : .code(deal.symbol),
+                      return PageRow(cells: [.code(String(deal.ticket)), .time(deal.time), .text(t(DealLabels.action(deal.action))),
+                                             trade ? .text(t(DealLabels.entry(deal.entry))) : .empty, deal.symbol.isEmpty ? .empty : .code(deal.symbol),
                                              trade ? TradingFormat.lots(deal.volume) : .empty, trade ? TradingFormat.price(deal.price) : .empty,
                                              money(deal.commission), money(deal.swap), money(deal.profit), deal.comment.isEmpty ? .empty : .code(deal.comment)])
                   }, empty: t("no_deals"))

@@ -9,9 +9,7 @@ import WebKit
 enum TradingFormat {
     /// A server amount as money in `currencyCode`, rounded half to even to its minor units.
     static func money(_ amount: PlatformAmount, _ currencyCode: String) -> Money? {
-        guard let currency = Currency(code: currencyCode) else { return nil }
-        let factor = Power10.of(PlatformAmount.scale - currency.exponent)
-        return Money(minorUnits: Rounding.divide(amount.units, by: factor, rule: .halfEven).quotient, currency: currency)
+        Currency(code: currencyCode).map { amount.rounded(in: $0) }
     }
 
     /// Lots as the API writes them: without trailing zeros.
@@ -22,35 +20,6 @@ enum TradingFormat {
     static func price(_ price: Price) -> PageCell { .number(price.points, scale: price.digits, minimumDecimals: price.digits) }
 
     static func leverage(_ value: Int) -> String { "1:\(value)" }
-
-    static func actionKey(_ action: DealAction) -> String {
-        switch action {
-        case .buy: "deal_buy"
-        case .sell: "deal_sell"
-        case .balance: "deal_balance"
-        case .credit: "deal_credit"
-        case .charge: "deal_charge"
-        case .correction: "deal_correction"
-        case .bonus: "deal_bonus"
-        case .commission, .commissionDaily, .commissionMonthly: "deal_commission"
-        case .agentCommissionDaily, .agentCommissionMonthly, .agent: "deal_agent_commission"
-        case .interest: "deal_interest"
-        case .buyCanceled: "deal_buy_cancelled"
-        case .sellCanceled: "deal_sell_cancelled"
-        case .dividend, .dividendFranked: "deal_dividend"
-        case .tax: "deal_tax"
-        case .stopOutCompensation, .stopOutCompensationCredit: "deal_stop_out_compensation"
-        }
-    }
-
-    static func entryKey(_ entry: DealEntry) -> String {
-        switch entry {
-        case .entryIn: "entry_in"
-        case .entryOut: "entry_out"
-        case .inOut: "entry_reverse"
-        case .outBy: "entry_close_by"
-        }
-    }
 
     /// Why the trade server or Pipstack refused an operation, as a reader's sentence:
     /// the stored error is the server's, kept for staff in the audit trail.

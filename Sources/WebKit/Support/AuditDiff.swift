@@ -24,6 +24,12 @@ package enum AuditDiff {
         }
     }
 
+    /// The changes as a table cell, `field: before → after` each: machine text, kept whole.
+    package static func cell(before: String, after: String) -> PageCell {
+        let changes = changes(before: before, after: after)
+        return changes.isEmpty ? .empty : .code(changes.map { "\($0.field): \($0.before ?? "—") → \($0.after ?? "—")" }.joined(separator: "; "))
+    }
+
     /// A JSON object's fields as text (nested values as compact JSON); anything else is no fields.
     static func object(_ json: String) -> [String: String] {
         guard let data = json.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }

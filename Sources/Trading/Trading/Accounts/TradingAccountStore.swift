@@ -265,3 +265,16 @@ extension TradingAccountStore {
         return counts
     }
 }
+
+extension TradingAccountStore {
+    /// How many accounts are active, and how many of them were opened since `since`: the home's figures, counted by the database.
+    public func activeCounts(openedSince since: Int64) async throws -> (active: Int64, new: Int64) {
+        try await db.read { sql in
+            let row = try await sql.raw("""
+                SELECT COUNT(*) AS active, COALESCE(SUM(CASE WHEN created_at >= \(bind: since) THEN 1 ELSE 0 END), 0) AS fresh
+                FROM trading_accounts WHERE status = 'active'
+                """).first()
+            return (try row?.decode(column: "active", as: Int64.self) ?? 0, try row?.decode(column: "fresh", as: Int64.self) ?? 0)
+        }
+    }
+}
