@@ -17,7 +17,7 @@ case "$cmd" in
       as_pg "$bin/initdb" -D "$dir" --auth=trust -U postgres >/dev/null
     fi
     as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w start \
-      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=on -c max_connections=200" >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=on -c max_connections=1000" >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   stop)

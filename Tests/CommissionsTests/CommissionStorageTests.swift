@@ -18,7 +18,7 @@ import Ledger
     /// Lines stored before version 8 keep their amounts, totals and listings.
     @Test(arguments: TestDatabases.kinds)
     func linesFromBeforeTheDirectoryAreCarriedOver(kind: String) async throws {
-        let db = try await Database.open(try await TestDatabases.url(kind), logger: TestDatabases.logger)
+        let db = try await Database.open(try await TestDatabases.url(kind), logger: TestDatabases.logger, pool: TestDatabases.pool)
         defer { Task { await db.close() } }
         try await MigrationRunner(migrations: Schema.all.filter { $0.version <= 7 }).migrate(db)
         // Deals and lines as version 7 stored them (today's writers know newer columns).

@@ -136,7 +136,7 @@ import Ledger
     /// running balances filled in by migration 3.
     @Test(arguments: TestDatabases.kinds)
     func migrationThreeLinksExistingPostings(kind: String) async throws {
-        let db = try await Database.open(try await TestDatabases.url(kind), logger: TestDatabases.logger)
+        let db = try await Database.open(try await TestDatabases.url(kind), logger: TestDatabases.logger, pool: TestDatabases.pool)
         defer { Task { await db.close() } }
         try await MigrationRunner(migrations: Array(Schema.all.prefix(2))).migrate(db)
         // Accounts and transactions take the first ids of a fresh database: 1, 2 and 1, 2, 3.

@@ -7,7 +7,7 @@ import Testing
 @Suite struct MigrationTests {
     @Test(arguments: TestDatabases.kinds)
     func migratesAnEmptyDatabaseOnceAndRefusesANewerSchema(kind: String) async throws {
-        let db = try await Database.open(try await TestDatabases.url(kind), logger: TestDatabases.logger)
+        let db = try await Database.open(try await TestDatabases.url(kind), logger: TestDatabases.logger, pool: TestDatabases.pool)
         defer { Task { await db.close() } }
         let runner = MigrationRunner()
         #expect(try await runner.migrate(db) == runner.migrations.map(\.version))

@@ -25,7 +25,7 @@ import Ledger
                                                                  faults: SimulatorFaults(latencyMilliseconds: 15)))
         defer { Task { await simulator.stop() } }
         let url = try await TestDatabases.url(kind)
-        let setup = try await Database.open(url, logger: TestDatabases.logger)
+        let setup = try await Database.open(url, logger: TestDatabases.logger, pool: TestDatabases.pool)
         try await MigrationRunner().migrate(setup)
         let clock = SystemClock()
         let ledger = try LedgerStore(db: setup, clock: clock)
@@ -62,7 +62,7 @@ import Ledger
                          "--data-dir", TestDatabases.temporaryDirectory().path]
         let environment = ["PIPSTACK_SECRET_KEY": Self.secret, "PIPSTACK_2FA_ROLES": "none", "PIPSTACK_BALANCE_OPERATION_LEASE_SECONDS": "1"]
         try await PipstackProcess.killRepeatedly(arguments, environment: environment)
-        let db = try await Database.open(url, logger: TestDatabases.logger)
+        let db = try await Database.open(url, logger: TestDatabases.logger, pool: TestDatabases.pool)
         defer { Task { await db.close() } }
         let operations = BalanceOperationStore(db: db, clock: clock)
         // The kills interrupted the burst: some operations were still to do.

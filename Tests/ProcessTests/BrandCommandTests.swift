@@ -18,7 +18,7 @@ import Testing
         #expect(listed.output.contains("EU Markets"))
         #expect(listed.output.contains("eu2.broker.example"))
 
-        let db = try await Database.open(try DatabaseURL(parsing: url), logger: TestDatabases.logger)
+        let db = try await Database.open(try DatabaseURL(parsing: url), logger: TestDatabases.logger, pool: TestDatabases.pool)
         let directory = BrandDirectory(brands: try await BrandStore(db: db).all())
         await db.close()
         #expect(directory.brand(forHost: "eu2.broker.example:443")?.id == "brand_eu")

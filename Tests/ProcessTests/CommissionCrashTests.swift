@@ -28,7 +28,7 @@ import Ledger
         defer { Task { await simulator.stop() } }
         let logins = try simulator.createFundedAccounts(8, balance: 100_000_000)
         let url = try await TestDatabases.url(kind)
-        let setup = try await Database.open(url, logger: TestDatabases.logger)
+        let setup = try await Database.open(url, logger: TestDatabases.logger, pool: TestDatabases.pool)
         try await MigrationRunner().migrate(setup)
         try await TradeServerStore(db: setup, secretBox: SecretBox(secretKey: Self.secret), clock: SystemClock()).save(
             TradeServerConfig(id: "mt5_crash", name: "Crash", environment: .live, endpoint: MT5Endpoint(host: "127.0.0.1", port: simulator.port, useTLS: false),
@@ -57,7 +57,7 @@ import Ledger
         let made = simulator.dealCount
         let final = try PipstackProcess(arguments, environment: environment)
         _ = try await final.listeningPort()
-        let db = try await Database.open(url, logger: TestDatabases.logger)
+        let db = try await Database.open(url, logger: TestDatabases.logger, pool: TestDatabases.pool)
         defer { Task { await db.close() } }
         let store = try DealStore(db: db)
         let cursor = DealFeedCursor(db: db)

@@ -21,7 +21,7 @@ import Ledger
     @Test(arguments: TestDatabases.kinds)
     func killedDuringLedgerWritesLosesNothingAcknowledged(kind: String) async throws {
         let url = try await TestDatabases.url(kind)
-        let setup = try await Database.open(url, logger: TestDatabases.logger)
+        let setup = try await Database.open(url, logger: TestDatabases.logger, pool: TestDatabases.pool)
         try await MigrationRunner().migrate(setup)
         let identity = IdentityService(db: setup, clock: SystemClock(), secretBox: SecretBox(secretKey: Self.secret), bcryptCost: 4)
         let finance = try await identity.createUser(kind: .staff, email: "finance@crash.test", password: "crash test password", displayName: "F",
@@ -53,7 +53,9 @@ import Ledger
                 }
             }
         }
-        while await acknowledged.ackCount < 150 { try await Task.sleep(for: .milliseconds(20)) }
+        let ackDeadline = ContinuousClock.now + .seconds(120)
+        while await acknowledged.ackCount < 150, ContinuousClock.now < ackDeadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await acknowledged.ackCount >= 150, "the server acknowledged too few money calls before the kill: \(server.text.suffix(2_000))")
         await server.kill()
         await writers.value
         let acked = await acknowledged.acked
@@ -73,7 +75,7 @@ import Ledger
         }
         await restarted.terminate()
 
-        let db = try await Database.open(url, logger: TestDatabases.logger)
+        let db = try await Database.open(url, logger: TestDatabases.logger, pool: TestDatabases.pool)
         let ledger = try LedgerStore(db: db)
         let integrity = try await ledger.verify()
         #expect(integrity.isSound)

@@ -21,7 +21,7 @@ import Trading
         _ = try simulator.createFundedAccounts(10, balance: 100_000_000)
 
         let url = try await TestDatabases.url(kind)
-        let setup = try await Database.open(url, logger: TestDatabases.logger)
+        let setup = try await Database.open(url, logger: TestDatabases.logger, pool: TestDatabases.pool)
         try await MigrationRunner().migrate(setup)
         try await TradeServerStore(db: setup, secretBox: SecretBox(secretKey: Self.secret), clock: SystemClock()).save(
             TradeServerConfig(id: "mt5_crash", name: "Crash", environment: .live,
@@ -37,7 +37,7 @@ import Trading
         let made = simulator.dealCount
         let final = try PipstackProcess(arguments, environment: environment)
         _ = try await final.listeningPort()
-        let db = try await Database.open(url, logger: TestDatabases.logger)
+        let db = try await Database.open(url, logger: TestDatabases.logger, pool: TestDatabases.pool)
         defer { Task { await db.close() } }
         let store = try DealStore(db: db)
         for _ in 0..<300 where try await store.count(serverID: "mt5_crash") < Int64(made) {

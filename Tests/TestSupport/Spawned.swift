@@ -112,9 +112,18 @@ public final class Spawned: @unchecked Sendable {
 
     public func signal(_ number: Int32) { Glibc.kill(pid, number) }
 
-    /// Polls: the test tasks have no run loop to wait on.
-    public func waitForExit() async {
-        while isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+    /// Polls: the test tasks have no run loop to wait on. A child still running after
+    /// `timeout` is killed, so that a stuck child fails its test instead of hanging the run.
+    public func waitForExit(timeout: Duration = .seconds(120)) async {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning {
+            if ContinuousClock.now >= deadline {
+                signal(SIGKILL)
+                while isRunning { usleep(5_000) }
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// SIGKILL, then reaps the child so it leaves no zombie.

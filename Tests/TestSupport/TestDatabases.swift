@@ -18,9 +18,14 @@ public enum TestDatabases {
         return logger
     }()
 
+    /// A test's pool: as many connections as the server's, but an idle one closes after
+    /// a second, so the hundreds of databases a run opens at once stay under the
+    /// cluster's connection limit.
+    public static let pool = Database.PoolSettings(maximumConnections: 10, idleTimeout: .seconds(1))
+
     /// A new, migrated, empty database of `kind`.
     public static func make(_ kind: String) async throws -> Database {
-        let db = try await Database.open(try url(kind), logger: logger)
+        let db = try await Database.open(try url(kind), logger: logger, pool: pool)
         try await MigrationRunner().migrate(db)
         return db
     }
@@ -35,7 +40,7 @@ public enum TestDatabases {
             let base = try DatabaseURL(parsing: text)
             guard case let .postgres(host, port, user, password, _) = base else { throw StorageError.invalidURL(text) }
             let name = "pipstack_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
-            let admin = try await Database.open(base, logger: logger)
+            let admin = try await Database.open(base, logger: logger, pool: Database.PoolSettings(maximumConnections: 1, idleTimeout: .seconds(1)))
             defer { Task { await admin.close() } }
             try await admin.read { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
             return .postgres(host: host, port: port, user: user, password: password, database: name)

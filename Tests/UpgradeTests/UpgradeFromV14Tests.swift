@@ -34,7 +34,7 @@ import Trading
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let copy = folder.appendingPathComponent("pipstack.sqlite")
         try FileManager.default.copyItem(at: fixture, to: copy)
-        return (try await Database.open(.sqlite(path: copy.path), logger: TestDatabases.logger), folder)
+        return (try await Database.open(.sqlite(path: copy.path), logger: TestDatabases.logger, pool: TestDatabases.pool), folder)
     }
 
     /// The slices themselves added no migration; the versions after 14 (the trade

@@ -36,8 +36,22 @@ public final class Database: Sendable {
         }
     }
 
+    /// How many PostgreSQL connections a pool may hold, and how long an idle one stays open.
+    /// Tests open hundreds of databases in one process, so they keep idle connections briefly.
+    public struct PoolSettings: Sendable {
+        public var maximumConnections: Int
+        public var idleTimeout: Duration
+
+        public init(maximumConnections: Int = 10, idleTimeout: Duration = .seconds(60)) {
+            self.maximumConnections = maximumConnections
+            self.idleTimeout = idleTimeout
+        }
+
+        public static let server = PoolSettings()
+    }
+
     /// Opens the database. For SQLite the folder is created, WAL and synchronous=FULL set.
-    public static func open(_ url: DatabaseURL, logger: Logger) async throws -> Database {
+    public static func open(_ url: DatabaseURL, logger: Logger, pool: PoolSettings = .server) async throws -> Database {
         switch url {
         case let .sqlite(path):
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -50,7 +64,8 @@ public final class Database: Sendable {
             return Database(url: url, backend: .sqlite(connection, AsyncSerialLock(), path: path), logger: logger)
         case let .postgres(host, port, user, password, database):
             var configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
-            configuration.options.maximumConnections = 10
+            configuration.options.maximumConnections = pool.maximumConnections
+            configuration.options.connectionIdleTimeout = pool.idleTimeout
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             let runner = Task { await client.run() }
             let db = Database(url: url, backend: .postgres(client, runner), logger: logger)
