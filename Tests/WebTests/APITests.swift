@@ -80,7 +80,21 @@ import Platform
                 ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: "{not json"), 400),
                 ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: #"{"kind":"x"}"#), 400),
                 ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: #"{"kind":"x","postings":[{"account":"nope","amount":"1"},{"account":"suspense:a:USD","amount":"-1"}]}"#), 400),
-                ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: #"{"kind":"x","postings":[{"account":"suspense:a:USD","amount":"1.001"},{"account":"suspense:b:USD","amount":"-1"}]}"#), 400),
+                // The right shape, but more decimals than US dollars have: a money rule, 422.
+                ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: #"{"kind":"x","postings":[{"account":"suspense:a:USD","amount":"1.001"},{"account":"suspense:b:USD","amount":"-1"}]}"#), 422),
+                ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: #"{"kind":"x","postings":[{"account":"suspense:a:usd","amount":"1"},{"account":"suspense:b:USD","amount":"-1"}]}"#), 400),
+                ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: #"{"kind":"x","postings":[{"account":"suspense:a:USD","amount":"+1"},{"account":"suspense:b:USD","amount":"-1"}]}"#), 400),
+                ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: #"{"kind":"","postings":[{"account":"suspense:a:USD","amount":"1"},{"account":"suspense:b:USD","amount":"-1"}]}"#), 400),
+                // The key travels in the Idempotency-Key header only, as the document says.
+                ("/api/v1/ledger/transactions", .post, [.authorization: "Bearer \(key)", .contentType: "application/json"],
+                 ByteBuffer(string: #"{"idempotency_key":"b1","kind":"x","postings":[{"account":"suspense:a:USD","amount":"1"},{"account":"suspense:b:USD","amount":"-1"}]}"#), 400),
+                ("/api/v1/ledger/statement?account=", .get, auth, nil, 400),
+                ("/api/v1/trading/accounts/mt5/0042/deals", .get, auth, nil, 400),
+                ("/api/v1/trading/accounts/mt5/42/deals", .get, auth, nil, 404),
+                ("/api/v1/trading/balance-operations", .post, [.authorization: "Bearer \(key)", .contentType: "application/json", HTTPField.Name("Idempotency-Key")!: "no spaces allowed"],
+                 ByteBuffer(string: #"{"server_id":"mt5","login":"42","kind":"deposit","amount":"1"}"#), 400),
+                ("/api/v1/client-events", .post, auth, ByteBuffer(string: #"{"source":"","id":"e1","client_id":"c1","kind":"kyc_approved","occurred_at":1}"#), 400),
+                ("/api/v1/client-events", .post, auth, ByteBuffer(string: #"{"source":"psp","id":"e1","client_id":"nobody","kind":"kyc_approved","occurred_at":1}"#), 422),
                 ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(string: #"{"kind":"x","postings":[{"account":"suspense:a:USD","amount":"1.00"},{"account":"suspense:b:USD","amount":"-0.99"}]}"#), 422),
                 ("/api/v1/ledger/transactions", .post, auth, ByteBuffer(repeating: UInt8(ascii: "a"), count: 300_000), 413),
                 ("/api/v1/ledger/transactions", .post, [.authorization: "Bearer \(key)", .contentType: "text/plain"], ByteBuffer(string: "hi"), 415),
@@ -97,6 +111,30 @@ import Platform
             }
         }
         #expect(try await harness.services.ledger.verify().transactions == 0)
+    }
+
+    /// A path that exists under other methods answers 405 and names them in Allow;
+    /// a path that does not exist stays 404.
+    @Test func aWrongMethodIsToldWhichMethodsThePathHas() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        let admin = harness.users[.staff(.admin)]!
+        let key = try await harness.services.apiKeys.create(for: admin, name: "methods", scopes: [.admin], audit: .system)
+        let auth: HTTPFields = [.authorization: "Bearer \(key)"]
+        try await harness.test { client in
+            let cases: [(String, HTTPRequest.Method, Int, String?)] = [
+                ("/api/v1/me", .init("TRACE")!, 405, "GET"),
+                ("/api/v1/ledger/transactions", .delete, 405, "GET, POST"),
+                ("/api/v1/clients/usr_1/events", .put, 405, "GET"),
+                ("/api/v1/clients/usr_1/nothing", .put, 404, nil),
+                ("/api/v1/me", .get, 200, nil),
+            ]
+            for (uri, method, status, allow) in cases {
+                let response = try await client.execute(uri: uri, method: method, headers: auth)
+                #expect(response.status.code == status, "\(method.rawValue) \(uri): \(response.status.code)")
+                #expect(response.headers[.allow] == allow, "\(method.rawValue) \(uri): Allow \(response.headers[.allow] ?? "none")")
+            }
+        }
     }
 
     /// Random bodies, content types and query strings at every API route never produce a 5xx.

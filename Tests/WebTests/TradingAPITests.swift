@@ -53,9 +53,10 @@ import Platform
             #expect(noScope.status == .forbidden)
             let badAmount = try await client.execute(uri: "/api/v1/trading/balance-operations", method: .post, headers: headers(writer, idempotency: "api-bonus-3"),
                                                      body: ByteBuffer(string: body.replacingOccurrences(of: "75.50", with: "75.505")))
-            #expect(badAmount.status == .badRequest && badAmount.text.contains("amount"))
+            // The right shape, one decimal more than dollars have: a money rule, 422.
+            #expect(badAmount.status == .unprocessableContent && badAmount.text.contains("amount"))
             let noKey = try await client.execute(uri: "/api/v1/trading/balance-operations", method: .post, headers: headers(writer), body: ByteBuffer(string: body))
-            #expect(noKey.status == .badRequest && noKey.text.contains("idempotency key"))
+            #expect(noKey.status == .badRequest && noKey.text.contains("Idempotency-Key"))
 
             for _ in 0..<3 { try await trading.dispatcher.runOnce() }
             let state = try await client.execute(uri: "/api/v1/trading/balance-operations/api-bonus-1", method: .get, headers: headers(reader))

@@ -40,11 +40,12 @@ struct ClientEventAPIRoutes {
         guard let kind = ClientEventRecord.Kind(rawValue: input.kind) else {
             throw UserFacingError(.badRequest, "kind: one of \(ClientEventRecord.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        try Self.checkShape(input)
         var amount: Int64 = 0
         if let text = input.amount {
-            guard let currency = Currency(code: input.currency ?? "") else { throw UserFacingError(.badRequest, "currency: a known currency code") }
+            guard let currency = Currency(code: input.currency ?? "") else { throw UserFacingError(.unprocessableContent, "currency: an amount needs its currency") }
             do { amount = try Money(parsing: text, currency: currency).minorUnits } catch {
-                throw UserFacingError(.badRequest, "amount: a decimal in \(currency.code) with at most \(currency.exponent) decimals")
+                throw UserFacingError(.unprocessableContent, "amount: a decimal in \(currency.code) with at most \(currency.exponent) decimals")
             }
         }
         let event = ClientEventRecord(source: input.source, externalID: input.id, userID: UserID(input.clientID), kind: kind, amount: amount,
@@ -58,9 +59,20 @@ struct ClientEventAPIRoutes {
             context.logger.warning("client event refused", metadata: ["source": "\(input.source)", "id": "\(input.id)", "reason": "\(error)"])
             switch error {
             case .conflict: throw UserFacingError(.conflict, error.description)
-            case .invalid: throw UserFacingError(.badRequest, error.description)
+            case .invalid: throw UserFacingError(.unprocessableContent, error.description)
             }
         }
+    }
+
+    /// The field shapes the OpenAPI document publishes; a body outside them is a 400.
+    static func checkShape(_ input: ClientEventRequestJSON) throws {
+        guard APIInput.isSource(input.source) else { throw UserFacingError(.badRequest, "source: 1 to 64 of a-z, 0-9, '-', '_' and '.'") }
+        guard APIInput.isVisibleASCII(input.id, maximum: 128) else { throw UserFacingError(.badRequest, "id: 1 to 128 visible ASCII characters") }
+        guard APIInput.isVisibleASCII(input.clientID, maximum: 128) else { throw UserFacingError(.badRequest, "client_id: 1 to 128 visible ASCII characters") }
+        guard input.occurredAt > 0 else { throw UserFacingError(.badRequest, "occurred_at: microseconds since 1970, more than 0") }
+        if let amount = input.amount, !APIInput.isDecimal(amount, signed: false) { throw UserFacingError(.badRequest, "amount: a decimal such as 150.00") }
+        if let currency = input.currency, !APIInput.isCurrencyCode(currency) { throw UserFacingError(.badRequest, "currency: a known currency code") }
+        if let country = input.country, !APIInput.isCountry(country) { throw UserFacingError(.badRequest, "country: a two-letter ISO 3166 code") }
     }
 }
 

@@ -235,7 +235,7 @@ package struct PayoutRoutes {
             try await payouts.setDestination(partnerID: partner.id, method: choice == "wallet" ? .wallet : .tradingAccount, target: choice,
                                              audit: context.audit)
             return renderer.redirect("/partners/payouts")
-        } catch let error as PayoutError {
+        } catch is PayoutError {
             return try await own(context, error: renderer.text("destination_invalid", context))
         }
     }

@@ -47,6 +47,7 @@ public struct LedgerPages: WebSlice {
             try API.require(.read, context)
             guard let code = request.uri.queryParameters.get("account") else { throw UserFacingError(.badRequest, "account: a ledger account code is required") }
             let account: LedgerAccount
+            guard APIInput.isLedgerAccountCode(String(code)) else { throw UserFacingError(.badRequest, "account: a ledger account code kind:owner:CCY") }
             do { account = try LedgerAccount(code: String(code)) } catch { throw UserFacingError(.badRequest, "account: \(error)") }
             let before = try request.uri.queryParameters.get("before").map { text -> Int64 in
                 guard let id = Int64(text), id > 0 else { throw UserFacingError(.badRequest, "before must be a posting id") }
@@ -140,31 +141,44 @@ struct LedgerRoutes {
                                  surface: .admin, context: context, [facts, table])
     }
 
-    /// Posts one balanced transaction. The idempotency key comes from the
-    /// `Idempotency-Key` header or the body; a replay answers 200 with the same
-    /// outcome, a reused key with other content 409.
+    /// Posts one balanced transaction, exactly once per `Idempotency-Key`: a replay
+    /// answers 200 with the same outcome, a reused key with other content 409. A body
+    /// of the wrong shape is refused with 400 (the OpenAPI document's patterns); a
+    /// transaction of the right shape that breaks a ledger rule (it does not balance,
+    /// a zero posting, more decimals than the currency has) with 422.
     func postTransaction(_ request: Request, _ context: AppContext) async throws -> Response {
         guard (request.headers[.contentType] ?? "").hasPrefix("application/json") else {
             throw UserFacingError(.unsupportedMediaType, "send the transaction as application/json")
         }
+        guard let key = request.headers[.idempotencyKey] else {
+            throw UserFacingError(.badRequest, "an Idempotency-Key header is required")
+        }
+        guard APIInput.isVisibleASCII(key, maximum: 200) else {
+            throw UserFacingError(.badRequest, "Idempotency-Key: 1 to 200 visible ASCII characters")
+        }
         let body = try await request.body.collect(upTo: 256 * 1024)
         let input = try JSONDecoder().decode(TransactionRequest.self, from: Data(buffer: body))
-        guard let key = request.headers[.idempotencyKey] ?? input.idempotencyKey else {
-            throw UserFacingError(.badRequest, "an idempotency key is required (Idempotency-Key header or idempotency_key field)")
-        }
+        guard (1...64).contains(input.kind.count) else { throw UserFacingError(.badRequest, "kind: 1 to 64 characters") }
+        guard (input.memo ?? "").count <= 500 else { throw UserFacingError(.badRequest, "memo: at most 500 characters") }
         guard (2...100).contains(input.postings.count) else { throw UserFacingError(.badRequest, "postings: between 2 and 100 are allowed") }
         let postings = try input.postings.enumerated().map { index, posting -> Posting in
+            guard APIInput.isLedgerAccountCode(posting.account) else {
+                throw UserFacingError(.badRequest, "postings[\(index)].account: a ledger account code kind:owner:CCY")
+            }
             let account: LedgerAccount
             do { account = try LedgerAccount(code: posting.account) } catch {
                 throw UserFacingError(.badRequest, "postings[\(index)].account: \(error)")
             }
+            guard APIInput.isDecimal(posting.amount) else {
+                throw UserFacingError(.badRequest, "postings[\(index)].amount: a decimal such as -12.50")
+            }
             let amount: Money
             do { amount = try Money(parsing: posting.amount, currency: account.currency) } catch {
-                throw UserFacingError(.badRequest, "postings[\(index)].amount: \(error)")
+                throw UserFacingError(.unprocessableContent, "postings[\(index)].amount: \(error)")
             }
             return Posting(account: account, amount: amount.minorUnits)
         }
-        let transaction = LedgerTransaction(idempotencyKey: key, kind: String(input.kind.prefix(64)), memo: String((input.memo ?? "").prefix(500)),
+        let transaction = LedgerTransaction(idempotencyKey: key, kind: input.kind, memo: input.memo ?? "",
                                             occurredAt: input.occurredAt ?? clock.nowMicros(), postings: postings)
         let audit = context.audit.entry("ledger.post", entityType: "ledger_transaction", entityID: key,
                                         after: "{\"kind\":\(JSONText.quote(transaction.kind)),\"postings\":\(postings.count)}")
@@ -183,14 +197,13 @@ struct TransactionRequest: Decodable {
         let account: String
         let amount: String
     }
-    let idempotencyKey: String?
     let kind: String
     let memo: String?
     let occurredAt: Int64?
     let postings: [PostingInput]
 
     enum CodingKeys: String, CodingKey {
-        case idempotencyKey = "idempotency_key", kind, memo, occurredAt = "occurred_at", postings
+        case kind, memo, occurredAt = "occurred_at", postings
     }
 }
 

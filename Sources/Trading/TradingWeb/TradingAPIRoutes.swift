@@ -22,6 +22,9 @@ struct TradingAPIRoutes {
         }
         routes.get("/api/v1/trading/accounts/:server/:login/deals") { request, context in
             try API.require(.read, context)
+            guard APIInput.isLogin(try context.parameters.require("login")) else {
+                throw UserFacingError(.badRequest, "login: a positive number without leading zeros")
+            }
             let (server, login) = try TradingAccountAdminRoutes.account(context)
             guard try await trading.accounts.account(serverID: server, login: login) != nil else {
                 throw UserFacingError(.notFound, "no trading account \(server):\(login)")
@@ -47,25 +50,32 @@ struct TradingAPIRoutes {
         guard (request.headers[.contentType] ?? "").hasPrefix("application/json") else {
             throw UserFacingError(.unsupportedMediaType, "send the operation as application/json")
         }
+        guard let id = request.headers[.idempotencyKey] else {
+            throw UserFacingError(.badRequest, "an Idempotency-Key header is required; it becomes the operation id")
+        }
+        guard APIInput.isOperationKey(id) else {
+            throw UserFacingError(.badRequest, "Idempotency-Key: 1 to 28 of A-Z, a-z, 0-9, _ and -")
+        }
         let body = try await request.body.collect(upTo: 16 * 1024)
         let input: OperationRequestJSON
         do { input = try JSONDecoder().decode(OperationRequestJSON.self, from: Data(buffer: body)) } catch {
             throw UserFacingError(.badRequest, "body: expected {server_id, login, kind, amount, comment?}")
         }
-        guard let id = request.headers[.idempotencyKey] ?? input.idempotencyKey else {
-            throw UserFacingError(.badRequest, "an idempotency key is required (Idempotency-Key header or idempotency_key field); it becomes the operation id")
+        guard APIInput.isLogin(input.login), let login = TradingLogin(input.login) else {
+            throw UserFacingError(.badRequest, "login: a positive number without leading zeros")
         }
-        guard let login = TradingLogin(input.login) else { throw UserFacingError(.badRequest, "login: a positive number") }
         guard let kind = BalanceOperation.Kind(rawValue: input.kind) else {
             throw UserFacingError(.badRequest, "kind: one of \(BalanceOperation.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard APIInput.isDecimal(input.amount) else { throw UserFacingError(.badRequest, "amount: a decimal such as 250.00") }
+        guard (input.comment ?? "").count <= 200 else { throw UserFacingError(.badRequest, "comment: at most 200 characters") }
         guard let account = try await trading.accounts.account(serverID: input.serverID, login: login), account.status == .active else {
             throw UserFacingError(.notFound, "no active trading account \(input.serverID):\(login)")
         }
         guard let currency = Currency(code: account.currency) else { throw UserFacingError(.unprocessableContent, "account currency \(account.currency) is unknown") }
         let amount: Money
         do { amount = try Money(parsing: input.amount, currency: currency) } catch {
-            throw UserFacingError(.badRequest, "amount: a decimal in \(currency.code) with at most \(currency.exponent) decimals")
+            throw UserFacingError(.unprocessableContent, "amount: a decimal in \(currency.code) with at most \(currency.exponent) decimals")
         }
         let existing = try await trading.operations.operation(id)
         do {
@@ -79,14 +89,13 @@ struct TradingAPIRoutes {
         } catch let error as BalanceOperationError {
             switch error {
             case .idempotencyConflict: throw UserFacingError(.conflict, error.description)
-            case .invalid: throw UserFacingError(.badRequest, error.description)
+            case .invalid: throw UserFacingError(.unprocessableContent, error.description)
             }
         }
     }
 }
 
 struct OperationRequestJSON: Decodable {
-    let idempotencyKey: String?
     let serverID: ServerID
     let login: String
     let kind: String
@@ -94,7 +103,7 @@ struct OperationRequestJSON: Decodable {
     let comment: String?
 
     enum CodingKeys: String, CodingKey {
-        case idempotencyKey = "idempotency_key", serverID = "server_id", login, kind, amount, comment
+        case serverID = "server_id", login, kind, amount, comment
     }
 }
 

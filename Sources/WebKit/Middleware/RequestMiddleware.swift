@@ -42,8 +42,13 @@ package struct RequestMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            response = errorResponse(Self.wrongMethod(request, table: renderer.table) ?? error, request: request, context: context)
         } catch {
             response = errorResponse(error, request: request, context: context)
+        }
+        if response.status == .methodNotAllowed {
+            response.headers[.allow] = renderer.table.methods(forPath: request.uri.path).map(\.rawValue).joined(separator: ", ")
         }
         response.headers[.requestID] = context.requestID
         response.headers[.init("X-Content-Type-Options")!] = "nosniff"
@@ -66,6 +71,13 @@ package struct RequestMiddleware: RouterMiddleware {
             "micros": "\(micros)", "ip": "\(context.clientIP)",
         ])
         return response
+    }
+
+    /// A route that exists under another method answers 405, not 404.
+    static func wrongMethod(_ request: Request, table: PermissionTable) -> HTTPError? {
+        let allowed = table.methods(forPath: request.uri.path)
+        guard !allowed.isEmpty, !allowed.contains(request.method) else { return nil }
+        return HTTPError(.methodNotAllowed, message: "method not allowed on this route; allowed: \(allowed.map(\.rawValue).joined(separator: ", "))")
     }
 
     /// `?lang=` first, then the language cookie, then Accept-Language, then the brand's default.

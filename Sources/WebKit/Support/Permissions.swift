@@ -43,6 +43,23 @@ public struct PermissionTable: Sendable {
     public func allows(_ principal: Principal, _ method: HTTPRequest.Method, _ path: String) -> Bool {
         rule(method, path)?.allowed.contains(principal) ?? false
     }
+
+    /// The methods some route answers on a concrete request path (`/api/v1/clients/42/events`
+    /// matches `/api/v1/clients/:id/events`), so that a wrong method is told 405 with
+    /// `Allow` rather than 404.
+    public func methods(forPath path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        var methods: [HTTPRequest.Method] = []
+        for rule in rules where !methods.contains(rule.method) {
+            let template = rule.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard template.count == segments.count else { continue }
+            let matches = zip(template, segments).allSatisfy { pattern, segment in
+                pattern.hasPrefix(":") ? !segment.isEmpty : pattern == segment
+            }
+            if matches { methods.append(rule.method) }
+        }
+        return methods.sorted { $0.rawValue < $1.rawValue }
+    }
 }
 
 /// One entry of a surface's menu, declared by the slice that owns the page. The
