@@ -88,8 +88,18 @@ struct HomeRoutes {
         let lots = Chart(kind: .line, title: t("chart_lots_30"), summary: t("chart_lots_30_summary"), categories: labels,
                          series: [ChartSeries(name: t("lots"), values: days.map { (daily[$0]?.lots ?? 0) / 1_000_000 })],
                          valueLabel: { format.number($0, scale: 2, minimumDecimals: 2) })
-        let charts = [PageChart(id: "commissions", chart: commissions, tableLabel: t("chart_numbers")).data,
-                      PageChart(id: "lots", chart: lots, tableLabel: t("chart_numbers")).data]
+        let opened = try await services.trading.accounts.openedPerDay(from: days[0], to: today + 86_400_000_000)
+        let newAccounts = Chart(kind: .bar, title: t("chart_new_accounts_30"), summary: t("chart_new_accounts_30_summary"), categories: labels,
+                                series: [ChartSeries(name: t("chart_series_new_accounts"), values: days.map { opened[$0] ?? 0 })],
+                                valueLabel: { format.number($0) })
+        let traded = try await services.trading.deals.activeAccountsPerDay(from: days[0], to: today + 86_400_000_000)
+        let active = Chart(kind: .line, title: t("chart_active_30"), summary: t("chart_active_30_summary"), categories: labels,
+                           series: [ChartSeries(name: t("chart_series_active_accounts"), values: days.map { traded[$0] ?? 0 })],
+                           valueLabel: { format.number($0) })
+        let charts = [PageChart(id: "active-accounts", chart: active, tableLabel: t("chart_numbers")).data,
+                      PageChart(id: "commissions", chart: commissions, tableLabel: t("chart_numbers")).data,
+                      PageChart(id: "lots", chart: lots, tableLabel: t("chart_numbers")).data,
+                      PageChart(id: "new-accounts", chart: newAccounts, tableLabel: t("chart_numbers")).data]
         // Each trade server's deal sync: how far it has read and how long ago.
         var serverRows: [PageRow] = []
         for server in try await services.trading.servers.all() {

@@ -113,7 +113,7 @@ enum OpenAPIDocument {
             "occurred_at": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807},
             "amount": {"type": ["string", "null"], "pattern": \#(JSONText.quote(APIInput.unsignedDecimalPattern)), "example": "150.00", "description": "deposits only"},
             "currency": {"type": ["string", "null"], "pattern": \#(JSONText.quote(APIInput.currencyPattern)), "example": "USD"},
-            "country": {"type": ["string", "null"], "pattern": \#(JSONText.quote(APIInput.countryPattern)), "example": "DE", "description": "ISO 3166 alpha-2"}}},
+            "country": {"type": ["string", "null"], "pattern": \#(JSONText.quote(APIInput.countryPattern)), "example": "DE", "description": "ISO 3166 alpha-2, stored in upper case"}}},
           "ClientEvent": {"type": "object", "properties": {"source": {"type": "string"}, "id": {"type": "string"}, "client_id": {"type": "string"},
             "kind": {"type": "string"}, "amount": {"type": "string"}, "currency": {"type": "string"}, "country": {"type": "string"}, "occurred_at": {"type": "integer"}}},
           "AuditEvent": {"type": "object"},

@@ -11,7 +11,7 @@ import Testing
         "Identity": ["brands", "users", "sessions", "password_resets", "api_keys"],
         "Ledger": ["ledger_accounts", "ledger_transactions", "ledger_postings", "ledger_balances", "exchange_rates"],
         "Trading": ["trade_servers", "trade_deals", "trade_deal_revisions", "deal_feed_head", "deal_feed_consumers", "deal_sync_state",
-                    "account_types", "trading_accounts", "balance_operations", "reconciliation_runs", "reconciliation_items", "trade_symbols"],
+                    "account_types", "trading_accounts", "balance_operations", "reconciliation_runs", "reconciliation_items", "trade_symbols", "trade_active_days", "trade_active_day_counts"],
         "Partners": ["partners", "partner_links", "partner_closure", "commission_plans", "partner_plans", "attributions"],
         "Commissions": ["commission_lines", "commission_lines_v7", "commission_names", "commission_batches", "commission_partner_batches",
                         "commission_daily", "commission_residues", "commission_postings", "commission_adjustments", "revenue_share_periods",

@@ -6,6 +6,7 @@ import Ledger
 import LedgerCore
 import Money
 import Platform
+import SQLKit
 import TestSupport
 import Testing
 import Trading
@@ -63,6 +64,14 @@ import Trading
             #expect(try await ledger.balance(of: account) == cents)
         }
         #expect(try await DealFeedCursor(db: db).position(of: CommissionPipeline.consumer) == Recorded.feedPosition)
+        // The accounts that traded each day are counted from the release's deals.
+        let independently = try await db.read { sql in
+            try await sql.raw("""
+                SELECT COUNT(*) AS n FROM (SELECT DISTINCT time_us / 86400000000, server_id, login FROM trade_deals WHERE action IN (0, 1)) AS pairs
+                """).first()?.decode(column: "n", as: Int64.self) ?? 0
+        }
+        let counted = try await DealStore(db: db).activeAccountsPerDay(from: 0, to: Int64.max).values.reduce(0, +)
+        #expect(independently > 0 && counted == independently)
         await db.close()
     }
 

@@ -6,6 +6,7 @@ import Identity
 import Partners
 import TestSupport
 import Testing
+import Trading
 import WebKit
 
 /// Each surface's home shows what its people look for first, with charts that carry their numbers.
@@ -16,13 +17,31 @@ import WebKit
         let partnerUser = try #require(harness.users[.partner])
         try await harness.services.partners.partners.create(Partner(id: "pp", userID: partnerUser.id.rawValue, name: "Portal Partner", agreementAcceptedAt: 1),
                                                             parent: nil, from: 0, audit: .system)
+        // Trading accounts: two active, opened today and two days ago; one still being created.
+        let services = harness.services
+        try await services.trading.servers.save(TradeServerConfig(id: "mt5_live", name: "MT5 Live", environment: .live,
+                                                                  endpoint: MT5Endpoint(host: "127.0.0.1", port: 1, useTLS: false), managerLogin: 1,
+                                                                  password: "Manager#2026", logins: 9_000...9_999), audit: .system)
+        let now = services.clock.nowMicros()
+        let day: Int64 = 86_400_000_000
+        let traderID = try #require(harness.users[.trader]).id.rawValue
+        for (login, openedAt, active) in [(9_001, now, true), (9_002, now - 2 * day, true), (9_003, now, false)] {
+            try await services.trading.accounts.insertCreating(TradingAccountRecord(serverID: "mt5_live", login: TradingLogin(UInt64(login)), userID: traderID,
+                                                                                    accountTypeID: "std", group: "real\\standard", currency: "USD", leverage: 30,
+                                                                                    status: .creating, tradingEnabled: true, requestID: "ta_home_\(login)",
+                                                                                    lastError: "", createdAt: openedAt, updatedAt: openedAt), audit: .system)
+            if active { try await services.trading.accounts.settle(serverID: "mt5_live", login: TradingLogin(UInt64(login)), status: .active, audit: .system) }
+        }
+        let perDay = try await services.trading.accounts.openedPerDay(from: now / day * day - 29 * day, to: now / day * day + day)
+        #expect(perDay == [now / day * day: 1, (now / day - 2) * day: 1])
         let admin = try #require(try await harness.session(for: .staff(.admin)))
         let dealing = try #require(try await harness.session(for: .staff(.dealing)))
         let trader = try #require(try await harness.session(for: .trader))
         let partner = try #require(try await harness.session(for: .partner))
         try await harness.test { client in
             let office = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: admin.cookie])
-            #expect(office.text.contains("id=\"commissions\"") && office.text.contains("id=\"lots\"") && office.text.contains("Show the numbers")
+            #expect(office.text.contains("id=\"commissions\"") && office.text.contains("id=\"lots\"") && office.text.contains("id=\"new-accounts\"") && office.text.contains("id=\"active-accounts\"")
+                    && office.text.contains("New trading accounts, last 30 days") && office.text.contains("Show the numbers")
                     && office.text.contains("data-tile=\"tile_payouts_awaiting\"") && office.text.contains("Trade servers: deal sync"))
             // A figure links to its page only for those who may open it.
             let desk = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: dealing.cookie])

@@ -5,7 +5,7 @@ import Platform
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum TradingSchema {
-    public static let migrations: [Migration] = [trading, tradingAccounts, dealPositions, dealRevisions, marketSpreads, tradeSymbols]
+    public static let migrations: [Migration] = [trading, tradingAccounts, dealPositions, dealRevisions, marketSpreads, tradeSymbols, activeDays]
 
     /// Each stored deal's volume by feed position (`feed_seq`, `volume`): what another
     /// slice's migration may join (the commission totals of version 8 count lots) without
@@ -157,6 +157,26 @@ public enum TradingSchema {
             server_id TEXT NOT NULL, symbol TEXT NOT NULL, path TEXT NOT NULL, digits INTEGER NOT NULL, contract_size BIGINT NOT NULL,
             base_currency TEXT NOT NULL, profit_currency TEXT NOT NULL, margin_currency TEXT NOT NULL, updated_at BIGINT NOT NULL,
             PRIMARY KEY (server_id, symbol))
+        """,
+    ] }
+
+    /// Which accounts traded on which UTC day (`ActiveDays`), and how many per day and
+    /// server: the back office's "active accounts" chart reads 30 rows, not 10 million
+    /// deals. The deal writers keep both in the transaction that stores the deals;
+    /// existing deals are counted once here.
+    static let activeDays = Migration(version: 19, name: "trade_active_days") { d in [
+        """
+        CREATE TABLE trade_active_days (
+            day BIGINT NOT NULL, server_id TEXT NOT NULL, login BIGINT NOT NULL, PRIMARY KEY (day, server_id, login))\(d.withoutRowID)
+        """,
+        "CREATE TABLE trade_active_day_counts (day BIGINT NOT NULL, server_id TEXT NOT NULL, accounts BIGINT NOT NULL, PRIMARY KEY (day, server_id))",
+        """
+        INSERT INTO trade_active_days (day, server_id, login)
+        SELECT DISTINCT time_us / 86400000000 * 86400000000, server_id, login FROM trade_deals WHERE action IN (0, 1)
+        """,
+        """
+        INSERT INTO trade_active_day_counts (day, server_id, accounts)
+        SELECT day, server_id, COUNT(*) FROM trade_active_days GROUP BY day, server_id
         """,
     ] }
 }

@@ -21,7 +21,8 @@ package enum APIInput {
     package static let externalIDPattern = "^[!-~]{1,128}$"
     /// Who reports a client event.
     package static let sourcePattern = "^[a-z0-9._-]{1,64}$"
-    package static let countryPattern = "^[A-Z]{2}$"
+    /// ISO 3166 alpha-2, in either case; stored in upper case.
+    package static let countryPattern = "^[A-Za-z]{2}$"
 
     /// Every currency Pipstack knows, as one alternation.
     package static var currencyPattern: String {
@@ -70,7 +71,7 @@ package enum APIInput {
     }
 
     package static func isCountry(_ text: String) -> Bool {
-        text.utf8.count == 2 && text.utf8.allSatisfy { (0x41...0x5a).contains($0) }
+        text.utf8.count == 2 && text.utf8.allSatisfy { (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) }
     }
 }
 

@@ -277,4 +277,21 @@ extension TradingAccountStore {
             return (try row?.decode(column: "active", as: Int64.self) ?? 0, try row?.decode(column: "fresh", as: Int64.self) ?? 0)
         }
     }
+
+    /// Active accounts opened per UTC day in [from, to), keyed by the day's first
+    /// microsecond: the back office's "new trading accounts" chart.
+    public func openedPerDay(from: Int64, to: Int64) async throws -> [Int64: Int64] {
+        let day: Int64 = 86_400_000_000
+        return try await db.read { sql in
+            var counts: [Int64: Int64] = [:]
+            for row in try await sql.raw("""
+                SELECT created_at / \(unsafeRaw: String(day)) AS day, COUNT(*) AS opened FROM trading_accounts
+                WHERE status = 'active' AND created_at >= \(bind: from) AND created_at < \(bind: to)
+                GROUP BY created_at / \(unsafeRaw: String(day))
+                """).all() {
+                counts[try row.decode(column: "day", as: Int64.self) * day] = try row.decode(column: "opened", as: Int64.self)
+            }
+            return counts
+        }
+    }
 }

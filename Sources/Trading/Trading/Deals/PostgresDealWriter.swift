@@ -44,6 +44,19 @@ struct PostgresDealWriter: DealWriter {
                     """, logger: logger)
                 for try await _ in result.decode(Int64.self) { inserted += 1 }
                 try await connection.query("UPDATE deal_feed_head SET seq = \(feedStart + Int64(deals.count)) WHERE id = 1", logger: logger)
+                let active = ActiveDays.pairs(of: deals)
+                if !active.isEmpty {
+                    // Pairs seen before insert nothing, so only new ones add to a day's count.
+                    try await connection.query("""
+                        WITH added AS (
+                            INSERT INTO trade_active_days (day, server_id, login)
+                            SELECT t.day, \(batch.serverID.rawValue), t.login FROM unnest(\(active.map(\.day))::bigint[], \(active.map(\.login))::bigint[]) AS t(day, login)
+                            ON CONFLICT DO NOTHING RETURNING day)
+                        INSERT INTO trade_active_day_counts (day, server_id, accounts)
+                        SELECT day, \(batch.serverID.rawValue), COUNT(*) FROM added GROUP BY day
+                        ON CONFLICT (day, server_id) DO UPDATE SET accounts = trade_active_day_counts.accounts + excluded.accounts
+                        """, logger: logger)
+                }
             }
             try await connection.query("""
                 INSERT INTO deal_sync_state (server_id, cursor_time, deals_stored, last_synced_at, last_error, updated_at)

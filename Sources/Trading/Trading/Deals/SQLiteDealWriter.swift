@@ -49,6 +49,7 @@ final class SQLiteDealWriter: DealWriter, @unchecked Sendable {
                 if rows.isFull { inserted += try rows.flush() }
             }
             inserted += try rows.flush()
+            try ActiveDays.record(DealRevision.lastOfEach(batch.deals), serverID: batch.serverID, on: handle)
             let moveHead = try handle.statement("UPDATE deal_feed_head SET seq = ?1 WHERE id = 1")
             moveHead.bind(1, feedStart + Int64(batch.deals.count))
             try moveHead.step()
