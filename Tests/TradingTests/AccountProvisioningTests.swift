@@ -119,6 +119,26 @@ import Trading
         #expect(try await h.audit("trading_account.password_reset").count == 1)
     }
 
+    /// Accounts that already exist on the server, linked in bulk: active at once, an
+    /// account already known left as it was, a second import linking nothing.
+    @Test(arguments: TestDatabases.kinds)
+    func existingAccountsAreImportedInBulkOnce(kind: String) async throws {
+        let h = try await TradingHarness.start(kind)
+        defer { Task { await h.stop() } }
+        let accounts = h.trading.accounts
+        let records = (0..<1_100).map { index in
+            TradingAccountRecord(serverID: "mt5_live", login: TradingLogin(UInt64(8_000_000 + index)), userID: h.trader.id.rawValue,
+                                 accountTypeID: "standard", group: "real\\standard", currency: "USD", leverage: 30, status: .active,
+                                 tradingEnabled: true, requestID: "", lastError: "", createdAt: Int64(index), updatedAt: Int64(index))
+        }
+        try await accounts.insertCreating(records[5], audit: .system)
+        #expect(try await accounts.importExisting(records, audit: .system) == 1_099)
+        #expect(try await accounts.importExisting(Array(records.prefix(50)), audit: .system) == 0)
+        #expect(try await accounts.account(serverID: "mt5_live", login: TradingLogin(8_000_777))?.status == .active)
+        #expect(try await accounts.account(serverID: "mt5_live", login: TradingLogin(8_000_005))?.status == .creating, "a known account is left as it was")
+        #expect(try await accounts.accounts(ofUser: h.trader.id.rawValue).count >= 1_100)
+    }
+
     @Test(arguments: TestDatabases.kinds)
     func interruptedCreationsAreSettledFromTheServer(kind: String) async throws {
         let h = try await TradingHarness.start(kind)
