@@ -8,7 +8,7 @@ import Platform
 import Ledger
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self, SyncBench.self, CommissionBench.self, IngestBench.self, CrashBench.self, TreeBench.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self, SyncBench.self, CommissionBench.self, IngestBench.self, CrashBench.self, TreeBench.self, PagesBench.self])
 }
 
 /// Durable, batched ledger posting.

@@ -1,0 +1,165 @@
+import App
+import ArgumentParser
+import BrokerCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Identity
+import Platform
+import ServiceLifecycle
+import Trading
+import WebKit
+
+/// The back office and the partner portal under load on realistic data: seeds a
+/// scratch database through the slices' published interfaces (clients, their trading
+/// accounts, deals over the last 30 days, a partner with referred clients and their
+/// commissions), serves it over loopback HTTP, and times the pages staff and partners
+/// open most from many signed-in sessions at once.
+struct PagesBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pages", abstract: "Page latency (p50, p99) under concurrent sessions on seeded data.")
+
+    @Option(help: "Clients, each with one trading account.") var clients = 100_000
+    @Option(help: "Deals over the last 30 days.") var deals = 10_000_000
+    @Option(help: "Clients referred by the benchmark's partner.") var referred = 2_000
+    @Option(help: "Concurrent signed-in sessions.") var sessions = 32
+    @Option(help: "Requests per page.") var requests = 400
+    @Option(help: "Loopback port for the server.") var port = 18_491
+    @Flag(help: "Print JSON only.") var json = false
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        var logger = Runtime.logger()
+        logger.logLevel = .warning
+        let (url, scratch) = try BenchDatabase.resolve(storage, file: "pages.sqlite")
+        defer { BenchDatabase.remove(scratch) }
+        let db = try await Runtime.openMigrated(url, logger: logger)
+        let clock = SystemClock()
+        let brands = try await DefaultBrand.ensure(db, clock: clock, name: "Bench Markets")
+        let settings = WebSettings(secureCookies: false, twoFactorRoles: [], demo: true, publicURL: "http://127.0.0.1:\(port)", bcryptCost: 4)
+        let services = try AppServices(db: db, clock: clock, secretKey: "bench-" + Tokens.random(bytes: 24), brands: brands, settings: settings, logger: logger)
+
+        let wall = ContinuousClock()
+        let seedStarted = wall.now
+        // Progress goes to standard error, so that standard output is the JSON alone.
+        let report: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let progress = json ? nil : report
+        let seeded = try await PagesBenchData.seed(services: services, brand: brands[0].id, clients: clients, deals: deals, referred: referred,
+                                                   progress: progress)
+        let seedSeconds = (wall.now - seedStarted).seconds
+
+        // Stopping the server by cancellation makes it log its own shutdown as errors; they mean nothing here.
+        var quiet = logger
+        quiet.logLevel = .critical
+        let app = try PipstackWeb.application(services: services, host: "127.0.0.1", port: port, logger: quiet)
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        let base = "http://127.0.0.1:\(port)"
+        let client = PagesBenchClient(connections: sessions)
+        try await client.waitUntilUp(base + "/healthz")
+
+        // Each session is a signed-in person: half staff in the back office, half partners in the portal.
+        var cookies: [(admin: String, partner: String)] = []
+        for _ in 0..<sessions {
+            let admin = try await services.sessions.create(user: seeded.admin, surface: Surface.admin.rawValue, secondFactorOK: true,
+                                                           ip: "127.0.0.1", userAgent: "pipstack-bench", audit: .system)
+            let partner = try await services.sessions.create(user: seeded.partner, surface: Surface.partners.rawValue, secondFactorOK: true,
+                                                             ip: "127.0.0.1", userAgent: "pipstack-bench", audit: .system)
+            cookies.append(("\(Surface.admin.cookieName)=\(admin.token)", "\(Surface.partners.cookieName)=\(partner.token)"))
+        }
+        // The second page of the client list, as its own "older" link gives it.
+        let first = try await client.get(base + "/admin/clients", cookie: cookies[0].admin)
+        guard let range = first.body.range(of: #"after=[0-9]+_[A-Za-z0-9_]+"#, options: .regularExpression) else {
+            throw ValidationError("the client list has no second page")
+        }
+        let secondPage = "/admin/clients?" + first.body[range]
+
+        let pages: [(name: String, path: @Sendable (inout SeededRandom) -> String, partner: Bool)] = [
+            ("clients_list", { _ in "/admin/clients" }, false),
+            ("clients_search", { random in "/admin/clients?q=client\(random.next(below: clients))%40" }, false),
+            ("clients_page_2", { _ in secondPage }, false),
+            ("client_profile", { random in "/admin/clients/\(seeded.sample[random.next(below: seeded.sample.count)])" }, false),
+            ("admin_home", { _ in "/admin" }, false),
+            ("partner_home", { _ in "/partners" }, true),
+        ]
+        // Warm-up: every page once, so that templates and caches are as a running server has them.
+        for page in pages {
+            var random = SeededRandom(seed: 1)
+            _ = try await client.get(base + page.path(&random), cookie: page.partner ? cookies[0].partner : cookies[0].admin)
+        }
+        let perSession = max(1, requests * pages.count / sessions)
+        let signedIn = cookies
+        let timings = try await withThrowingTaskGroup(of: [String: [Double]].self) { group in
+            for session in 0..<sessions {
+                group.addTask {
+                    var random = SeededRandom(seed: UInt64(session + 7))
+                    var times: [String: [Double]] = [:]
+                    for request in 0..<perSession {
+                        let page = pages[(request + session) % pages.count]
+                        let path = page.path(&random)
+                        let started = ContinuousClock.now
+                        let response = try await client.get(base + path, cookie: page.partner ? signedIn[session].partner : signedIn[session].admin)
+                        let millis = (ContinuousClock.now - started).seconds * 1_000
+                        guard response.status == 200 else { throw ValidationError("\(path) answered \(response.status)") }
+                        times[page.name, default: []].append(millis)
+                    }
+                    return times
+                }
+            }
+            var all: [String: [Double]] = [:]
+            for try await times in group { all.merge(times) { $0 + $1 } }
+            return all
+        }
+        server.cancel()
+        _ = await server.result
+        await db.close()
+
+        var figures: [String: Any] = [:]
+        for (name, times) in timings {
+            let sorted = times.sorted()
+            let at = { (q: Double) in sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)] }
+            figures[name] = ["p50_ms": (at(0.5) * 10).rounded() / 10, "p99_ms": (at(0.99) * 10).rounded() / 10, "requests": sorted.count]
+        }
+        let result: [String: Any] = [
+            "pages": figures, "clients": clients, "deals": deals, "referred": referred, "sessions": sessions,
+            "seed_seconds": (seedSeconds * 10).rounded() / 10, "commission_lines": seeded.lines, "database": db.dialect.rawValue,
+        ]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// A small HTTP client over URLSession with a connection per session, cookies by hand.
+struct PagesBenchClient: Sendable {
+    let session: URLSession
+
+    init(connections: Int) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = connections
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        configuration.timeoutIntervalForRequest = 60
+        session = URLSession(configuration: configuration)
+    }
+
+    func get(_ url: String, cookie: String) async throws -> (status: Int, body: String) {
+        guard let target = URL(string: url) else { throw ValidationError("not a URL: \(url)") }
+        var request = URLRequest(url: target)
+        request.setValue(cookie, forHTTPHeaderField: "Cookie")
+        request.setValue("text/html", forHTTPHeaderField: "Accept")
+        return try await withCheckedThrowingContinuation { continuation in
+            session.dataTask(with: request) { data, response, error in
+                if let error { return continuation.resume(throwing: error) }
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                continuation.resume(returning: (status, String(decoding: data ?? Data(), as: UTF8.self)))
+            }.resume()
+        }
+    }
+
+    func waitUntilUp(_ url: String) async throws {
+        for _ in 0..<200 {
+            if let response = try? await get(url, cookie: ""), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ValidationError("the server did not answer \(url)")
+    }
+}
