@@ -5,7 +5,7 @@ import Platform
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum IdentitySchema {
-    public static let migrations: [Migration] = [foundation, preferences]
+    public static let migrations: [Migration] = [foundation, preferences, clientOrder]
 
     static let foundation = Migration(version: 1, name: "foundation") { _ in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -50,5 +50,11 @@ public enum IdentitySchema {
     /// Their language was already kept; both are set on their profile page.
     static let preferences = Migration(version: 18, name: "user_preferences") { _ in [
         "ALTER TABLE users ADD COLUMN time_zone TEXT",
+    ] }
+
+    /// The client list pages newest first (`UserDirectory.clients`): without this index
+    /// SQLite sorted every trader for each page (80 ms at 100,000 clients).
+    static let clientOrder = Migration(version: 20, name: "users_by_registration") { _ in [
+        "CREATE INDEX users_kind_created ON users (kind, created_at, id)",
     ] }
 }
