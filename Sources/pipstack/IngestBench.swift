@@ -100,25 +100,7 @@ enum CommissionBenchData {
             try await builder.attributions.attribute(Attribution(subject: .account, subjectID: "bench:\(account + 1)", partnerID: "p\(account % trees)-\(depth - 1)"),
                                                      from: 0, audit: .system)
         }
-        let symbols = CommissionBench.symbols
-        var stored = 0
-        while stored < deals {
-            let count = min(50_000, deals - stored)
-            // Positions open in one block of 1,000 deals and close in the next, so half the
-            // deals are closings whose opening deal the pipeline looks up (for hold-time rules).
-            let chunk = (0..<count).map { offset -> TradeDeal in
-                let index = stored + offset
-                let block = index / 1_000
-                let position = UInt64((block / 2) * 1_000 + index % 1_000 + 1)
-                var random = SeededRandom(seed: position)
-                return TradeDeal(ticket: UInt64(index + 1), login: TradingLogin(UInt64(1 + random.next(below: accounts))), positionID: position,
-                                 action: block % 2 == 0 ? .buy : .sell, entry: block % 2 == 0 ? .entryIn : .entryOut,
-                                 reason: 0, symbol: symbols[random.next(below: symbols.count)], time: 1_000_000_000 + Int64(index) * 1_000,
-                                 price: Price(points: 108_000 + Int64(block % 2) * 25, digits: 5),
-                                 volume: Volume(units: Int64(1 + random.next(below: 200)) * 1_000_000), contractSize: 100_000, profit: .zero)
-            }
-            try await store.store(DealSyncBatch(serverID: "bench", deals: chunk, cursorTime: 0))
-            stored += count
-        }
+        try await BenchDeals.store(deals, into: store, serverID: "bench", firstLogin: 1, accounts: accounts, symbols: CommissionBench.symbols,
+                                   time: { 1_000_000_000 + Int64($0) * 1_000 })
     }
 }

@@ -75,28 +75,13 @@ enum PagesBenchData {
         }
         progress?("attributed \(min(referred, clients)) clients")
 
-        // Deals over the last 30 days: positions open in one block of 1,000 deals and close in the next.
+        // Deals over the last 30 days, on the clients' accounts.
         let store = services.trading.deals
-        let symbols = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "US500", "XTIUSD"]
         let span = 30 * day
-        var stored = 0
-        while stored < deals {
-            let count = min(50_000, deals - stored)
-            let chunk = (0..<count).map { offset -> TradeDeal in
-                let index = stored + offset
-                let block = index / 1_000
-                let position = UInt64((block / 2) * 1_000 + index % 1_000 + 1)
-                var random = SeededRandom(seed: position)
-                return TradeDeal(ticket: UInt64(index + 1), login: TradingLogin(UInt64(1_000_000 + random.next(below: clients))), positionID: position,
-                                 action: block % 2 == 0 ? .buy : .sell, entry: block % 2 == 0 ? .entryIn : .entryOut, reason: 0,
-                                 symbol: symbols[random.next(below: symbols.count)], time: now - span + Int64(index) * (span / Int64(max(deals, 1))),
-                                 price: Price(points: 108_000 + Int64(block % 2) * 25, digits: 5),
-                                 volume: Volume(units: Int64(1 + random.next(below: 200)) * 1_000_000), contractSize: 100_000, profit: .zero)
-            }
-            try await store.store(DealSyncBatch(serverID: "bench", deals: chunk, cursorTime: 0))
-            stored += count
-            if stored % 1_000_000 == 0 { progress?("stored \(stored) deals") }
-        }
+        try await BenchDeals.store(deals, into: store, serverID: "bench", firstLogin: 1_000_000, accounts: clients,
+                                   symbols: ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "US500", "XTIUSD"],
+                                   time: { now - span + Int64($0) * (span / Int64(max(deals, 1))) },
+                                   progress: { stored in if stored % 1_000_000 == 0 { progress?("stored \(stored) deals") } })
         progress?("stored \(deals) deals")
 
         var logger = Logger(label: "pipstack.bench")

@@ -43,12 +43,18 @@ package struct RequestMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && error.body == nil {
-            response = errorResponse(Self.wrongMethod(request, table: renderer.table) ?? error, request: request, context: context)
+            // A route that exists under other methods answers 405 with Allow, not 404.
+            let methods = renderer.table.methods(forPath: request.uri.path)
+            let allowed = methods.map(\.rawValue).joined(separator: ", ")
+            if methods.isEmpty || methods.contains(request.method) {
+                response = errorResponse(error, request: request, context: context)
+            } else {
+                response = errorResponse(HTTPError(.methodNotAllowed, message: "method not allowed on this route; allowed: \(allowed)"),
+                                         request: request, context: context)
+                response.headers[.allow] = allowed
+            }
         } catch {
             response = errorResponse(error, request: request, context: context)
-        }
-        if response.status == .methodNotAllowed {
-            response.headers[.allow] = renderer.table.methods(forPath: request.uri.path).map(\.rawValue).joined(separator: ", ")
         }
         response.headers[.requestID] = context.requestID
         response.headers[.init("X-Content-Type-Options")!] = "nosniff"
@@ -71,13 +77,6 @@ package struct RequestMiddleware: RouterMiddleware {
             "micros": "\(micros)", "ip": "\(context.clientIP)",
         ])
         return response
-    }
-
-    /// A route that exists under another method answers 405, not 404.
-    static func wrongMethod(_ request: Request, table: PermissionTable) -> HTTPError? {
-        let allowed = table.methods(forPath: request.uri.path)
-        guard !allowed.isEmpty, !allowed.contains(request.method) else { return nil }
-        return HTTPError(.methodNotAllowed, message: "method not allowed on this route; allowed: \(allowed.map(\.rawValue).joined(separator: ", "))")
     }
 
     /// `?lang=` first, then the language cookie, then Accept-Language, then the brand's default.
