@@ -26,12 +26,14 @@ struct PagesBench: AsyncParsableCommand {
     @Option(help: "Requests per page.") var requests = 400
     @Option(help: "Loopback port for the server.") var port = 18_491
     @Flag(help: "Print JSON only.") var json = false
+    @Flag(help: "Keep the database (with --database-url) and reuse it when it was seeded before.") var keep = false
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
         var logger = Runtime.logger()
         logger.logLevel = .warning
         let (url, scratch) = try BenchDatabase.resolve(storage, file: "pages.sqlite")
+        if keep && scratch != nil { throw ValidationError("--keep needs --database-url") }
         defer { BenchDatabase.remove(scratch) }
         let db = try await Runtime.openMigrated(url, logger: logger)
         let clock = SystemClock()
@@ -44,8 +46,14 @@ struct PagesBench: AsyncParsableCommand {
         // Progress goes to standard error, so that standard output is the JSON alone.
         let report: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let progress = json ? nil : report
-        let seeded = try await PagesBenchData.seed(services: services, brand: brands[0].id, clients: clients, deals: deals, referred: referred,
+        let kept = keep ? try await PagesBenchData.reuse(services: services, clients: clients) : nil
+        let seeded: PagesBenchData.Seeded
+        if let kept {
+            seeded = kept
+        } else {
+            seeded = try await PagesBenchData.seed(services: services, brand: brands[0].id, clients: clients, deals: deals, referred: referred,
                                                    progress: progress)
+        }
         let seedSeconds = (wall.now - seedStarted).seconds
 
         // Stopping the server by cancellation makes it log its own shutdown as errors; they mean nothing here.

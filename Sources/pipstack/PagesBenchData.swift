@@ -25,6 +25,21 @@ enum PagesBenchData {
 
     static let day: Int64 = 86_400_000_000
 
+    /// A database seeded by an earlier run (`--keep`): its admin, partner and sample again,
+    /// so that page changes can be measured without seeding for minutes each time.
+    static func reuse(services: AppServices, clients: Int) async throws -> Seeded? {
+        guard let admin = try await services.identity.user(email: "admin@bench.example", kind: .staff),
+              let partner = try await services.identity.user(email: "partner@bench.example", kind: .partner) else { return nil }
+        var sample: [String] = []
+        for index in stride(from: 0, to: clients, by: max(1, clients / 1_000)) {
+            guard let client = try await services.identity.user(email: "client\(index)@bench.example", kind: .trader) else {
+                throw StorageError.misconfigured("the kept bench database has fewer than \(clients) clients")
+            }
+            sample.append(client.id.rawValue)
+        }
+        return Seeded(admin: admin, partner: partner, sample: sample, lines: try await services.commissions.reports.lineCount())
+    }
+
     static func seed(services: AppServices, brand: BrandID, clients: Int, deals: Int, referred: Int,
                      progress: (@Sendable (String) -> Void)?) async throws -> Seeded {
         let audit = AuditContext(actor: "bench-seed")

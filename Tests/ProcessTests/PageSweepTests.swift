@@ -64,7 +64,15 @@ struct PageSweepTests {
                 }
                 try await browser.setViewport(width: 1400, height: 900, mobile: false)
                 try await browser.navigate("\(base)/\(visit.surface)?lang=en")
-                try await browser.click(".logout button")
+                do {
+                    try await browser.click(".logout button")
+                } catch {
+                    // Say where the browser is, so that a missing button explains itself.
+                    let here = try await browser.execute("return location.href + ' | ' + document.title + ' | ' + document.body.innerText.slice(0, 400)") as? String
+                    let errors = demo.text.split(separator: "\n").filter { $0.contains("error") || $0.contains("warning") }.suffix(10)
+                    Issue.record("no log-out button on \(here ?? "?")\n\(errors.joined(separator: "\n"))")
+                    throw error
+                }
                 _ = try await browser.waitForURL(endingWith: "/login")
             }
             #expect(pagesSeen >= 40)

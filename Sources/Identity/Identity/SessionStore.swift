@@ -49,28 +49,32 @@ public struct SessionStore: Sendable {
     }
 
     /// The live session for a cookie token, refreshing its idle timer; nil when unknown or expired.
+    /// Most requests only read; the idle timer is written at most once a minute per
+    /// session, and an expired session is deleted, each in its own short transaction.
     public func find(token: String) async throws -> Session? {
         guard token.count == 64 else { return nil }
         let hash = Tokens.sha256Hex(token)
         let now = clock.nowMicros()
-        let idle = idleMicros
-        return try await db.read { sql in
+        let found: (session: Session, lastSeen: Int64)? = try await db.read { sql in
             guard let row = try await sql.raw("SELECT * FROM sessions WHERE token_hash = \(bind: hash)").first() else { return nil }
-            let expires = try row.decode(column: "expires_at", as: Int64.self)
-            let lastSeen = try row.decode(column: "last_seen_at", as: Int64.self)
-            guard expires > now, lastSeen + idle > now else {
-                try await sql.raw("DELETE FROM sessions WHERE token_hash = \(bind: hash)").run()
-                return nil
-            }
-            if now - lastSeen > 60_000_000 {
+            return (Session(tokenHash: hash, userID: UserID(try row.decode(column: "user_id", as: String.self)),
+                            surface: try row.decode(column: "surface", as: String.self),
+                            csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                            secondFactorOK: try row.decode(column: "second_factor_ok", as: Int.self) == 1,
+                            expiresAt: try row.decode(column: "expires_at", as: Int64.self)),
+                    try row.decode(column: "last_seen_at", as: Int64.self))
+        }
+        guard let found else { return nil }
+        guard found.session.expiresAt > now, found.lastSeen + idleMicros > now else {
+            try await db.transaction { sql in try await sql.raw("DELETE FROM sessions WHERE token_hash = \(bind: hash)").run() }
+            return nil
+        }
+        if now - found.lastSeen > 60_000_000 {
+            try await db.transaction { sql in
                 try await sql.raw("UPDATE sessions SET last_seen_at = \(bind: now) WHERE token_hash = \(bind: hash)").run()
             }
-            return Session(tokenHash: hash, userID: UserID(try row.decode(column: "user_id", as: String.self)),
-                           surface: try row.decode(column: "surface", as: String.self),
-                           csrfToken: try row.decode(column: "csrf_token", as: String.self),
-                           secondFactorOK: try row.decode(column: "second_factor_ok", as: Int.self) == 1,
-                           expiresAt: expires)
         }
+        return found.session
     }
 
     public func markSecondFactor(_ session: Session) async throws {

@@ -12,9 +12,10 @@ public enum SQLDialectKind: String, Sendable {
     case sqlite, postgres
 }
 
-/// The application's database: SQLite (one WAL connection, serialized) or PostgreSQL
-/// (a `PostgresClient` pool). Everything else talks to it through SQLKit, inside
-/// `read` or `transaction`, so the same repositories run on both.
+/// The application's database: SQLite (one WAL writer, serialized, and a pool of
+/// read-only connections) or PostgreSQL (a `PostgresClient` pool). Everything else
+/// talks to it through SQLKit, inside `read` or `transaction`, so the same
+/// repositories run on both.
 public final class Database: Sendable {
     public let url: DatabaseURL
     public let dialect: SQLDialectKind
@@ -22,7 +23,7 @@ public final class Database: Sendable {
     package let backend: Backend
 
     package enum Backend: Sendable {
-        case sqlite(SQLiteConnection, AsyncSerialLock, path: String)
+        case sqlite(SQLiteConnection, AsyncSerialLock, path: String, readers: SQLiteReaderPool)
         case postgres(PostgresClient, Task<Void, Never>)
     }
 
@@ -61,7 +62,8 @@ public final class Database: Sendable {
             for pragma in SQLitePragmas.connection {
                 try await sql.raw(SQLQueryString(pragma)).run()
             }
-            return Database(url: url, backend: .sqlite(connection, AsyncSerialLock(), path: path), logger: logger)
+            let readers = SQLiteReaderPool(path: path, capacity: SQLiteReaderPool.defaultCapacity, logger: logger)
+            return Database(url: url, backend: .sqlite(connection, AsyncSerialLock(), path: path, readers: readers), logger: logger)
         case let .postgres(host, port, user, password, database):
             var configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
             configuration.options.maximumConnections = pool.maximumConnections
@@ -76,11 +78,25 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `body` on a connection outside any explicit transaction.
+    /// Runs `body` to read. On SQLite it runs on a read-only connection in one read
+    /// transaction, so that everything it reads is one snapshot, and in parallel with
+    /// other readers and the writer; a write inside it fails.
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case let .sqlite(connection, lock, _):
-            return try await lock.withLock { try await body(connection.sql()) }
+        case let .sqlite(_, _, _, readers):
+            let connection = try await readers.lease()
+            let sql = connection.sql()
+            do {
+                try await sql.raw("BEGIN").run()
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                await readers.giveBack(connection)
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                await readers.giveBack(connection)
+                throw error
+            }
         case let .postgres(client, _):
             return try await client.withConnection { connection in
                 try await body(connection.sql())
@@ -91,7 +107,7 @@ public final class Database: Sendable {
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case let .sqlite(connection, lock, _):
+        case let .sqlite(connection, lock, _, _):
             return try await lock.withLock {
                 let sql = connection.sql()
                 try await sql.raw("BEGIN IMMEDIATE").run()
@@ -125,14 +141,15 @@ public final class Database: Sendable {
     /// pool through PostgresNIO directly (`postgres` gets the client and the logger).
     package func bulk<T>(sqlite: (String) throws -> T, postgres: (PostgresClient, Logger) throws -> T) rethrows -> T {
         switch backend {
-        case let .sqlite(_, _, path): try sqlite(path)
+        case let .sqlite(_, _, path, _): try sqlite(path)
         case let .postgres(client, _): try postgres(client, logger)
         }
     }
 
     public func close() async {
         switch backend {
-        case let .sqlite(connection, lock, _):
+        case let .sqlite(connection, lock, _, readers):
+            await readers.close()
             await lock.acquire()
             try? await connection.close()
             await lock.release()
@@ -154,6 +171,16 @@ package enum SQLitePragmas {
         // The bulk writers checkpoint in the background (SQLiteCheckpointer) from 16,384
         // frames; a connection without one checkpoints inline only far beyond that.
         "PRAGMA wal_autocheckpoint = 65536",
+    ]
+
+    /// Readers never write, and keep more of the file in memory: pages read the same
+    /// indexes over and over.
+    package static let reader = [
+        "PRAGMA busy_timeout = 10000",
+        "PRAGMA query_only = ON",
+        "PRAGMA cache_size = -32768",
+        "PRAGMA mmap_size = 1073741824",
+        "PRAGMA temp_store = MEMORY",
     ]
 
     /// The bulk writers touch index pages all over the file: a large page cache and
