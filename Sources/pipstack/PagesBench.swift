@@ -6,6 +6,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Identity
+import Logging
 import Platform
 import ServiceLifecycle
 import Trading
@@ -29,9 +30,12 @@ struct PagesBench: AsyncParsableCommand {
     @Flag(help: "Keep the database (with --database-url) and reuse it when it was seeded before.") var keep = false
     @OptionGroup var storage: StorageOptions
 
+    /// A kept database holds secrets sealed with this key, so that the next run can open them.
+    static let keptSecretKey = "bench-pages-kept-database-secret-key"
+
     func run() async throws {
         var logger = Runtime.logger()
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["PIPSTACK_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let (url, scratch) = try BenchDatabase.resolve(storage, file: "pages.sqlite")
         if keep && scratch != nil { throw ValidationError("--keep needs --database-url") }
         defer { BenchDatabase.remove(scratch) }
@@ -39,7 +43,7 @@ struct PagesBench: AsyncParsableCommand {
         let clock = SystemClock()
         let brands = try await DefaultBrand.ensure(db, clock: clock, name: "Bench Markets")
         let settings = WebSettings(secureCookies: false, twoFactorRoles: [], demo: true, publicURL: "http://127.0.0.1:\(port)", bcryptCost: 4)
-        let services = try AppServices(db: db, clock: clock, secretKey: "bench-" + Tokens.random(bytes: 24), brands: brands, settings: settings, logger: logger)
+        let services = try AppServices(db: db, clock: clock, secretKey: keep ? Self.keptSecretKey : "bench-" + Tokens.random(bytes: 24), brands: brands, settings: settings, logger: logger)
 
         let wall = ContinuousClock()
         let seedStarted = wall.now
@@ -58,7 +62,7 @@ struct PagesBench: AsyncParsableCommand {
 
         // Stopping the server by cancellation makes it log its own shutdown as errors; they mean nothing here.
         var quiet = logger
-        quiet.logLevel = .critical
+        quiet.logLevel = ProcessInfo.processInfo.environment["PIPSTACK_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let app = try PipstackWeb.application(services: services, host: "127.0.0.1", port: port, logger: quiet)
         let server = Task { try await app.runService() }
         defer { server.cancel() }

@@ -2,6 +2,7 @@ import App
 import BrokerCore
 import Commissions
 import Foundation
+import Identity
 import Ledger
 import LedgerCore
 import Money
@@ -72,6 +73,14 @@ import Trading
         }
         let counted = try await DealStore(db: db).activeAccountsPerDay(from: 0, to: Int64.max).values.reduce(0, +)
         #expect(independently > 0 && counted == independently)
+        // The release's clients are found by the search terms the migration wrote.
+        for text in ["tariq", "Trader", "tariq trader", "trader@", "pipstack.demo"] {
+            var query = UserDirectory.ClientQuery()
+            query.search = text
+            let asked = query
+            let found = try await db.read { sql in try await UserDirectory.clients(asked, after: nil, limit: 25, on: sql) }
+            #expect(found.map(\.email) == ["trader@pipstack.demo"], "\(text)")
+        }
         await db.close()
     }
 

@@ -5,7 +5,7 @@ import Platform
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum IdentitySchema {
-    public static let migrations: [Migration] = [foundation, preferences, clientOrder]
+    public static let migrations: [Migration] = [foundation, preferences, clientOrder, searchTerms]
 
     static let foundation = Migration(version: 1, name: "foundation") { _ in [
         // Brands: the storefronts a broker runs, chosen by host.
@@ -57,4 +57,32 @@ public enum IdentitySchema {
     static let clientOrder = Migration(version: 20, name: "users_by_registration") { _ in [
         "CREATE INDEX users_kind_created ON users (kind, created_at, id)",
     ] }
+
+    /// What the client search looks up (`UserSearchTerms`): a term's users by an index
+    /// range, and a user's terms when the list is walked in registration order. Terms sort
+    /// bytewise (COLLATE "C" on PostgreSQL), so a prefix is one contiguous range.
+    /// Existing users get their email, its domain, their name and each word of it.
+    static let searchTerms = Migration(version: 21, name: "user_search_terms") { dialect in
+        let postgres = dialect.kind == .postgres
+        let find = postgres ? "strpos" : "instr"
+        let backfill = """
+            WITH RECURSIVE words (user_id, word, rest) AS (
+                SELECT id, CAST('' AS TEXT), LOWER(TRIM(display_name)) || ' ' FROM users
+                UNION ALL
+                SELECT user_id, substr(rest, 1, \(find)(rest, ' ') - 1), substr(rest, \(find)(rest, ' ') + 1) FROM words WHERE rest <> ''
+            ), terms (term, user_id) AS (
+                SELECT word, user_id FROM words WHERE word <> ''
+                UNION SELECT LOWER(TRIM(display_name)), id FROM users
+                UNION SELECT LOWER(email), id FROM users
+                UNION SELECT substr(LOWER(email), \(find)(email, '@') + 1), id FROM users WHERE \(find)(email, '@') > 0
+            )
+            """
+        return [
+            "CREATE TABLE user_search_terms (term TEXT\(postgres ? " COLLATE \"C\"" : "") NOT NULL, user_id TEXT NOT NULL REFERENCES users(id), PRIMARY KEY (term, user_id))\(dialect.withoutRowID)",
+            "CREATE INDEX user_search_terms_user ON user_search_terms (user_id, term)",
+            postgres
+                ? backfill + " INSERT INTO user_search_terms (term, user_id) SELECT DISTINCT substr(term, 1, 120), user_id FROM terms WHERE term <> '' ON CONFLICT DO NOTHING"
+                : backfill + " INSERT OR IGNORE INTO user_search_terms (term, user_id) SELECT DISTINCT substr(term, 1, 120), user_id FROM terms WHERE term <> ''",
+        ]
+    }
 }

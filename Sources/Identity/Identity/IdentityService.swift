@@ -43,6 +43,7 @@ public struct IdentityService: Sendable {
                 VALUES (\(bind: id.rawValue), \(bind: kind.rawValue), \(bind: email), \(bind: brandID.rawValue), \(bind: displayName),
                         \(bind: hash), \(bind: user.role?.rawValue), 'active', \(bind: now), \(bind: now))
                 """).run()
+            try await UserSearchTerms.insert([(id, email, displayName)], on: sql)
             try await AuditLog.append(audit.entry("user.create", entityType: "user", entityID: id.rawValue, after: Self.json(["kind": kind.rawValue, "email": email, "role": user.role?.rawValue ?? ""])), at: now, on: sql, dialect: dialect)
         }
         return user

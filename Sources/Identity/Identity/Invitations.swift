@@ -43,6 +43,7 @@ public struct Invitations: Sendable {
                 VALUES (\(bind: id.rawValue), \(bind: kind.rawValue), \(bind: email), \(bind: brandID.rawValue), \(bind: name), \(bind: unusable),
                         \(bind: user.role?.rawValue), 'invited', \(bind: language?.rawValue), \(bind: now), \(bind: now))
                 """).run()
+            try await UserSearchTerms.insert([(id, email, name)], on: sql)
             try await Self.issue(token: token, user: id, message: message, expires: now + validityMicros, now: now, on: sql)
             try await AuditLog.append(audit.entry("user.invite", entityType: "user", entityID: id.rawValue,
                                                   after: IdentityService.json(["kind": kind.rawValue, "email": email, "role": user.role?.rawValue ?? ""])),

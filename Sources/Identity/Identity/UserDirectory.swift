@@ -45,21 +45,35 @@ extension UserDirectory {
         public init() {}
     }
 
+    /// Up to this many matching users, a search narrows the list by their ids.
+    static let searchNarrowsUpTo = 2_000
+
     /// One page of traders, newest first, after the keyset `after` (created_at, id).
+    /// A search looks up `user_search_terms`: when few users match, their ids narrow the
+    /// list; when many do, the list is walked in order and each row checked against its
+    /// own terms, which finds a page of matches quickly. Either way no user is scanned
+    /// for a substring.
     public static func clients(_ query: ClientQuery, after: (Int64, String)?, limit: Int, on sql: any SQLDatabase) async throws -> [User] {
         var text = SQLQueryString("SELECT * FROM users WHERE kind = 'trader'")
-        let search = query.search.trimmingCharacters(in: .whitespaces).lowercased()
+        let search = query.search.trimmingCharacters(in: .whitespaces)
         if !search.isEmpty {
-            let like = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            text.appendLiteral(" AND (LOWER(display_name) LIKE ")
-            text.appendInterpolation(bind: like)
-            text.appendLiteral(" ESCAPE '\\' OR email LIKE ")
-            text.appendInterpolation(bind: like)
-            text.appendLiteral(" ESCAPE '\\' OR id = ")
-            text.appendInterpolation(bind: query.search.trimmingCharacters(in: .whitespaces))
-            for id in query.searchIDs.sorted() {
-                text.appendLiteral(" OR id = ")
+            let range = UserSearchTerms.range(of: search)
+            let found = try await sql.raw("""
+                SELECT DISTINCT user_id FROM user_search_terms WHERE term >= \(bind: range.from) AND term < \(bind: range.before) LIMIT \(bind: searchNarrowsUpTo + 1)
+                """).all().map { try $0.decode(column: "user_id", as: String.self) }
+            let exact = [search] + query.searchIDs.sorted()
+            text.appendLiteral(" AND (id IN (")
+            for (index, id) in (found.count > searchNarrowsUpTo ? exact : exact + found).enumerated() {
+                if index > 0 { text.appendLiteral(", ") }
                 text.appendInterpolation(bind: id)
+            }
+            text.appendLiteral(")")
+            if found.count > searchNarrowsUpTo {
+                text.appendLiteral(" OR EXISTS (SELECT 1 FROM user_search_terms t WHERE t.user_id = users.id AND t.term >= ")
+                text.appendInterpolation(bind: range.from)
+                text.appendLiteral(" AND t.term < ")
+                text.appendInterpolation(bind: range.before)
+                text.appendLiteral(")")
             }
             text.appendLiteral(")")
         }

@@ -54,7 +54,10 @@ public struct UserImport: Sendable {
                 }
                 let query: SQLQueryString = "INSERT INTO users (id, kind, email, brand_id, display_name, password_hash, role, status, created_at, updated_at) VALUES "
                     + values.joined(separator: ", ") + " ON CONFLICT (kind, email) DO NOTHING RETURNING id"
-                created += try await sql.raw(query).all().map { UserID(try $0.decode(column: "id", as: String.self)) }
+                let inserted = try await sql.raw(query).all().map { UserID(try $0.decode(column: "id", as: String.self)) }
+                let rows = Dictionary(uniqueKeysWithValues: range.map { (ids[$0], (email: emails[$0], name: traders[$0].displayName)) })
+                try await UserSearchTerms.insert(inserted.compactMap { id in rows[id].map { (id, $0.email, $0.name) } }, on: sql)
+                created += inserted
             }
             try await AuditLog.append(audit.entry("user.import", entityType: "brand", entityID: brandID.rawValue,
                                                  after: IdentityService.json(["kind": "trader", "imported": "\(created.count)",
