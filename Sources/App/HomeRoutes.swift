@@ -36,6 +36,13 @@ struct HomePages: WebSlice {
 struct HomeRoutes {
     let services: AppServices
     let renderer: PageRenderer
+    let figures: AdminHomeFigures
+
+    init(services: AppServices, renderer: PageRenderer) {
+        self.services = services
+        self.renderer = renderer
+        figures = AdminHomeFigures(services: services)
+    }
 
     func register(_ routes: SecuredRoutes) {
         routes.get("/") { _, _ in self.renderer.redirect("/portal") }
@@ -48,27 +55,22 @@ struct HomeRoutes {
 
     func adminHome(_ context: AppContext) async throws -> Response {
         let t = { (key: String) in self.text(key, context) }
-        let (users, events) = try await services.db.read { sql in
-            (try await UserDirectory.counts(on: sql), try await AuditLog.count(on: sql))
-        }
-        let transactions = try await services.ledger.summary().transactions
-        let jobs = try await services.jobs.counts()
-        // Partners are the partner records (a partner may have no login yet), not partner logins.
-        let partners = Int64(try await services.partners.partners.all().count)
+        let taken = try await figures.figures()
+        let users = taken.users
         let now = services.clock.nowMicros()
-        let accounts = try await services.trading.accounts.activeCounts(openedSince: now - 30 * 86_400_000_000)
         let awaiting = try await services.payouts.payouts(status: .awaitingApproval).count
         let latestRun = try await services.trading.reconciler.runs(limit: 1).first
         var openItems = 0
         if let latestRun { openItems = try await services.trading.reconciler.items(runID: latestRun.id, openOnly: true).count }
         let format = renderer.format(context)
         let figures: [(key: String, value: Int64, href: String)] = [
-            ("tile_clients", users[.trader] ?? 0, "/admin/clients"), ("tile_partners", partners, "/admin/partners"),
-            ("tile_trading_accounts", accounts.active, "/admin/trading-accounts"), ("tile_new_accounts", accounts.new, "/admin/trading-accounts"),
+            ("tile_clients", users[.trader] ?? 0, "/admin/clients"), ("tile_partners", taken.partners, "/admin/partners"),
+            ("tile_trading_accounts", taken.accounts.active, "/admin/trading-accounts"), ("tile_new_accounts", taken.accounts.new, "/admin/trading-accounts"),
             ("tile_open_reconciliation", Int64(openItems), "/admin/reconciliation?open=1"),
             ("tile_payouts_awaiting", Int64(awaiting), "/admin/payouts?status=awaiting_approval"),
-            ("tile_jobs_waiting", Int64(jobs[.pending] ?? 0), "/admin/jobs"), ("tile_jobs_dead", Int64(jobs[.dead] ?? 0), "/admin/jobs?status=dead"),
-            ("tile_staff", users[.staff] ?? 0, "/admin/users"), ("tile_ledger_transactions", transactions, "/admin/ledger"), ("tile_audit_events", events, "/admin/audit"),
+            ("tile_jobs_waiting", Int64(taken.jobs[.pending] ?? 0), "/admin/jobs"), ("tile_jobs_dead", Int64(taken.jobs[.dead] ?? 0), "/admin/jobs?status=dead"),
+            ("tile_staff", users[.staff] ?? 0, "/admin/users"), ("tile_ledger_transactions", taken.ledgerTransactions, "/admin/ledger"),
+            ("tile_audit_events", taken.auditEvents, "/admin/audit"),
         ]
         let tiles: [[String: Any]] = figures.map { figure in
             // A figure links to its page for those who may open it.
@@ -77,10 +79,8 @@ struct HomeRoutes {
                     "href": renderer.allows(context.principal, .get, page) ? figure.href : false]
         }
         // The last 30 days, by UTC day: commissions and the lots referred clients traded.
-        let today = now / 86_400_000_000 * 86_400_000_000
-        let days = (0..<30).map { today - Int64(29 - $0) * 86_400_000_000 }
-        let daily = Dictionary(try await services.commissions.reports.brokerDaily(from: days[0], to: today + 86_400_000_000).map { ($0.day, $0) },
-                               uniquingKeysWith: { first, _ in first })
+        let days = taken.days
+        let daily = taken.commissions
         let labels = days.map { format.shortDay($0) }
         let commissions = Chart(kind: .bar, title: t("chart_commissions_30"), summary: t("chart_commissions_30_summary"), categories: labels,
                                 series: [ChartSeries(name: t("nav_commissions"), values: days.map { Accrual(units: daily[$0]?.amount ?? 0, currency: .usd).rounded().money.minorUnits })],
@@ -88,11 +88,11 @@ struct HomeRoutes {
         let lots = Chart(kind: .line, title: t("chart_lots_30"), summary: t("chart_lots_30_summary"), categories: labels,
                          series: [ChartSeries(name: t("lots"), values: days.map { (daily[$0]?.lots ?? 0) / 1_000_000 })],
                          valueLabel: { format.number($0, scale: 2, minimumDecimals: 2) })
-        let opened = try await services.trading.accounts.openedPerDay(from: days[0], to: today + 86_400_000_000)
+        let opened = taken.opened
         let newAccounts = Chart(kind: .bar, title: t("chart_new_accounts_30"), summary: t("chart_new_accounts_30_summary"), categories: labels,
                                 series: [ChartSeries(name: t("chart_series_new_accounts"), values: days.map { opened[$0] ?? 0 })],
                                 valueLabel: { format.number($0) })
-        let traded = try await services.trading.deals.activeAccountsPerDay(from: days[0], to: today + 86_400_000_000)
+        let traded = taken.traded
         let active = Chart(kind: .line, title: t("chart_active_30"), summary: t("chart_active_30_summary"), categories: labels,
                            series: [ChartSeries(name: t("chart_series_active_accounts"), values: days.map { traded[$0] ?? 0 })],
                            valueLabel: { format.number($0) })
@@ -123,6 +123,8 @@ struct HomeRoutes {
         let stopped = await services.health.stopped.map { ["pipeline": $0.pipeline, "reason": $0.reason] }
         return renderer.render("home", title: t("admin_home"), surface: .admin, context: context,
                                data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty, "stopped": stopped, "hasStopped": !stopped.isEmpty,
+                                      "taken": t("home_figures_taken").replacingOccurrences(of: "{time}", with: format.time(taken.takenAt))
+                                          .replacingOccurrences(of: "{seconds}", with: format.number(self.figures.freshForSeconds)),
                                       "charts": charts, "servers": servers.data(format), "serversHeading": t("home_sync")])
     }
 
@@ -184,7 +186,7 @@ struct HomeRoutes {
             let daily = try await services.commissions.reports.daily(from: days[0], to: today + 86_400_000_000, partner: partner.id)
             let earned = Dictionary(grouping: daily, by: \.day).mapValues { $0.reduce(0) { $0 + $1.amount } }
             let lots = daily.filter { $0.level == 1 }.reduce(into: [Int64: Int64]()) { $0[$1.day] = max($0[$1.day] ?? 0, $1.lots) }.values.reduce(0, +)
-            let clients = try await services.partners.attributions.attributions(of: partner.id, at: now).filter { $0.subject == .client }.count
+            let clients = try await services.partners.attributions.clientCount(of: partner.id, at: now)
             let cpa = try await services.cpa.decisions(of: partner.id).filter { $0.status == .qualified && $0.decidedAt >= days[0] }
             let settings = try await services.payouts.settings(of: partner.id)
             let next: String = settings.map { settings in
@@ -225,7 +227,7 @@ struct HomeRoutes {
     /// The owner's balances on accounts of one kind, formatted per currency.
     /// Ledger balances are positive when the account holds money for its owner.
     func walletBalances(owner: String, kind: LedgerAccountKind, _ context: AppContext) async throws -> [String] {
-        try await services.ledger.accounts().compactMap { account in
+        try await services.ledger.accounts(of: kind, owner: owner).compactMap { account in
             guard let parsed = try? LedgerAccount(code: account.code), parsed.owner == owner, parsed.kind == kind else { return nil }
             return renderer.format(context).money(Money(minorUnits: account.balance, currency: parsed.currency))
         }

@@ -27,6 +27,8 @@ struct PagesBench: AsyncParsableCommand {
     @Option(help: "Requests per page.") var requests = 400
     @Option(help: "Loopback port for the server.") var port = 18_491
     @Flag(help: "Print JSON only.") var json = false
+    @Option(name: .customLong("page"), help: "Time only this page (repeatable): clients_list, clients_search, clients_page_2, client_profile, admin_home, partner_home.")
+    var onlyPages: [String] = []
     @Flag(help: "Keep the database (with --database-url) and reuse it when it was seeded before.") var keep = false
     @OptionGroup var storage: StorageOptions
 
@@ -86,7 +88,7 @@ struct PagesBench: AsyncParsableCommand {
         }
         let secondPage = "/admin/clients?" + first.body[range]
 
-        let pages: [(name: String, path: @Sendable (inout SeededRandom) -> String, partner: Bool)] = [
+        let everyPage: [(name: String, path: @Sendable (inout SeededRandom) -> String, partner: Bool)] = [
             ("clients_list", { _ in "/admin/clients" }, false),
             ("clients_search", { random in "/admin/clients?q=client\(random.next(below: clients))%40" }, false),
             ("clients_page_2", { _ in secondPage }, false),
@@ -94,6 +96,8 @@ struct PagesBench: AsyncParsableCommand {
             ("admin_home", { _ in "/admin" }, false),
             ("partner_home", { _ in "/partners" }, true),
         ]
+        let pages = onlyPages.isEmpty ? everyPage : everyPage.filter { onlyPages.contains($0.name) }
+        guard !pages.isEmpty else { throw ValidationError("no such page: \(onlyPages.joined(separator: ", "))") }
         // Warm-up: every page once, so that templates and caches are as a running server has them.
         for page in pages {
             var random = SeededRandom(seed: 1)

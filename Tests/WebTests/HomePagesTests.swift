@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Identity
 import Partners
+import Platform
 import TestSupport
 import Testing
 import Trading
@@ -51,6 +52,34 @@ import WebKit
             let portal = try await client.execute(uri: "/partners", method: .get, headers: [.cookie: partner.cookie])
             #expect(portal.text.contains("data-tile=\"next_payout\"") && portal.text.contains("Not set up yet") && portal.text.contains("id=\"earnings\"")
                     && portal.text.contains("Sub-partners who earned most"))
+        }
+    }
+
+    /// The back office's aggregate figures are taken at most every ten seconds for
+    /// everyone, say when they were taken, and a stale set is replaced in the background.
+    @Test func theBackOfficeFiguresAreTakenAtMostEveryTenSeconds() async throws {
+        let clock = ManualClock(micros: SystemClock().nowMicros())
+        let harness = try await WebHarness.make("sqlite", clock: clock)
+        defer { Task { await harness.db.close() } }
+        let admin = try #require(try await harness.session(for: .staff(.admin)))
+        let partners = { @Sendable (page: String) -> String? in
+            page.range(of: #"data-tile="tile_partners">.*?<bdi>([0-9]+)</bdi>"#, options: .regularExpression)
+                .map { String(page[$0]).replacingOccurrences(of: #".*<bdi>"#, with: "", options: .regularExpression).replacingOccurrences(of: "</bdi>", with: "") }
+        }
+        try await harness.test { client in
+            let first = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: admin.cookie]).text
+            #expect(partners(first) == "0")
+            #expect(first.contains("id=\"figures-taken\"") && first.contains("they refresh every 10 seconds"))
+            try await harness.services.partners.partners.create(Partner(id: "fresh", name: "Fresh Partner"), parent: nil, from: 0, audit: .system)
+            clock.advance(seconds: 5)
+            #expect(partners(try await client.execute(uri: "/admin", method: .get, headers: [.cookie: admin.cookie]).text) == "0", "within ten seconds")
+            clock.advance(seconds: 6)
+            var seen: String?
+            for _ in 0..<100 where seen != "1" {
+                seen = partners(try await client.execute(uri: "/admin", method: .get, headers: [.cookie: admin.cookie]).text)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(seen == "1", "after ten seconds the figures are taken again")
         }
     }
 }

@@ -20,14 +20,14 @@ struct WebHarness {
     static let password = "correct horse battery"
 
     static func make(_ kind: String, twoFactorRoles: Set<StaffRole> = [], secureCookies: Bool = true,
-                     metrics: WebSettings.MetricsAccess = .open, hsts: Bool = false) async throws -> WebHarness {
+                     metrics: WebSettings.MetricsAccess = .open, hsts: Bool = false, clock: any PipstackClock = SystemClock()) async throws -> WebHarness {
         let db = try await TestDatabases.make(kind)
         let brand = Brand(id: "brand_test", name: "Test Markets", domains: ["localhost"],
                           theme: .init(primaryColor: "#123456", accentColor: "#654321", logoURL: ""),
                           defaultLanguage: .en, languages: Language.allCases, legal: ["footer": "Risk warning"], isDefault: true)
         let settings = WebSettings(secureCookies: secureCookies, twoFactorRoles: twoFactorRoles, demo: false, publicURL: "https://office.test", bcryptCost: 4,
                                    metrics: metrics, hsts: hsts)
-        let services = try AppServices(db: db, clock: SystemClock(), secretKey: "test-secret-key-of-at-least-32-characters", brands: [brand],
+        let services = try AppServices(db: db, clock: clock, secretKey: "test-secret-key-of-at-least-32-characters", brands: [brand],
                                        settings: settings, logger: TestDatabases.logger)
         try await services.brandStore.save(brand, now: 0, audit: .system)
         var harness = WebHarness(db: db, services: services, registered: try PipstackWeb.router(services: services).registered)

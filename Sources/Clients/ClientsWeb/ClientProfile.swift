@@ -112,8 +112,9 @@ extension ClientRoutes {
 
     func partnerTab(_ client: User, _ t: (String) -> String) async throws -> [PageSection] {
         let now = services.web.clock.nowMicros()
-        let names = Dictionary(try await services.partners.partners.all().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        let attribution = try await services.partners.attributions.attributions(at: now).first { $0.subject == .client && $0.subjectID == client.id.rawValue }
+        let attribution = try await services.partners.attributions.attributions(of: .client, ids: [client.id.rawValue], at: now).first
+        let names = Dictionary(try await services.partners.partners.partners(Set(attribution.map { [$0.partnerID] } ?? [])).map { ($0.id, $0.name) },
+                               uniquingKeysWith: { first, _ in first })
         var sections = [PageSection(id: "attribution", heading: t("client_partner"), facts: [
             (t("col_partner"), attribution.map { names[$0.partnerID] ?? $0.partnerID.rawValue } ?? t("none"), "partner"),
             (t("partner_col_excluded"), attribution.map { $0.excluded ? t("yes") : t("no") } ?? "—", "excluded"),

@@ -63,7 +63,7 @@ struct ClientRoutes {
         }
         let shown = Array(page.prefix(Self.pageSize))
         let counts = try await services.web.db.read { sql in try await TradingAccountStore.accountCounts(of: shown.map(\.id.rawValue), on: sql) }
-        let partnersByClient = try await partnerOfClients()
+        let partnersByClient = try await partnerOfClients(shown.map(\.id.rawValue))
         let names = Dictionary(try await services.partners.partners.all().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let rows = shown.map { user -> PageRow in
             PageRow(cells: [.link(user.displayName, href: "/admin/clients/\(user.id)", sub: user.email),
@@ -132,10 +132,10 @@ struct ClientRoutes {
             .map { "\(QueryText.escaped(String($0.key)))=\(QueryText.escaped(String($0.value)))" }.sorted().joined(separator: "&")
     }
 
-    /// The partner each client is attributed to now.
-    func partnerOfClients() async throws -> [String: PartnerID] {
+    /// The partner each of these clients is attributed to now.
+    func partnerOfClients(_ ids: [String]) async throws -> [String: PartnerID] {
         var result: [String: PartnerID] = [:]
-        for attribution in try await services.partners.attributions.attributions(at: services.web.clock.nowMicros()) where attribution.subject == .client {
+        for attribution in try await services.partners.attributions.attributions(of: .client, ids: ids, at: services.web.clock.nowMicros()) {
             result[attribution.subjectID] = attribution.partnerID
         }
         return result

@@ -56,22 +56,63 @@ public struct AttributionStore: Sendable {
         }
     }
 
-    /// The attributions to one partner in force at `time`.
+    /// The attributions to one partner in force at `time` (by the partner's index).
     public func attributions(of partnerID: PartnerID, at time: Int64) async throws -> [Attribution] {
-        try await attributions(at: time).filter { $0.partnerID == partnerID }
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT * FROM attributions WHERE partner_id = \(bind: partnerID) AND valid_to > \(bind: time) AND valid_from <= \(bind: time)
+                ORDER BY subject_type, subject_id
+                """).all().map(Self.decode)
+        }
+    }
+
+    /// How many clients are attributed to one partner at `time`.
+    public func clientCount(of partnerID: PartnerID, at time: Int64) async throws -> Int {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT COUNT(*) AS n FROM attributions
+                WHERE partner_id = \(bind: partnerID) AND valid_to > \(bind: time) AND valid_from <= \(bind: time) AND subject_type = 'client'
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    /// The attributions in force at `time` of these subjects (clients or accounts), by
+    /// the primary key: what a page of clients shows without reading every attribution.
+    public func attributions(of subject: Attribution.Subject, ids: [String], at time: Int64) async throws -> [Attribution] {
+        guard !ids.isEmpty else { return [] }
+        return try await db.read { sql in
+            var found: [Attribution] = []
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                var text = SQLQueryString("SELECT * FROM attributions WHERE subject_type = \(bind: subject.rawValue) AND subject_id IN (")
+                for (index, id) in ids[start..<min(start + 500, ids.count)].enumerated() {
+                    if index > 0 { text.appendLiteral(", ") }
+                    text.appendInterpolation(bind: id)
+                }
+                text.appendLiteral(") AND valid_from <= ")
+                text.appendInterpolation(bind: time)
+                text.appendLiteral(" AND valid_to > ")
+                text.appendInterpolation(bind: time)
+                found += try await sql.raw(text).all().map(Self.decode)
+            }
+            return found
+        }
     }
 
     /// Every attribution in force at `time`.
     public func attributions(at time: Int64) async throws -> [Attribution] {
         try await db.read { sql in
-            try await EffectiveRows.inForce("*", from: "attributions", at: time, on: sql).map { row in
-                let receiver = try row.decode(column: "rebate_receiver", as: String.self)
-                return Attribution(subject: Attribution.Subject(rawValue: try row.decode(column: "subject_type", as: String.self)) ?? .client,
-                                   subjectID: try row.decode(column: "subject_id", as: String.self),
-                                   partnerID: try row.decode(column: "partner_id", as: PartnerID.self),
-                                   excluded: try row.decode(column: "excluded", as: Int.self) == 1, rebateReceiver: receiver.isEmpty ? nil : PartnerID(receiver))
-            }
+            try await EffectiveRows.inForce("*", from: "attributions", at: time, on: sql).map(Self.decode)
         }
+    }
+}
+
+extension AttributionStore {
+    static func decode(_ row: any SQLRow) throws -> Attribution {
+        let receiver = try row.decode(column: "rebate_receiver", as: String.self)
+        return Attribution(subject: Attribution.Subject(rawValue: try row.decode(column: "subject_type", as: String.self)) ?? .client,
+                           subjectID: try row.decode(column: "subject_id", as: String.self),
+                           partnerID: try row.decode(column: "partner_id", as: PartnerID.self),
+                           excluded: try row.decode(column: "excluded", as: Int.self) == 1, rebateReceiver: receiver.isEmpty ? nil : PartnerID(receiver))
     }
 }
 

@@ -141,6 +141,25 @@ public struct PartnerStore: Sendable {
         try await db.read { sql in try await sql.raw("SELECT * FROM partners WHERE user_id = \(bind: userID) LIMIT 1").first().map(Self.decode) }
     }
 
+    /// The partners with these ids (those that exist).
+    public func partners(_ ids: Set<PartnerID>) async throws -> [Partner] {
+        guard !ids.isEmpty else { return [] }
+        return try await db.read { sql in
+            var text = SQLQueryString("SELECT * FROM partners WHERE id IN (")
+            for (index, id) in ids.sorted().enumerated() {
+                if index > 0 { text.appendLiteral(", ") }
+                text.appendInterpolation(bind: id)
+            }
+            text.appendLiteral(") ORDER BY id")
+            return try await sql.raw(text).all().map(Self.decode)
+        }
+    }
+
+    /// How many partners there are.
+    public func count() async throws -> Int {
+        try await db.read { sql in try await sql.raw("SELECT COUNT(*) AS n FROM partners").first()?.decode(column: "n", as: Int.self) ?? 0 }
+    }
+
     public func all() async throws -> [Partner] {
         try await db.read { sql in try await sql.raw("SELECT * FROM partners ORDER BY id").all().map(Self.decode) }
     }

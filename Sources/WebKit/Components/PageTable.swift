@@ -105,11 +105,7 @@ package struct PageRow {
 
     func data(_ format: PageFormat, numeric: [Bool]) -> [String: Any] {
         [
-            "cells": cells.enumerated().map { index, cell in
-                var data = cell.data(format)
-                if index < numeric.count, numeric[index], (data["class"] as? String ?? "").isEmpty { data["class"] = "num" }
-                return data
-            },
+            "cellsHTML": cells.enumerated().map { index, cell in cell.html(format, numericColumn: index < numeric.count && numeric[index]) }.joined(),
             "link": link.map { ["href": $0.href, "label": $0.label] } ?? false,
             "actions": actions.map(\.data),
         ]
