@@ -8,7 +8,7 @@ import Testing
     /// Which slice owns each table. A new table goes here with its slice.
     static let owners: [String: [String]] = [
         "Platform": ["schema_migrations", "audit_events", "audit_head", "jobs"],
-        "Identity": ["brands", "users", "sessions", "password_resets", "api_keys"],
+        "Identity": ["brands", "users", "user_search_terms", "sessions", "password_resets", "api_keys"],
         "Ledger": ["ledger_accounts", "ledger_transactions", "ledger_postings", "ledger_balances", "exchange_rates"],
         "Trading": ["trade_servers", "trade_deals", "trade_deal_revisions", "deal_feed_head", "deal_feed_consumers", "deal_sync_state",
                     "account_types", "trading_accounts", "balance_operations", "reconciliation_runs", "reconciliation_items", "trade_symbols", "trade_active_days", "trade_active_day_counts"],

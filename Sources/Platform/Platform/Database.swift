@@ -62,7 +62,7 @@ public final class Database: Sendable {
             for pragma in SQLitePragmas.connection {
                 try await sql.raw(SQLQueryString(pragma)).run()
             }
-            let readers = SQLiteReaderPool(path: path, capacity: SQLiteReaderPool.defaultCapacity, logger: logger)
+            let readers = SQLiteReaderPool(path: path, capacity: SQLiteReaderPool.defaultCapacity)
             return Database(url: url, backend: .sqlite(connection, AsyncSerialLock(), path: path, readers: readers), logger: logger)
         case let .postgres(host, port, user, password, database):
             var configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
@@ -85,15 +85,14 @@ public final class Database: Sendable {
         switch backend {
         case let .sqlite(_, _, _, readers):
             let connection = try await readers.lease()
-            let sql = connection.sql()
             do {
-                try await sql.raw("BEGIN").run()
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
+                try connection.execute("BEGIN")
+                let result = try await body(SQLiteReadDatabase(connection: connection, logger: logger))
+                try connection.execute("COMMIT")
                 await readers.giveBack(connection)
                 return result
             } catch {
-                try? await sql.raw("ROLLBACK").run()
+                try? connection.execute("ROLLBACK")
                 await readers.giveBack(connection)
                 throw error
             }

@@ -1,7 +1,5 @@
 import Foundation
 import Logging
-import SQLiteNIO
-import SQLKit
 
 /// Read-only connections to the SQLite file, so that pages read in parallel with each
 /// other and with the one writer: WAL gives each reader a consistent snapshot while a
@@ -11,68 +9,46 @@ import SQLKit
 package actor SQLiteReaderPool {
     private let path: String
     private let capacity: Int
-    private let logger: Logger
-    private var idle: [SQLiteConnection] = []
+    private var idle: [SQLiteReadConnection] = []
     private var opened = 0
-    private var waiters: [CheckedContinuation<SQLiteConnection, any Error>] = []
+    private var waiters: [CheckedContinuation<SQLiteReadConnection, any Error>] = []
     private var closed = false
 
-    init(path: String, capacity: Int, logger: Logger) {
+    init(path: String, capacity: Int) {
         self.path = path
         self.capacity = max(1, capacity)
-        self.logger = logger
     }
 
-    /// The number of readers for this machine: one per core, at least two.
-    static var defaultCapacity: Int { max(2, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Readers for this machine: two per core, so that a reader waiting on the disk
+    /// does not leave a core idle.
+    static var defaultCapacity: Int { max(4, 2 * ProcessInfo.processInfo.activeProcessorCount) }
 
-    func lease() async throws -> SQLiteConnection {
+    func lease() async throws -> SQLiteReadConnection {
         if closed { throw StorageError.misconfigured("the database is closed") }
         if let connection = idle.popLast() { return connection }
         if opened < capacity {
+            let connection = try SQLiteReadConnection(path: path)
             opened += 1
-            do {
-                return try await open()
-            } catch {
-                opened -= 1
-                throw error
-            }
+            return connection
         }
         return try await withCheckedThrowingContinuation { waiters.append($0) }
     }
 
-    func giveBack(_ connection: SQLiteConnection) async {
+    func giveBack(_ connection: SQLiteReadConnection) {
         if closed {
-            try? await connection.close()
-            return
-        }
-        if waiters.isEmpty {
+            connection.close()
+        } else if waiters.isEmpty {
             idle.append(connection)
         } else {
             waiters.removeFirst().resume(returning: connection)
         }
     }
 
-    func close() async {
+    func close() {
         closed = true
         for waiter in waiters { waiter.resume(throwing: StorageError.misconfigured("the database is closed")) }
         waiters.removeAll()
-        for connection in idle { try? await connection.close() }
+        for connection in idle { connection.close() }
         idle.removeAll()
-    }
-
-    private func open() async throws -> SQLiteConnection {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let sql = connection.sql()
-        do {
-            for pragma in SQLitePragmas.reader {
-                try await sql.raw(SQLQueryString(pragma)).run()
-            }
-        } catch {
-            // A connection must be closed before it goes away, even one that never served.
-            try? await connection.close()
-            throw error
-        }
-        return connection
     }
 }

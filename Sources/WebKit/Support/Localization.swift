@@ -6,6 +6,8 @@ import Platform
 /// A missing key falls back to English, then to the key itself.
 public struct Localization: Sendable {
     public let strings: [Language: [String: String]]
+    /// Each language's table with English under it, merged once: every page needs one.
+    private let tables: [Language: [String: String]]
 
     public init(folder: URL) throws {
         var strings: [Language: [String: String]] = [:]
@@ -14,11 +16,12 @@ public struct Localization: Sendable {
             strings[language] = try JSONDecoder().decode([String: String].self, from: data)
         }
         self.strings = strings
+        let english = strings[.en] ?? [:]
+        tables = strings.mapValues { english.merging($0) { _, localized in localized } }
     }
 
     public func table(_ language: Language) -> [String: String] {
-        let english = strings[.en] ?? [:]
-        return english.merging(strings[language] ?? [:]) { _, localized in localized }
+        tables[language] ?? strings[.en] ?? [:]
     }
 
     public func text(_ key: String, _ language: Language) -> String {
