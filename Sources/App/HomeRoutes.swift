@@ -205,9 +205,11 @@ struct HomeRoutes {
                               valueLabel: { format.money(Money(minorUnits: $0, currency: .usd)) })
             charts.append(PageChart(id: "earnings", chart: chart, tableLabel: t("chart_numbers")).data)
             // Sub-partners by what they earned themselves over 30 days.
-            let all = Dictionary(try await services.partners.partners.all().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let below = try await services.partners.partners.subtree(of: partner.id).filter { $0.partner != partner.id }
+            let all = Dictionary(try await services.partners.partners.partners(Set(below.map(\.partner))).map { ($0.id, $0.name) },
+                                 uniquingKeysWith: { first, _ in first })
             var subs: [(name: String, amount: Int64)] = []
-            for entry in try await services.partners.partners.subtree(of: partner.id) where entry.partner != partner.id {
+            for entry in below {
                 let total = try await services.commissions.reports.totals(from: days[0], to: today + 86_400_000_000, partner: entry.partner).reduce(0) { $0 + $1.amount }
                 subs.append((all[entry.partner] ?? entry.partner.rawValue, total))
             }
