@@ -5,7 +5,7 @@ import Platform
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum PartnersSchema {
-    public static let migrations: [Migration] = [partners]
+    public static let migrations: [Migration] = [partners, attributionsByPartner]
 
     /// Partners, their tree, plans and attributions, all effective-dated: a link,
     /// plan assignment or attribution holds from `valid_from` (inclusive) to
@@ -47,5 +47,12 @@ public enum PartnersSchema {
             PRIMARY KEY (subject_type, subject_id, valid_from))
         """,
         "CREATE INDEX attributions_partner ON attributions (partner_id, valid_to)",
+    ] }
+
+    /// A partner's clients counted and listed from the index alone (the partner home
+    /// counts them on every view): kind and both ends of the period are in it.
+    static let attributionsByPartner = Migration(version: 22, name: "attributions_by_partner") { _ in [
+        "DROP INDEX attributions_partner",
+        "CREATE INDEX attributions_partner ON attributions (partner_id, subject_type, valid_to, valid_from)",
     ] }
 }

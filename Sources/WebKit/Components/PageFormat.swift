@@ -15,6 +15,8 @@ package struct PageFormat: Sendable {
     private let dateTime: Date.FormatStyle
     private let dateOnly: Date.FormatStyle
     private let shortDay: Date.FormatStyle
+    /// Chart axes label the same thirty days on every view; formatting a date is costly.
+    private let shortDays = LabelCache()
 
     package init(language: Language, timeZone: TimeZone = .gmt) {
         self.language = language
@@ -52,7 +54,15 @@ package struct PageFormat: Sendable {
     package func day(_ micros: Int64) -> String { Self.date(micros).formatted(dateOnly) }
 
     /// A day as a chart axis label ("5 Dec").
-    package func shortDay(_ micros: Int64) -> String { Self.date(micros).formatted(shortDay) }
+    package func shortDay(_ micros: Int64) -> String {
+        if let known = shortDays.labels.withLock({ $0[micros] }) { return known }
+        let label = Self.date(micros).formatted(shortDay)
+        shortDays.labels.withLock { labels in
+            if labels.count >= 4_096 { labels.removeAll() }
+            labels[micros] = label
+        }
+        return label
+    }
 
     /// The same moment in UTC, ISO 8601, for `datetime` and the hover title.
     package func utc(_ micros: Int64) -> String {
@@ -64,6 +74,11 @@ package struct PageFormat: Sendable {
     private static func date(_ micros: Int64) -> Date {
         Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000) + TimeInterval(micros % 1_000_000) / 1_000_000)
     }
+}
+
+/// Labels already formatted, shared by the copies of one `PageFormat`.
+private final class LabelCache: Sendable {
+    let labels = Mutex<[Int64: String]>([:])
 }
 
 /// Thousands and decimal separators as each shipped language writes them (CLDR):
