@@ -146,7 +146,7 @@ import Trading
             let wrong = try await client.execute(uri: "/admin/partners/ib/override", method: .post, headers: post, body: form([
                 ("_csrf", manager.csrf), ("rule", "rebate"), ("applies_to", "everything"), ("rate", "7.50"), ("from", ""),
             ]))
-            #expect(wrong.status == .badRequest && wrong.text.contains("applies_to: default, group NAME or symbol NAME"))
+            #expect(wrong.status == .badRequest && wrong.text.contains("Applies to: default, group NAME or symbol NAME"))
         }
     }
 

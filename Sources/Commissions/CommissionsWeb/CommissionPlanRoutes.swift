@@ -97,7 +97,7 @@ struct CommissionPlanRoutes {
         } catch let error as PlanValidationError {
             return try await list(context, error: error.description)
         } catch let error as PartnerError {
-            return try await list(context, error: error.description)
+            return try await list(context, error: renderer.refusal(error, context))
         }
     }
 
@@ -118,7 +118,7 @@ struct CommissionPlanRoutes {
         } catch let error as PlanValidationError {
             return try await list(context, error: error.description, draft: document)
         } catch let error as PartnerError {
-            return try await list(context, error: error.description, draft: document)
+            return try await list(context, error: renderer.refusal(error, context), draft: document)
         }
     }
 

@@ -33,7 +33,7 @@ package struct PayoutRoutes {
                 try await self.payouts.approve(id, audit: context.audit)
                 return try await self.list(nil, context, flash: self.renderer.text("payout_approved_flash", context))
             } catch let error as PayoutError {
-                return try await self.list(nil, context, error: error.description)
+                return try await self.list(nil, context, error: self.renderer.refusal(error, context))
             }
         }
         routes.post("/admin/payouts/:id/reject") { _, context in
@@ -42,7 +42,7 @@ package struct PayoutRoutes {
                 try await self.payouts.reject(id, note: context.form["note"] ?? "", audit: context.audit)
                 return try await self.list(nil, context, flash: self.renderer.text("payout_rejected_flash", context))
             } catch let error as PayoutError {
-                return try await self.list(nil, context, error: error.description)
+                return try await self.list(nil, context, error: self.renderer.refusal(error, context))
             }
         }
         routes.get("/admin/payouts/:id") { _, context in try await self.statementPage(try context.parameters.require("id"), context, partner: nil) }

@@ -81,7 +81,7 @@ struct BrandRoutes {
         } catch let error as BrandValidationError {
             var shown = base
             shown.name = changes.name ?? shown.name
-            return render(shown, isNew: isNew, error: error.description, context, status: .badRequest, id: id)
+            return render(shown, isNew: isNew, error: renderer.refusal(error, context), context, status: .badRequest, id: id)
         }
     }
 

@@ -115,7 +115,7 @@ struct PartnerRoutes {
             }
             return renderer.redirect("/admin/partners/\(partner.id)")
         } catch let error as PartnerError {
-            return try await list(context, error: error.description)
+            return try await list(context, error: renderer.refusal(error, context))
         }
     }
 
@@ -310,7 +310,7 @@ struct PartnerRoutes {
             }
             return try await profile(id, context, flash: renderer.text("saved", context))
         } catch let error as PartnerError {
-            return try await profile(id, context, error: error.description)
+            return try await profile(id, context, error: renderer.refusal(error, context))
         }
     }
 }

@@ -117,7 +117,7 @@ struct TradeServerRoutes {
         } catch let error as TradeServerValidationError {
             var shown = draft
             shown.password = ""
-            return try await serverForm(id: isNew ? "new" : id, context, error: error.description, draft: shown)
+            return try await serverForm(id: isNew ? "new" : id, context, error: renderer.refusal(error, context), draft: shown)
         }
     }
 
@@ -129,7 +129,7 @@ struct TradeServerRoutes {
             try await trading.resync.enqueue(.init(serverID: serverID, from: from, to: to + 86_399), audit: context.audit, clock: services.clock)
             return try await serverForm(id: serverID.rawValue, context, flash: renderer.text("resync_queued", context))
         } catch let error as FieldValidationError {
-            return try await serverForm(id: serverID.rawValue, context, error: error.description)
+            return try await serverForm(id: serverID.rawValue, context, error: renderer.refusal(error, context))
         }
     }
 
@@ -200,7 +200,7 @@ struct TradeServerRoutes {
             try await trading.types.save(draft, audit: context.audit)
             return renderer.redirect("/admin/account-types")
         } catch let error as AccountTypeError {
-            return try await typeForm(id: isNew ? "new" : id, context, error: error.description, draft: draft, leverageText: leverageText)
+            return try await typeForm(id: isNew ? "new" : id, context, error: renderer.refusal(error, context), draft: draft, leverageText: leverageText)
         }
     }
 }

@@ -1,0 +1,124 @@
+import Foundation
+
+/// Refusals from the slices' rules, in the reader's language. A domain error says
+/// "field: reason" in English (the API and the logs keep that); a page shows the
+/// field by its label and the reason from the catalogue, found by matching the
+/// English reason against the templates below: `{name}` stands for a value the reason
+/// names (an id, a colour), carried over into the translation as it is. A reason no
+/// template knows is shown as the slice wrote it.
+package enum RefusalText {
+    /// English reason templates and their catalogue keys (`refusal_*`, with the same
+    /// placeholders in every language).
+    package static let templates: [(english: String, key: String)] = [
+        ("1 to 64 of a-z, 0-9, _ and -", "refusal_id_lower"),
+        ("1 to 64 of A-Z, a-z, 0-9, _ and -", "refusal_id_mixed"),
+        ("1 to 100 characters", "refusal_length_100"),
+        ("1 to 200 characters", "refusal_length_200"),
+        ("at most 2000 characters", "refusal_length_2000"),
+        ("a host name or IP address", "refusal_host"),
+        ("1 to 65535", "refusal_port"),
+        ("the manager account's login, a positive number", "refusal_manager_login"),
+        ("the manager password is required", "refusal_manager_password"),
+        ("a group mask such as real\\*", "refusal_group_mask"),
+        ("logins from 1 up", "refusal_logins"),
+        ("{host} is not a host name", "refusal_not_host"),
+        ("unknown language {code}; Pipstack ships en, es, ar", "refusal_unknown_language"),
+        ("name at least one language", "refusal_one_language"),
+        ("must be one of the brand's languages", "refusal_brand_language"),
+        ("{color} is not a #rgb or #rrggbb color", "refusal_color"),
+        ("an http(s) URL or a path starting with /", "refusal_logo_url"),
+        ("a server group such as real\\standard (no wildcards)", "refusal_server_group"),
+        ("group {group} is already account type {type}", "refusal_group_taken"),
+        ("{value} is not a leverage from 1 to 10000", "refusal_leverage_value"),
+        ("each from 1 to 10000", "refusal_leverage_range"),
+        ("give at least one leverage", "refusal_leverage_none"),
+        ("choose a trade server", "refusal_choose_server"),
+        ("partner {id} exists already", "refusal_partner_exists"),
+        ("an email address like name@example.com", "refusal_email"),
+        ("partner {id} has a login already", "refusal_partner_has_login"),
+        ("this login belongs to another partner already", "refusal_login_taken"),
+        ("no client with the email {email}", "refusal_no_client_email"),
+        ("no trading account {account} (write server:login)", "refusal_no_trading_account"),
+        ("default, group NAME or symbol NAME", "refusal_applies_to"),
+        ("a day as YYYY-MM-DD", "refusal_day"),
+        ("{partner} is on no plan to override", "refusal_no_plan_to_override"),
+        ("plan {plan} has no rule {rule}", "refusal_no_rule"),
+        ("only per-lot rates can be overridden here", "refusal_per_lot_only"),
+        ("must not be negative", "refusal_not_negative"),
+        ("unknown currency {currency}", "refusal_unknown_currency"),
+        ("the partner has no user whose wallet could be paid", "refusal_no_wallet_user"),
+        ("partner {id} has no user whose wallet could be paid", "refusal_partner_no_wallet_user"),
+        ("a wallet payout names no account", "refusal_wallet_no_account"),
+        ("SERVER:LOGIN of a trading account", "refusal_server_login"),
+        ("an active trading account of the partner's own", "refusal_own_account"),
+        ("finance has not set up this partner's payouts yet", "refusal_payouts_not_set_up"),
+        ("no recorded {pair} rate", "refusal_no_rate"),
+        ("trading-account payouts are not available here", "refusal_account_payouts_unavailable"),
+        ("a reason is required", "refusal_reason_required"),
+        ("no partner {id}", "refusal_no_partner"),
+        ("no commission plan {id}", "refusal_no_plan"),
+        ("{parent} is below {partner} in the tree: the move would make a cycle", "refusal_cycle"),
+        ("{what}: a change takes effect after the one in force, never before it", "refusal_not_after_current"),
+        ("no payout {id}", "refusal_no_payout"),
+        ("payout {id} is {status}", "refusal_payout_status"),
+    ]
+
+    /// `english` ("field: reason", or a reason alone) in the catalogue's words.
+    package static func localized(_ english: String, _ t: (String) -> String) -> String {
+        guard let colon = english.range(of: ": ") else { return translate(english, t) ?? english }
+        let field = String(english[..<colon.lowerBound])
+        guard !field.isEmpty, field.allSatisfy({ $0.isLowercase || $0 == "_" }) else { return translate(english, t) ?? english }
+        let reason = String(english[colon.upperBound...])
+        let key = "field_" + field
+        let label = t(key)
+        if let translated = translate(reason, t) { return (label == key ? field : label) + ": " + translated }
+        // "what: reason" where the template spans the whole text.
+        if let whole = translate(english, t) { return whole }
+        return (label == key ? field : label) + ": " + reason
+    }
+
+    /// The reason through the first template it matches, nil when none does.
+    static func translate(_ reason: String, _ t: (String) -> String) -> String? {
+        for template in compiled {
+            guard let match = template.regex.firstMatch(in: reason, range: NSRange(reason.startIndex..., in: reason)) else { continue }
+            var text = t(template.key)
+            guard text != template.key else { return nil }
+            for (index, name) in template.names.enumerated() {
+                guard let range = Range(match.range(at: index + 1), in: reason) else { continue }
+                text = text.replacingOccurrences(of: "{\(name)}", with: String(reason[range]))
+            }
+            return text
+        }
+        return nil
+    }
+
+    /// The placeholders of a template, in order.
+    package static func placeholders(_ text: String) -> [String] {
+        guard let regex = try? NSRegularExpression(pattern: #"\{([a-z]+)\}"#) else { return [] }
+        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { match in
+            Range(match.range(at: 1), in: text).map { String(text[$0]) }
+        }
+    }
+
+    private struct Compiled: @unchecked Sendable {
+        let regex: NSRegularExpression
+        let names: [String]
+        let key: String
+    }
+
+    /// Each template as an anchored pattern: its text literal, each `{name}` any text.
+    private static let compiled: [Compiled] = templates.compactMap { template in
+        let names = placeholders(template.english)
+        var pattern = NSRegularExpression.escapedPattern(for: template.english)
+        for name in names { pattern = pattern.replacingOccurrences(of: NSRegularExpression.escapedPattern(for: "{\(name)}"), with: "(.+?)") }
+        guard let regex = try? NSRegularExpression(pattern: "^" + pattern + "$", options: [.dotMatchesLineSeparators]) else { return nil }
+        return Compiled(regex: regex, names: names, key: template.key)
+    }
+}
+
+extension PageRenderer {
+    /// A slice's refusal in the reader's language (see `RefusalText`).
+    package func refusal(_ error: any CustomStringConvertible, _ context: AppContext) -> String {
+        RefusalText.localized(error.description, { text($0, context) })
+    }
+}

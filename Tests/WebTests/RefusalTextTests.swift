@@ -1,0 +1,60 @@
+import BrokerCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Identity
+import Partners
+import Testing
+import WebKit
+
+/// Staff read the slices' refusals in their own language: the field by its label and
+/// the reason from the catalogue, with the values it names kept as they are.
+@Suite struct RefusalTextTests {
+    @Test func everyTemplateIsInEveryLanguageWithTheSamePlaceholders() throws {
+        let english = try CatalogueTests.catalogue("en")
+        #expect(Set(RefusalText.templates.map(\.key)).count == RefusalText.templates.count, "one key per template")
+        for template in RefusalText.templates {
+            #expect(english[template.key] == template.english, "\(template.key): the English text is the template")
+        }
+        for language in ["es", "ar"] {
+            let catalogue = try CatalogueTests.catalogue(language)
+            for template in RefusalText.templates {
+                let text = try #require(catalogue[template.key], "\(language) lacks \(template.key)")
+                #expect(text != template.english, "\(language): \(template.key) is not translated")
+                #expect(Set(RefusalText.placeholders(text)) == Set(RefusalText.placeholders(template.english)), "\(language): \(template.key)")
+            }
+        }
+    }
+
+    @Test func reasonsAndFieldsReadInTheReadersLanguage() throws {
+        let spanish = try CatalogueTests.catalogue("es")
+        let t = { (key: String) in spanish[key] ?? key }
+        #expect(RefusalText.localized("email: an email address like name@example.com", t) == "Email: una dirección de email como nombre@ejemplo.com")
+        #expect(RefusalText.localized("id: partner gold_ib exists already", t) == "Id: el socio gold_ib ya existe")
+        #expect(RefusalText.localized("master is below sub in the tree: the move would make a cycle", t)
+                == "master está por debajo de sub en el árbol: el cambio crearía un ciclo")
+        #expect(RefusalText.localized("primary_color: #12 is not a #rgb or #rrggbb color", t) == "Color principal: #12 no es un color #rgb o #rrggbb")
+        // A reason no template knows stays as the slice wrote it, under the field's label.
+        #expect(RefusalText.localized("name: something new", t) == "Nombre: something new")
+        #expect(RefusalText.localized("Something: Else", t) == "Something: Else")
+        let arabic = try CatalogueTests.catalogue("ar")
+        #expect(RefusalText.localized("port: 1 to 65535", { arabic[$0] ?? $0 }) == "المنفذ: من 1 إلى 65535")
+    }
+
+    @Test func aSpanishSpeakingManagerReadsThePartnerFormsRefusalInSpanish() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        let manager = try #require(harness.users[.staff(.ibManager)])
+        try await harness.services.identity.rememberLanguage(userID: manager.id, .es)
+        let session = try #require(try await harness.session(for: .staff(.ibManager)))
+        try await harness.test { client in
+            let refused = try await client.execute(uri: "/admin/partners", method: .post, headers: formHeaders(cookie: session.cookie), body: form([
+                ("_csrf", session.csrf), ("id", "mailless"), ("name", "No Mail"), ("email", "notanemail"), ("kind", "ib"), ("legal_type", "person"),
+                ("parent", ""), ("plan", ""),
+            ]))
+            #expect(refused.status == .badRequest)
+            #expect(refused.text.contains("Email: una dirección de email como nombre@ejemplo.com"), "\(refused.text.prefix(2_000))")
+            #expect(!refused.text.contains("an email address like"))
+        }
+    }
+}
