@@ -17,7 +17,7 @@ import Testing
                         "commission_daily", "commission_residues", "commission_postings", "commission_adjustments", "revenue_share_periods",
                         "cpa_awards", "payouts", "partner_payout_settings", "instruments", "instrument_settings", "instrument_folders",
                         "payout_statement_lines"],
-        "Clients": ["client_events"],
+        "Clients": ["client_events", "client_countries"],
     ]
 
     /// Folders under `Sources/` and who they belong to; the web layer, the composition

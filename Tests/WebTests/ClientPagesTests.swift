@@ -1,4 +1,5 @@
 import BrokerCore
+import Clients
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -46,6 +47,14 @@ import WebKit
         try await services.partners.partners.create(Partner(id: "ib", name: "Ivy Brokers"), parent: nil, from: 0, audit: .system)
         try await services.partners.attributions.attribute(Attribution(subject: .client, subjectID: twelve.id.rawValue, partnerID: "ib"), from: 0, audit: .system)
         try await services.web.userAdmin.setActive(seven.id, false, by: nil, audit: AuditContext(actor: harness.users[.staff(.admin)]!.actor))
+        // Countries: client 20 lives in Germany, then moves to Spain; an older event arriving late changes nothing.
+        let events = ClientEventStore(db: harness.db, clock: services.clock)
+        let twenty = clients[20], thirty = clients[30]
+        for (id, who, country, at) in [("c1", twenty, "DE", now - 3_000_000), ("c2", twenty, "ES", now - 1_000_000), ("c3", twenty, "FR", now - 2_000_000),
+                                       ("c4", thirty, "DE", now - 1_000_000)] {
+            #expect(try await events.record(ClientEventRecord(source: "kyc-test", externalID: id, userID: who.id, kind: .country, country: country, occurredAt: at),
+                                            audit: .system) == .recorded)
+        }
 
         let staff = try #require(try await harness.session(for: .staff(.dealing)))
         let partner = try #require(try await harness.session(for: .partner))
@@ -68,6 +77,17 @@ import WebKit
             let disabled = try await get("/admin/clients?status=disabled")
             #expect(disabled.text.contains(seven.id.rawValue) && !disabled.text.contains("Client 12"))
             #expect(try await get("/admin/clients?status=gone").status == .badRequest)
+            // By country (where each client is now) and by brand, as select boxes offer them.
+            let spain = try await get("/admin/clients?country=ES")
+            #expect(spain.text.contains(twenty.id.rawValue) && !spain.text.contains(thirty.id.rawValue))
+            let germany = try await get("/admin/clients?country=DE")
+            #expect(germany.text.contains(thirty.id.rawValue) && !germany.text.contains(twenty.id.rawValue))
+            #expect(try await get("/admin/clients?country=FR").text.contains("clients_none") == false)
+            #expect(!(try await get("/admin/clients?country=FR").text.contains(twenty.id.rawValue)))
+            #expect(first.text.contains("<option value=\"ES\"") && first.text.contains(">Spain<") && first.text.contains("<option value=\"brand_test\""))
+            #expect(try await get("/admin/clients?country=es").status == .badRequest)
+            #expect(try await get("/admin/clients?brand=brand_test&country=DE").text.contains(thirty.id.rawValue))
+            #expect(try await get("/admin/clients?brand=nope").status == .badRequest)
 
             // The CSV holds the filtered list, and a formula is kept as text.
             let csv = try await client.execute(uri: "/admin/clients/export.csv?q=client", method: .get, headers: [.cookie: staff.cookie])

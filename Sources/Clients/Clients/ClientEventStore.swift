@@ -89,6 +89,13 @@ public struct ClientEventStore: Sendable {
                 }
                 return .replayed
             }
+            if !event.country.isEmpty {
+                // The latest event that names a country sets it; an older one arriving late does not.
+                try await sql.raw("""
+                    INSERT INTO client_countries (user_id, country, since) VALUES (\(bind: event.userID), \(bind: event.country), \(bind: event.occurredAt))
+                    ON CONFLICT (user_id) DO UPDATE SET country = excluded.country, since = excluded.since WHERE excluded.since >= client_countries.since
+                    """).run()
+            }
             try await AuditLog.append(audit.entry("client_event.record", entityType: "user", entityID: event.userID,
                                                  after: #"{"source":"\#(event.source)","id":"\#(event.externalID)","kind":"\#(event.kind.rawValue)","amount":\#(event.amount),"currency":"\#(event.currency)","country":"\#(event.country)"}"#),
                                       at: now, on: sql, dialect: dialect)
@@ -158,6 +165,20 @@ extension ClientEventStore {
     }
 
     /// The client's latest reported country, "" when none was.
+    /// The clients whose country is `country` now.
+    public func clients(inCountry country: String) async throws -> [String] {
+        try await db.read { sql in
+            try await sql.raw("SELECT user_id FROM client_countries WHERE country = \(bind: country)").all().map { try $0.decode(column: "user_id", as: String.self) }
+        }
+    }
+
+    /// The countries clients are in now, for the list's filter.
+    public func countries() async throws -> [String] {
+        try await db.read { sql in
+            try await sql.raw("SELECT DISTINCT country FROM client_countries ORDER BY country").all().map { try $0.decode(column: "country", as: String.self) }
+        }
+    }
+
     public static func latestCountry(of client: String, on sql: any SQLDatabase) async throws -> String {
         try await sql.raw("""
             SELECT country FROM client_events WHERE user_id = \(bind: client) AND country <> '' ORDER BY occurred_at DESC LIMIT 1

@@ -5,7 +5,7 @@ import Platform
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum ClientsSchema {
-    public static let migrations: [Migration] = [clientEvents]
+    public static let migrations: [Migration] = [clientEvents, clientCountries]
 
     /// What happened to a client outside trading (a deposit a payment provider
     /// confirmed, a KYC approval and the country it established), once per source
@@ -19,4 +19,20 @@ public enum ClientsSchema {
         """,
         "CREATE INDEX client_events_user ON client_events (user_id, occurred_at)",
     ] }
+
+    /// Each client's country now (from the latest event that named one), so that the
+    /// client list filters by country with an index rather than reading every event.
+    static let clientCountries = Migration(version: 23, name: "client_countries") { dialect in
+        let fill = """
+            SELECT e.user_id, e.country, e.occurred_at FROM client_events e WHERE e.country <> ''
+                AND e.occurred_at = (SELECT MAX(x.occurred_at) FROM client_events x WHERE x.user_id = e.user_id AND x.country <> '')
+            """
+        return [
+            "CREATE TABLE client_countries (user_id TEXT PRIMARY KEY, country TEXT NOT NULL, since BIGINT NOT NULL)",
+            "CREATE INDEX client_countries_country ON client_countries (country, user_id)",
+            dialect.kind == .postgres
+                ? "INSERT INTO client_countries (user_id, country, since) \(fill) ON CONFLICT (user_id) DO NOTHING"
+                : "INSERT OR IGNORE INTO client_countries (user_id, country, since) \(fill)",
+        ]
+    }
 }

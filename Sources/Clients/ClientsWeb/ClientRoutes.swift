@@ -19,7 +19,14 @@ import WebKit
 struct ClientRoutes {
     let services: ClientsWebServices
     let renderer: PageRenderer
+    let countries: ClientCountryList
     static let pageSize = 50
+
+    init(services: ClientsWebServices, renderer: PageRenderer) {
+        self.services = services
+        self.renderer = renderer
+        countries = ClientCountryList(store: services.clientEvents, clock: services.web.clock)
+    }
 
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/clients") { request, context in try await self.list(request, context) }
@@ -41,10 +48,24 @@ struct ClientRoutes {
         query.status = try QueryParameters.choice(request, "status", as: ClientStatus.self)?.rawValue
         query.registeredFrom = try QueryParameters.day(request, "from").map { $0 * 1_000_000 }
         query.registeredBefore = try QueryParameters.day(request, "to").map { ($0 + 86_400) * 1_000_000 }
+        if let brand = QueryParameters.text(request, "brand") {
+            guard await services.web.brands.directory().brands.contains(where: { $0.id.rawValue == brand }) else {
+                throw UserFacingError(.badRequest, "brand: no brand \(brand.prefix(64))")
+            }
+            query.brand = BrandID(brand)
+        }
         let partner = QueryParameters.text(request, "partner").map { PartnerID(String($0.prefix(64))) }
         if let partner {
             query.ids = Set(try await services.partners.attributions.attributions(of: partner, at: services.web.clock.nowMicros())
                 .filter { $0.subject == .client }.map(\.subjectID))
+        }
+        if let country = QueryParameters.text(request, "country") {
+            guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                throw UserFacingError(.badRequest, "country: a two-letter ISO 3166 code such as DE")
+            }
+            let inCountry = Set(try await services.clientEvents.clients(inCountry: country))
+            query.ids = query.ids.map { $0.intersection(inCountry) } ?? inCountry
+            query.country = country
         }
         if let login = UInt64(query.search.trimmingCharacters(in: .whitespaces)) {
             query.searchIDs = Set(try await services.web.db.read { sql in try await TradingAccountStore.owners(login: login, on: sql) })
@@ -65,6 +86,8 @@ struct ClientRoutes {
         let counts = try await services.web.db.read { sql in try await TradingAccountStore.accountCounts(of: shown.map(\.id.rawValue), on: sql) }
         let partnersByClient = try await partnerOfClients(shown.map(\.id.rawValue))
         let names = Dictionary(try await services.partners.partners.all().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let brands = await services.web.brands.directory().brands.sorted { $0.name < $1.name }
+        let countryOptions = try await countries.options(context.language)
         let rows = shown.map { user -> PageRow in
             PageRow(cells: [.link(user.displayName, href: "/admin/clients/\(user.id)", sub: user.email),
                             .badge(Self.statusBadge(user.status, t)), .number(Int64(counts[user.id.rawValue] ?? 0)),
@@ -81,6 +104,8 @@ struct ClientRoutes {
                     selected: query.status ?? ""),
             .select("partner", t("col_partner"), options: [("", t("any"))] + names.sorted { $0.value < $1.value }.map { ($0.key.rawValue, $0.value) },
                     selected: partner?.rawValue ?? ""),
+            .select("brand", t("col_brand"), options: [("", t("any"))] + brands.map { ($0.id.rawValue, $0.name) }, selected: query.brand?.rawValue ?? ""),
+            .select("country", t("col_country"), options: [("", t("any"))] + countryOptions.map { ($0.code, $0.name) }, selected: query.country ?? ""),
             .input("from", t("clients_registered_from"), value: query.registeredFrom.map { CivilDay.text(of: $0 / 1_000_000) } ?? "", type: "date"),
             .input("to", t("clients_registered_to"), value: query.registeredBefore.map { CivilDay.text(of: $0 / 1_000_000 - 86_400) } ?? "", type: "date"),
         ], submit: t("filter"), reset: (href: "/admin/clients", label: t("reset_filters")))

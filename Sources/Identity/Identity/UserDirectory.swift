@@ -37,6 +37,9 @@ extension UserDirectory {
     public struct ClientQuery: Sendable, Equatable {
         public var search = ""
         public var status: String?
+        public var brand: BrandID?
+        /// Shown in the filter; the Clients slice narrows `ids` to the country's clients.
+        public var country: String?
         public var registeredFrom: Int64?
         public var registeredBefore: Int64?
         /// Only these users, when another slice narrowed the list; `searchIDs` also match the search.
@@ -89,14 +92,17 @@ extension UserDirectory {
             text.appendLiteral(" AND created_at < ")
             text.appendInterpolation(bind: before)
         }
+        if let brand = query.brand {
+            text.appendLiteral(" AND brand_id = ")
+            text.appendInterpolation(bind: brand.rawValue)
+        }
         if let ids = query.ids {
             guard !ids.isEmpty else { return [] }
-            text.appendLiteral(" AND id IN (")
-            for (index, id) in ids.sorted().enumerated() {
-                if index > 0 { text.appendLiteral(", ") }
-                text.appendInterpolation(bind: id)
-            }
-            text.appendLiteral(")")
+            // One bind for any number of ids (a country may hold most clients): a JSON array.
+            let list = String(decoding: try JSONEncoder().encode(ids.sorted()), as: UTF8.self)
+            text.appendLiteral(sql.dialect.name == "postgresql" ? " AND id IN (SELECT jsonb_array_elements_text(CAST(" : " AND id IN (SELECT value FROM json_each(")
+            text.appendInterpolation(bind: list)
+            text.appendLiteral(sql.dialect.name == "postgresql" ? " AS jsonb)))" : "))")
         }
         if let (created, id) = after {
             text.appendLiteral(" AND (created_at < ")
