@@ -145,6 +145,14 @@ public final class Database: Sendable {
         }
     }
 
+    /// Copies SQLite's write-ahead log into the database file and empties it, as the
+    /// background checkpointer would in time; after a bulk load, so that reads do not
+    /// look pages up in a log of millions of frames. Nothing on PostgreSQL.
+    public func checkpoint() async throws {
+        guard case let .sqlite(connection, lock, _, _) = backend else { return }
+        try await lock.withLock { try await connection.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").run() }
+    }
+
     public func close() async {
         switch backend {
         case let .sqlite(connection, lock, _, readers):
