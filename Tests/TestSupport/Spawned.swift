@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,6 +21,16 @@ public final class Spawned: @unchecked Sendable {
     private var output = Data()
     private var status: Int32?
     private var outputClosed = false
+
+    /// Children still running when the test process exits are killed then: a test that
+    /// fails before it stops its server would otherwise leave it running (a demo with
+    /// its simulators kept a core busy for an hour after one failed run).
+    private static let living = Mutex<Set<pid_t>>([])
+    private static let killAtExit: Void = {
+        atexit {
+            for pid in Spawned.living.withLock({ $0 }) { _ = Glibc.kill(pid, SIGKILL) }
+        }
+    }()
 
     /// Spawns are serialised so that no other spawn inherits a pipe in the moment
     /// between its creation and its close-on-exec flag.
@@ -70,6 +81,8 @@ public final class Spawned: @unchecked Sendable {
             throw Self.failure("posix_spawn \(executable)", code)
         }
         pid = child
+        _ = Self.killAtExit
+        Self.living.withLock { _ = $0.insert(child) }
         if captureOutput { startReading(pipeEnds[0]) }
     }
 
@@ -87,6 +100,7 @@ public final class Spawned: @unchecked Sendable {
         let result = waitpid(pid, &raw, WNOHANG)
         if result == pid || (result == -1 && errno == ECHILD) {
             status = result == pid ? raw : 0
+            Self.living.withLock { _ = $0.remove(pid) }
             return false
         }
         return true
