@@ -34,6 +34,10 @@ import WebKit
         #expect(RefusalText.localized("master is below sub in the tree: the move would make a cycle", t)
                 == "master está por debajo de sub en el árbol: el cambio crearía un ciclo")
         #expect(RefusalText.localized("primary_color: #12 is not a #rgb or #rrggbb color", t) == "Color principal: #12 no es un color #rgb o #rrggbb")
+        #expect(RefusalText.localized("amount: 12x is not an amount in USD", t) == "Importe: 12x no es un importe en USD")
+        #expect(RefusalText.localized("not enough money: /api/trade/balance: 10019 No money", t) == "no hay fondos suficientes: /api/trade/balance: 10019 No money")
+        #expect(RefusalText.localized("subject_id: no trading account mt5:1 (write server:login)", t)
+                == "Cliente o cuenta: no existe la cuenta de trading mt5:1 (escriba servidor:login)", "the particular template wins over the general one")
         // A reason no template knows stays as the slice wrote it, under the field's label.
         #expect(RefusalText.localized("name: something new", t) == "Nombre: something new")
         #expect(RefusalText.localized("Something: Else", t) == "Something: Else")

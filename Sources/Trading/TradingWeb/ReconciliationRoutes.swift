@@ -32,9 +32,9 @@ struct ReconciliationRoutes {
                 try await self.reconciler.resolve(itemID: id, resolution: context.form["resolution"] ?? "", audit: context.audit)
                 return self.renderer.redirect("/admin/reconciliation?run=\(item.runID)")
             } catch let error as BalanceOperationError {
-                return try await self.report(nil, context, runID: item.runID, error: error.description)
+                return try await self.report(nil, context, runID: item.runID, error: self.renderer.refusal(error, context))
             } catch StorageError.notFound(_) {
-                return try await self.report(nil, context, runID: item.runID, error: "item \(id) is already resolved")
+                return try await self.report(nil, context, runID: item.runID, error: self.renderer.refusal("item \(id) is already resolved", context))
             }
         }
     }

@@ -134,7 +134,7 @@ struct TradingAccountAdminRoutes {
             _ = try await trading.provisioning.change(serverID: serverID, login: login, request, audit: context.audit)
             return try await detail(serverID, login, context, flash: t(context)("account_change_done"))
         } catch let error as ProvisioningError {
-            return try await detail(serverID, login, context, error: error.description)
+            return try await detail(serverID, login, context, error: renderer.refusal(error, context))
         }
     }
 
@@ -156,7 +156,7 @@ struct TradingAccountAdminRoutes {
                 for: record, audit: context.audit)
             return try await detail(serverID, login, context, flash: "\(t(context)("balance_operation_queued")) \(operation.id)")
         } catch let error as BalanceOperationError {
-            return try await detail(serverID, login, context, error: error.description)
+            return try await detail(serverID, login, context, error: renderer.refusal(error, context))
         }
     }
 
