@@ -1,7 +1,10 @@
 /// Text placed inside SVG markup. The chart's SVG is put into pages unescaped, so
-/// every caller-supplied string goes through here.
-enum SVGText {
-    static func escaped(_ text: String) -> String {
+/// every caller-supplied string goes through here. Pages that write HTML in Swift
+/// escape with it too (`HTML.escaped`): the same five characters Mustache escapes.
+package enum SVGText {
+    package static func escaped(_ text: String) -> String {
+        // Most labels hold none of the five: return them as they are.
+        guard text.utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text {

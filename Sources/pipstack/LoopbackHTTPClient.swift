@@ -6,7 +6,8 @@ import Glibc
 /// The benchmark's load generator: one keep-alive HTTP/1.1 connection per signed-in
 /// session over a blocking loopback socket, on its own thread. URLSession (curl and
 /// dispatch queues) spent an eighth of the two cores the server is measured on; this
-/// spends a fraction of that, so the figures are the server's.
+/// spends a fraction of that, so the figures are the server's. It is the benchmark's
+/// only client, for setting up as for timing.
 final class LoopbackHTTPConnection {
     private let socket: Int32
     private var buffer: [UInt8] = []
@@ -32,6 +33,15 @@ final class LoopbackHTTPConnection {
     }
 
     deinit { close(socket) }
+
+    /// Waits until the server on `port` answers `/healthz` (up to ten seconds).
+    static func waitUntilUp(port: Int) throws {
+        for _ in 0..<200 {
+            if let answer = try? LoopbackHTTPConnection(port: port).get("/healthz", cookie: ""), answer.status == 200 { return }
+            usleep(50_000)
+        }
+        throw LoopbackHTTPError("the server on port \(port) did not answer /healthz")
+    }
 
     /// GETs `path` with `cookie` and returns the status and the body.
     func get(_ path: String, cookie: String) throws -> (status: Int, body: String) {

@@ -2,9 +2,6 @@ import App
 import ArgumentParser
 import BrokerCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Identity
 import Logging
 import Platform
@@ -68,9 +65,7 @@ struct PagesBench: AsyncParsableCommand {
         let app = try PipstackWeb.application(services: services, host: "127.0.0.1", port: port, logger: quiet)
         let server = Task { try await app.runService() }
         defer { server.cancel() }
-        let base = "http://127.0.0.1:\(port)"
-        let client = PagesBenchClient(connections: sessions)
-        try await client.waitUntilUp(base + "/healthz")
+        try await onOwnThread { try LoopbackHTTPConnection.waitUntilUp(port: port) }
 
         // Each session is a signed-in person: half staff in the back office, half partners in the portal.
         var cookies: [(admin: String, partner: String)] = []
@@ -82,7 +77,8 @@ struct PagesBench: AsyncParsableCommand {
             cookies.append(("\(Surface.admin.cookieName)=\(admin.token)", "\(Surface.partners.cookieName)=\(partner.token)"))
         }
         // The second page of the client list, as its own "older" link gives it.
-        let first = try await client.get(base + "/admin/clients", cookie: cookies[0].admin)
+        let firstCookie = cookies[0].admin
+        let first = try await onOwnThread { try LoopbackHTTPConnection(port: port).get("/admin/clients", cookie: firstCookie) }
         guard let range = first.body.range(of: #"after=[0-9]+_[A-Za-z0-9_]+"#, options: .regularExpression) else {
             throw ValidationError("the client list has no second page")
         }
@@ -99,9 +95,13 @@ struct PagesBench: AsyncParsableCommand {
         let pages = onlyPages.isEmpty ? everyPage : everyPage.filter { onlyPages.contains($0.name) }
         guard !pages.isEmpty else { throw ValidationError("no such page: \(onlyPages.joined(separator: ", "))") }
         // Warm-up: every page once, so that templates and caches are as a running server has them.
-        for page in pages {
-            var random = SeededRandom(seed: 1)
-            _ = try await client.get(base + page.path(&random), cookie: page.partner ? cookies[0].partner : cookies[0].admin)
+        let warmCookies = cookies[0]
+        try await onOwnThread {
+            let connection = try LoopbackHTTPConnection(port: port)
+            for page in pages {
+                var random = SeededRandom(seed: 1)
+                _ = try connection.get(page.path(&random), cookie: page.partner ? warmCookies.partner : warmCookies.admin)
+            }
         }
         let perSession = max(1, requests * pages.count / sessions)
         let signedIn = cookies
@@ -144,41 +144,5 @@ struct PagesBench: AsyncParsableCommand {
             "seed_seconds": (seedSeconds * 10).rounded() / 10, "commission_lines": seeded.lines, "database": db.dialect.rawValue,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
-    }
-}
-
-/// A small HTTP client over URLSession with a connection per session, cookies by hand.
-struct PagesBenchClient: Sendable {
-    let session: URLSession
-
-    init(connections: Int) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = connections
-        configuration.httpShouldSetCookies = false
-        configuration.httpCookieAcceptPolicy = .never
-        configuration.timeoutIntervalForRequest = 60
-        session = URLSession(configuration: configuration)
-    }
-
-    func get(_ url: String, cookie: String) async throws -> (status: Int, body: String) {
-        guard let target = URL(string: url) else { throw ValidationError("not a URL: \(url)") }
-        var request = URLRequest(url: target)
-        request.setValue(cookie, forHTTPHeaderField: "Cookie")
-        request.setValue("text/html", forHTTPHeaderField: "Accept")
-        return try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
-                if let error { return continuation.resume(throwing: error) }
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                continuation.resume(returning: (status, String(decoding: data ?? Data(), as: UTF8.self)))
-            }.resume()
-        }
-    }
-
-    func waitUntilUp(_ url: String) async throws {
-        for _ in 0..<200 {
-            if let response = try? await get(url, cookie: ""), response.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ValidationError("the server did not answer \(url)")
     }
 }

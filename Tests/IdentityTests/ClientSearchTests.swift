@@ -13,8 +13,7 @@ import Testing
         let db = try await TestDatabases.make(kind)
         defer { Task { await db.close() } }
         let clock = ManualClock(micros: 1_700_000_000_000_000)
-        let identity = IdentityService(db: db, clock: clock, secretBox: SecretBox(secretKey: "test-secret-key-of-at-least-32-characters"),
-                                       bcryptCost: 4, policy: LoginPolicy(twoFactorRoles: []))
+        let identity = TestIdentity.service(db, clock: clock)
         let maria = try await identity.createUser(kind: .trader, email: "m.garcia@correo.es", password: "correct horse battery",
                                                   displayName: "María  García López", brandID: "brand_test", audit: .system)
         clock.advance(seconds: 1)

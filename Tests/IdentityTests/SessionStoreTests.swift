@@ -14,8 +14,7 @@ import Testing
         let db = try await TestDatabases.make(kind)
         defer { Task { await db.close() } }
         let clock = ManualClock(micros: 1_700_000_000_000_000)
-        let identity = IdentityService(db: db, clock: clock, secretBox: SecretBox(secretKey: "test-secret-key-of-at-least-32-characters"),
-                                       bcryptCost: 4, policy: LoginPolicy(twoFactorRoles: []))
+        let identity = TestIdentity.service(db, clock: clock)
         let user = try await identity.createUser(kind: .trader, email: "idle@example.com", password: "correct horse battery", displayName: "Idle",
                                                  brandID: "brand_test", audit: .system)
         let sessions = SessionStore(db: db, clock: clock, idleMinutes: 10)

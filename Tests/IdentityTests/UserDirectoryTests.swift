@@ -10,8 +10,7 @@ import Testing
     @Test(arguments: TestDatabases.kinds)
     func readsKindsRegistrationAndCounts(kind: String) async throws {
         let db = try await TestDatabases.make(kind)
-        let identity = IdentityService(db: db, clock: ManualClock(micros: 1_700_000_000_000_000), secretBox: SecretBox(secretKey: "test-secret-key-of-at-least-32-characters"),
-                                       bcryptCost: 4, policy: LoginPolicy(twoFactorRoles: []))
+        let identity = TestIdentity.service(db, clock: ManualClock(micros: 1_700_000_000_000_000))
         let trader = try await identity.createUser(kind: .trader, email: "t@example.com", password: "correct horse battery", displayName: "T",
                                                    brandID: "brand_test", audit: .system)
         _ = try await identity.createUser(kind: .partner, email: "p@example.com", password: "correct horse battery", displayName: "P",

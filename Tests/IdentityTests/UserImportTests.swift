@@ -14,8 +14,7 @@ import Testing
         let db = try await TestDatabases.make(kind)
         defer { Task { await db.close() } }
         let clock = ManualClock(micros: 1_700_000_000_000_000)
-        let identity = IdentityService(db: db, clock: clock, secretBox: SecretBox(secretKey: "test-secret-key-of-at-least-32-characters"),
-                                       bcryptCost: 4, policy: LoginPolicy(twoFactorRoles: []))
+        let identity = TestIdentity.service(db, clock: clock)
         _ = try await identity.createUser(kind: .trader, email: "known@example.com", password: "correct horse battery", displayName: "Known",
                                           brandID: "brand_test", audit: .system)
         // 1,200 new traders over three statements, a known email, and one email twice.

@@ -66,10 +66,7 @@ extension UserDirectory {
                 """).all().map { try $0.decode(column: "user_id", as: String.self) }
             let exact = [search] + query.searchIDs.sorted()
             text.appendLiteral(" AND (id IN (")
-            for (index, id) in (found.count > searchNarrowsUpTo ? exact : exact + found).enumerated() {
-                if index > 0 { text.appendLiteral(", ") }
-                text.appendInterpolation(bind: id)
-            }
+            text.appendInterpolation(binds: found.count > searchNarrowsUpTo ? exact : exact + found)
             text.appendLiteral(")")
             if found.count > searchNarrowsUpTo {
                 text.appendLiteral(" OR EXISTS (SELECT 1 FROM user_search_terms t WHERE t.user_id = users.id AND t.term >= ")

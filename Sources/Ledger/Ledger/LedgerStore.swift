@@ -66,16 +66,10 @@ public struct LedgerStore: Sendable {
     public func accounts(of kind: LedgerAccountKind, owner: String) async throws -> [LedgerAccountBalance] {
         let codes = Currency.knownExponents.keys.sorted().map { LedgerAccount(kind: kind, owner: owner, currency: Currency(code: $0) ?? .usd).code }
         return try await db.read { sql in
-            var text = SQLQueryString("""
+            try await sql.raw("""
                 SELECT a.code, COALESCE(b.balance, 0) AS balance FROM ledger_accounts a
-                LEFT JOIN ledger_balances b ON b.account_id = a.id WHERE a.code IN (
-                """)
-            for (index, code) in codes.enumerated() {
-                if index > 0 { text.appendLiteral(", ") }
-                text.appendInterpolation(bind: code)
-            }
-            text.appendLiteral(") ORDER BY a.code")
-            return try await sql.raw(text).all().map { row in
+                LEFT JOIN ledger_balances b ON b.account_id = a.id WHERE a.code IN (\(binds: codes)) ORDER BY a.code
+                """).all().map { row in
                 LedgerAccountBalance(code: try row.decode(column: "code", as: String.self), balance: try row.decode(column: "balance", as: Int64.self))
             }
         }

@@ -83,16 +83,10 @@ public struct AttributionStore: Sendable {
         return try await db.read { sql in
             var found: [Attribution] = []
             for start in stride(from: 0, to: ids.count, by: 500) {
-                var text = SQLQueryString("SELECT * FROM attributions WHERE subject_type = \(bind: subject.rawValue) AND subject_id IN (")
-                for (index, id) in ids[start..<min(start + 500, ids.count)].enumerated() {
-                    if index > 0 { text.appendLiteral(", ") }
-                    text.appendInterpolation(bind: id)
-                }
-                text.appendLiteral(") AND valid_from <= ")
-                text.appendInterpolation(bind: time)
-                text.appendLiteral(" AND valid_to > ")
-                text.appendInterpolation(bind: time)
-                found += try await sql.raw(text).all().map(Self.decode)
+                found += try await sql.raw("""
+                    SELECT * FROM attributions WHERE subject_type = \(bind: subject.rawValue)
+                    AND subject_id IN (\(binds: Array(ids[start..<min(start + 500, ids.count)]))) AND valid_from <= \(bind: time) AND valid_to > \(bind: time)
+                    """).all().map(Self.decode)
             }
             return found
         }

@@ -145,13 +145,7 @@ public struct PartnerStore: Sendable {
     public func partners(_ ids: Set<PartnerID>) async throws -> [Partner] {
         guard !ids.isEmpty else { return [] }
         return try await db.read { sql in
-            var text = SQLQueryString("SELECT * FROM partners WHERE id IN (")
-            for (index, id) in ids.sorted().enumerated() {
-                if index > 0 { text.appendLiteral(", ") }
-                text.appendInterpolation(bind: id)
-            }
-            text.appendLiteral(") ORDER BY id")
-            return try await sql.raw(text).all().map(Self.decode)
+            try await sql.raw("SELECT * FROM partners WHERE id IN (\(binds: ids.sorted())) ORDER BY id").all().map(Self.decode)
         }
     }
 
