@@ -31,8 +31,9 @@ actor AdminHomeFigures {
     private let services: AppServices
     private let freshFor: Int64
     nonisolated let freshForSeconds: Int64
-    private var current: Figures?
-    private var refreshing: Task<Figures, any Error>?
+    /// Figures by brand id, `""` for every brand together.
+    private var current: [String: Figures] = [:]
+    private var refreshing: [String: Task<Figures, any Error>] = [:]
 
     init(services: AppServices, freshForSeconds: Int64 = 10) {
         self.services = services
@@ -40,37 +41,42 @@ actor AdminHomeFigures {
         self.freshForSeconds = freshForSeconds
     }
 
-    /// Figures no older than `freshFor`, or the previous ones while new ones are taken.
-    func figures() async throws -> Figures {
+    /// Figures of `brand` (nil: all brands) no older than `freshFor`, or the previous ones while new ones are taken.
+    func figures(brand: BrandID? = nil) async throws -> Figures {
         let now = services.clock.nowMicros()
-        if let current, now - current.takenAt < freshFor { return current }
-        let task = refreshing ?? Task { [services] in try await Self.take(services, at: now) }
-        if refreshing == nil {
-            refreshing = task
-            Task { await self.finish(task) }
+        let key = brand?.rawValue ?? ""
+        if let current = current[key], now - current.takenAt < freshFor { return current }
+        let task = refreshing[key] ?? Task { [services] in try await Self.take(services, brand: brand, at: now) }
+        if refreshing[key] == nil {
+            refreshing[key] = task
+            Task { await self.finish(task, key: key) }
         }
-        if let current { return current }
+        if let current = current[key] { return current }
         return try await task.value
     }
 
-    private func finish(_ task: Task<Figures, any Error>) async {
-        if let figures = try? await task.value { current = figures }
-        refreshing = nil
+    private func finish(_ task: Task<Figures, any Error>, key: String) async {
+        if let figures = try? await task.value { current[key] = figures }
+        refreshing[key] = nil
     }
 
-    static func take(_ services: AppServices, at now: Int64) async throws -> Figures {
-        let (users, events) = try await services.db.read { sql in
-            (try await UserDirectory.counts(on: sql), try await AuditLog.count(on: sql))
+    /// Clients, trading accounts and the daily charts are the brand's; partners, staff,
+    /// jobs, the ledger and the audit trail are the broker's whatever brand is shown.
+    static func take(_ services: AppServices, brand: BrandID?, at now: Int64) async throws -> Figures {
+        let (users, staff, events) = try await services.db.read { sql in
+            (try await UserDirectory.counts(brand: brand, on: sql), try await UserDirectory.counts(on: sql)[.staff] ?? 0, try await AuditLog.count(on: sql))
         }
         let today = now / day * day
         let days = (0..<30).map { today - Int64(29 - $0) * day }
         let end = today + day
-        let daily = try await services.commissions.reports.brokerDaily(from: days[0], to: end)
-        return Figures(takenAt: now, users: users, partners: Int64(try await services.partners.partners.count()), auditEvents: events,
+        let daily = if let brand { try await services.commissions.reports.brokerDaily(from: days[0], to: end, brand: brand) }
+            else { try await services.commissions.reports.brokerDaily(from: days[0], to: end) }
+        return Figures(takenAt: now, users: users.merging([.staff: staff]) { _, broker in broker },
+                       partners: Int64(try await services.partners.partners.count()), auditEvents: events,
                        ledgerTransactions: try await services.ledger.summary().transactions, jobs: try await services.jobs.counts(),
-                       accounts: try await services.trading.accounts.activeCounts(openedSince: now - 30 * day), days: days,
+                       accounts: try await services.trading.accounts.activeCounts(openedSince: now - 30 * day, brand: brand), days: days,
                        commissions: Dictionary(daily.map { ($0.day, (amount: $0.amount, lots: $0.lots)) }, uniquingKeysWith: { first, _ in first }),
-                       opened: try await services.trading.accounts.openedPerDay(from: days[0], to: end),
-                       traded: try await services.trading.deals.activeAccountsPerDay(from: days[0], to: end))
+                       opened: try await services.trading.accounts.openedPerDay(from: days[0], to: end, brand: brand),
+                       traded: try await services.trading.deals.activeAccountsPerDay(from: days[0], to: end, brand: brand))
     }
 }

@@ -46,16 +46,25 @@ struct HomeRoutes {
 
     func register(_ routes: SecuredRoutes) {
         routes.get("/") { _, _ in self.renderer.redirect("/portal") }
-        routes.get("/admin") { _, context in try await self.adminHome(context) }
+        routes.get("/admin") { request, context in try await self.adminHome(request, context) }
         routes.get("/portal") { _, context in try await self.portalHome(context) }
         routes.get("/partners") { _, context in try await self.partnerHome(context) }
     }
 
     func text(_ key: String, _ context: AppContext) -> String { renderer.text(key, context) }
 
-    func adminHome(_ context: AppContext) async throws -> Response {
+    /// The back-office home, of every brand or of the one `?brand=` names.
+    func adminHome(_ request: Request, _ context: AppContext) async throws -> Response {
         let t = { (key: String) in self.text(key, context) }
-        let taken = try await figures.figures()
+        let brands = await services.brands.directory().brands.sorted { $0.name < $1.name }
+        var brand: Brand?
+        if let id = QueryParameters.text(request, "brand") {
+            guard let named = brands.first(where: { $0.id.rawValue == id }) else {
+                throw UserFacingError(.badRequest, "brand: no brand \(id.prefix(64))")
+            }
+            brand = named
+        }
+        let taken = try await figures.figures(brand: brand?.id)
         let users = taken.users
         let now = services.clock.nowMicros()
         let awaiting = try await services.payouts.payouts(status: .awaitingApproval).count
@@ -121,8 +130,11 @@ struct HomeRoutes {
         if services.settings.demo { notes.append(t("demo_mode")) }
         // A pipeline that stopped on a broken invariant waits for a person: say so first.
         let stopped = await services.health.stopped.map { ["pipeline": $0.pipeline, "reason": $0.reason] }
-        return renderer.render("home", title: t("admin_home"), surface: .admin, context: context,
-                               data: ["tiles": tiles, "notes": notes, "hasNotes": !notes.isEmpty, "stopped": stopped, "hasStopped": !stopped.isEmpty,
+        let filters = PageFilters(fields: [
+            .select("brand", t("col_brand"), options: [("", t("home_all_brands"))] + brands.map { ($0.id.rawValue, $0.name) }, selected: brand?.id.rawValue ?? ""),
+        ], submit: t("home_show_brand"), reset: nil)
+        return renderer.render("home", title: brand.map { "\(t("admin_home")): \($0.name)" } ?? t("admin_home"), surface: .admin, context: context,
+                               data: ["tiles": tiles, "filters": filters.data, "notes": notes, "hasNotes": !notes.isEmpty, "stopped": stopped, "hasStopped": !stopped.isEmpty,
                                       "taken": t("home_figures_taken").replacingOccurrences(of: "{time}", with: format.time(taken.takenAt))
                                           .replacingOccurrences(of: "{seconds}", with: format.number(self.figures.freshForSeconds)),
                                       "charts": charts, "servers": servers.data(format), "serversHeading": t("home_sync")])

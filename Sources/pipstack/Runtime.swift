@@ -30,6 +30,7 @@ enum Runtime {
         let db = try await Database.open(url, logger: logger)
         do {
             try await MigrationRunner().migrate(db)
+            try await Schema.completeUpgrade(db)
         } catch {
             await db.close()
             throw error

@@ -73,6 +73,16 @@ import Trading
         }
         let counted = try await DealStore(db: db).activeAccountsPerDay(from: 0, to: Int64.max).values.reduce(0, +)
         #expect(independently > 0 && counted == independently)
+        // The release's trading accounts get their owner's brand at start-up, and the days they traded follow.
+        let branded = try await TradingAccountStore(db: db, clock: SystemClock()).assignMissingBrands()
+        let unbranded = try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM trading_accounts WHERE brand_id = ''").first()?.decode(column: "n", as: Int64.self) ?? -1
+        }
+        #expect(unbranded == 0)
+        if branded > 0 {
+            let ofBrand = try await DealStore(db: db).activeAccountsPerDay(from: 0, to: Int64.max, brand: "brand_default").values.reduce(0, +)
+            #expect(ofBrand > 0 && ofBrand <= counted)
+        }
         // The release's clients are found by the search terms the migration wrote.
         for text in ["tariq", "Trader", "tariq trader", "trader@", "pipstack.demo"] {
             var query = UserDirectory.ClientQuery()

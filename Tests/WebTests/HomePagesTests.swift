@@ -44,6 +44,13 @@ import WebKit
             #expect(office.text.contains("id=\"commissions\"") && office.text.contains("id=\"lots\"") && office.text.contains("id=\"new-accounts\"") && office.text.contains("id=\"active-accounts\"")
                     && office.text.contains("New trading accounts, last 30 days") && office.text.contains("Show the numbers")
                     && office.text.contains("data-tile=\"tile_payouts_awaiting\"") && office.text.contains("Trade servers: deal sync"))
+            // The home shows one brand when asked; a brand that does not exist is a clear error.
+            #expect(office.text.contains("<select id=\"f-brand\" name=\"brand\">") || office.text.contains("name=\"brand\""))
+            let defaultBrand = try #require(await services.brands.directory().brands.first)
+            let branded = try await client.execute(uri: "/admin?brand=\(defaultBrand.id.rawValue)", method: .get, headers: [.cookie: admin.cookie])
+            #expect(branded.status == .ok && branded.text.contains("\(defaultBrand.name)</h1>") && branded.text.contains("data-tile=\"tile_trading_accounts\""))
+            let unknown = try await client.execute(uri: "/admin?brand=nope", method: .get, headers: [.cookie: admin.cookie])
+            #expect(unknown.status == .badRequest && unknown.text.contains("no brand nope"))
             // A figure links to its page only for those who may open it.
             let desk = try await client.execute(uri: "/admin", method: .get, headers: [.cookie: dealing.cookie])
             #expect(desk.text.contains("<a href=\"/admin/clients\">") && !desk.text.contains("<a href=\"/admin/payouts?status=awaiting_approval\">"))

@@ -7,7 +7,7 @@ import Trading
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum CommissionsSchema {
-    public static let migrations: [Migration] = [commissionLines, commissionNumbers, payouts, commissionAdjustments, cpaAwards, instruments, instrumentHistory, payoutStatements]
+    public static let migrations: [Migration] = [commissionLines, commissionNumbers, payouts, commissionAdjustments, cpaAwards, instruments, instrumentHistory, payoutStatements, brandDaily]
 
     /// Commission lines, exactly once per (deal, rule, beneficiary, level); what
     /// rounding to minor units left per partner; and the outbox of ledger postings
@@ -186,6 +186,17 @@ public enum CommissionsSchema {
         CREATE TABLE payout_statement_lines (
             payout_id TEXT NOT NULL, day BIGINT NOT NULL, level INTEGER NOT NULL, rule_id TEXT NOT NULL, deals BIGINT NOT NULL, amount BIGINT NOT NULL,
             PRIMARY KEY (payout_id, day, level, rule_id))
+        """,
+    ] }
+
+    /// Commissions and level-1 lots per UTC day and brand of the trading account: the
+    /// back-office home of one brand charts 30 rows. The writers keep it in the batch's
+    /// transaction from this version on; days before it count under no brand.
+    static let brandDaily = Migration(version: 25, name: "commission_brand_daily") { d in [
+        """
+        CREATE TABLE commission_brand_daily (
+            day BIGINT NOT NULL, brand_id TEXT NOT NULL, currency TEXT NOT NULL, amount BIGINT NOT NULL, lots BIGINT NOT NULL,
+            PRIMARY KEY (day, brand_id, currency))\(d.withoutRowID)
         """,
     ] }
 }

@@ -20,10 +20,24 @@ extension UserDirectory {
 }
 
 extension UserDirectory {
-    /// How many users there are of each kind.
-    public static func counts(on sql: any SQLDatabase) async throws -> [PrincipalKind: Int64] {
+    /// The brand each of `userIDs` registered under; users that do not exist are left out.
+    public static func brands(of userIDs: [String], on sql: any SQLDatabase) async throws -> [String: BrandID] {
+        var brands: [String: BrandID] = [:]
+        for chunk in stride(from: 0, to: userIDs.count, by: 500).map({ Array(userIDs[$0..<min($0 + 500, userIDs.count)]) }) {
+            for row in try await sql.raw("SELECT id, brand_id FROM users WHERE id IN (\(binds: chunk))").all() {
+                brands[try row.decode(column: "id", as: String.self)] = BrandID(try row.decode(column: "brand_id", as: String.self))
+            }
+        }
+        return brands
+    }
+}
+
+extension UserDirectory {
+    /// How many users there are of each kind, of one brand or of all.
+    public static func counts(brand: BrandID? = nil, on sql: any SQLDatabase) async throws -> [PrincipalKind: Int64] {
         var counts: [PrincipalKind: Int64] = [:]
-        for row in try await sql.raw("SELECT kind, COUNT(*) AS n FROM users GROUP BY kind").all() {
+        let filter: SQLQueryString = brand.map { "WHERE brand_id = \(bind: $0.rawValue)" } ?? ""
+        for row in try await sql.raw("SELECT kind, COUNT(*) AS n FROM users \(filter) GROUP BY kind").all() {
             if let kind = PrincipalKind(rawValue: try row.decode(column: "kind", as: String.self)) { counts[kind] = try row.decode(column: "n", as: Int64.self) }
         }
         return counts

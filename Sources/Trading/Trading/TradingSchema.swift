@@ -5,7 +5,7 @@ import Platform
 /// Version numbers are global across slices and never change; never edit a released
 /// migration: add one.
 public enum TradingSchema {
-    public static let migrations: [Migration] = [trading, tradingAccounts, dealPositions, dealRevisions, marketSpreads, tradeSymbols, activeDays]
+    public static let migrations: [Migration] = [trading, tradingAccounts, dealPositions, dealRevisions, marketSpreads, tradeSymbols, activeDays, accountBrands]
 
     /// Each stored deal's volume by feed position (`feed_seq`, `volume`): what another
     /// slice's migration may join (the commission totals of version 8 count lots) without
@@ -177,6 +177,24 @@ public enum TradingSchema {
         """
         INSERT INTO trade_active_day_counts (day, server_id, accounts)
         SELECT day, server_id, COUNT(*) FROM trade_active_days GROUP BY day, server_id
+        """,
+    ] }
+
+    /// The brand each account was opened under (the owner's, through Identity's published
+    /// read), so that the back-office home shows each brand's figures. The daily active
+    /// counts are kept per brand too. Existing accounts get their brand at start-up
+    /// (`TradingAccountStore.assignMissingBrands`): a migration may not read another
+    /// slice's tables.
+    static let accountBrands = Migration(version: 24, name: "trading_account_brands") { _ in [
+        "ALTER TABLE trading_accounts ADD COLUMN brand_id TEXT NOT NULL DEFAULT ''",
+        "DROP TABLE trade_active_day_counts",
+        """
+        CREATE TABLE trade_active_day_counts (
+            day BIGINT NOT NULL, server_id TEXT NOT NULL, brand_id TEXT NOT NULL, accounts BIGINT NOT NULL, PRIMARY KEY (day, server_id, brand_id))
+        """,
+        """
+        INSERT INTO trade_active_day_counts (day, server_id, brand_id, accounts)
+        SELECT day, server_id, '', COUNT(*) FROM trade_active_days GROUP BY day, server_id
         """,
     ] }
 }

@@ -44,13 +44,18 @@ public actor BookCache {
     /// account's balance and credit.
     public private(set) var usesBonusCoefficient = false
 
+    /// The brand of each active account (by key) as of the newest book built: the
+    /// writer keeps commissions per brand too.
+    public private(set) var accountBrands: [String: BrandID] = [:]
+
     /// The engine for deals at `time`, with its symbol and account indices.
     public func engine(at time: Int64) async throws -> BookContext {
         let interval = CommissionSimulation.interval(of: time, in: points)
         if let cached = books[interval] { return cached }
         var missing: Set<String> = []
         let instruments = try await source.instruments(at: time, currency: currency, missing: &missing)
-        let accounts = try await source.accounts()
+        let (accounts, brands) = try await source.accountsAndBrands()
+        accountBrands = brands
         let book = try await source.builder.book(at: time, currency: currency, instruments: instruments.list, accounts: accounts)
         let accountIndex = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($1.key, Int32($0)) })
         let context = BookContext(engine: CommissionEngine(book: book), symbols: instruments.index, accounts: accountIndex)
@@ -167,16 +172,23 @@ public struct BookSource: Sendable {
 
     /// Trading accounts Pipstack opened, plus accounts attributed on their own.
     public func accounts() async throws -> [BookAccount] {
+        try await accountsAndBrands().accounts
+    }
+
+    /// The books' accounts, and the brand each active account was opened under (by account key).
+    public func accountsAndBrands() async throws -> (accounts: [BookAccount], brands: [String: BrandID]) {
         try await db.read { sql in
             var result: [String: BookAccount] = [:]
+            var brands: [String: BrandID] = [:]
             for account in try await TradingAccountStore.active(on: sql) {
                 let key = TradingAccountKey(server: account.serverID, login: account.login).description
                 result[key] = BookAccount(key: key, clientID: account.userID, accountType: account.accountTypeID)
+                if let brand = account.brandID { brands[key] = brand }
             }
             for key in try await AttributionStore.attributedAccounts(on: sql) where result[key] == nil {
                 result[key] = BookAccount(key: key, clientID: "")
             }
-            return result.values.sorted { $0.key < $1.key }
+            return (result.values.sorted { $0.key < $1.key }, brands)
         }
     }
 

@@ -169,8 +169,16 @@ public struct CommissionPipeline: Service {
                                        postingKey: "comm:\(currency.code):\(first)-\(batch.lastSeq)", now: clock.nowMicros(), partnerIDs: partnerIDs)
         // A corrected or cancelled deal: what was stored for its previous version is reversed
         // (by the writer, from the stored lines), and the new version earns afresh above.
-        prepared.reversals = batch.deals.filter { $0.seq > position && $0.replaces != 0 }.map {
+        let replacing = batch.deals.filter { $0.seq > position && $0.replaces != 0 }
+        prepared.reversals = replacing.map {
             CommissionReversal(seq: $0.seq, replaces: $0.replaces, day: CommissionLineRow.day(of: $0.deal.time))
+        }
+        // Each deal's brand, for the per-brand daily totals.
+        let brands = await cache.accountBrands
+        if !brands.isEmpty {
+            for item in trades + replacing {
+                if let brand = brands[TradingAccountKey(server: item.serverID, login: item.deal.login).description] { prepared.brands[item.seq] = brand.rawValue }
+            }
         }
         return prepared
     }

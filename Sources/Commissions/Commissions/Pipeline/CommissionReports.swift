@@ -309,4 +309,17 @@ extension CommissionReports {
             return Set(amounts.keys).union(lots.keys).sorted().map { ($0, amounts[$0] ?? 0, lots[$0] ?? 0) }
         }
     }
+
+    /// The same for the trading accounts of one brand (`commission_brand_daily`).
+    /// Period-end tier adjustments are the partner's and count in no brand.
+    public func brokerDaily(from: Int64, to: Int64, brand: BrandID) async throws -> [(day: Int64, amount: Int64, lots: Int64)] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT day, CAST(SUM(amount) AS BIGINT) AS amount, CAST(SUM(lots) AS BIGINT) AS lots FROM commission_brand_daily
+                WHERE brand_id = \(bind: brand.rawValue) AND day >= \(bind: from) AND day < \(bind: to) GROUP BY day ORDER BY day
+                """).all().map {
+                (try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "amount", as: Int64.self), try $0.decode(column: "lots", as: Int64.self))
+            }
+        }
+    }
 }

@@ -116,6 +116,8 @@ public struct CommissionBatch: Sendable {
     /// Deals of the batch that replace a version already consumed: the lines stored
     /// for that version are negated in the same transaction.
     public var reversals: [CommissionReversal] = []
+    /// The brand of each deal's trading account (by feed position); deals not named count under no brand.
+    public var brands: [Int64: String] = [:]
 
     public init(consumer: String, lastSeq: Int64, lines: [CommissionLineRow], currency: Currency, postingKey: String, now: Int64,
                 partnerIDs: [Int64: String]) {
@@ -199,10 +201,25 @@ struct CommissionBatchTotals {
 
     var partners: [Int64: PartnerPart] = [:]
     var daily: [DayKey: (amount: Int64, lines: Int64, lots: Int64)] = [:]
+    /// Per day and brand: amounts, and lots counted once per deal version (its first level-1 line).
+    var brandDaily: [BrandDayKey: (amount: Int64, lots: Int64)] = [:]
+    private var lastLotLine: (seq: Int64, reverses: Int64) = (0, -1)
+
+    struct BrandDayKey: Hashable {
+        let day: Int64, brand: String
+    }
     var lines = 0
     var firstSeq = Int64.max
     var firstDay = Int64.max
     var lastDay = Int64.min
+
+    mutating func add(_ line: CommissionLineRow, brand: String) {
+        add(line)
+        let counted = line.level == 1 && (line.seq, line.reverses) != lastLotLine
+        if counted { lastLotLine = (line.seq, line.reverses) }
+        brandDaily[BrandDayKey(day: line.day, brand: brand), default: (0, 0)].amount += line.amount
+        if counted { brandDaily[BrandDayKey(day: line.day, brand: brand), default: (0, 0)].lots += line.volume }
+    }
 
     mutating func add(_ line: CommissionLineRow) {
         // One hash lookup per table: the writer thread is the bottleneck of ingest.
@@ -285,7 +302,7 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
                 rows.text(currency)
                 try rows.endRow(autoFlush: false)
                 if rows.isFull { inserted += try rows.flush() }
-                totals.add(line)
+                totals.add(line, brand: batch.brands[line.seq] ?? "")
             }
             inserted += try rows.flush()
             // Deals past the cursor cannot have lines yet; if some do, the books are wrong: stop.
@@ -304,6 +321,17 @@ final class SQLiteCommissionWriter: CommissionWriter, @unchecked Sendable {
                 try days.endRow()
             }
             try days.flush()
+            let brandDays = RowInserter(handle: handle, rowsPerStatement: 50, textColumns: [false, true, true, false, false], sqlPrefix: """
+                INSERT INTO commission_brand_daily (day, brand_id, currency, amount, lots) VALUES
+                """, sqlSuffix: """
+                 ON CONFLICT (day, brand_id, currency) DO UPDATE SET amount = commission_brand_daily.amount + excluded.amount,
+                    lots = commission_brand_daily.lots + excluded.lots
+                """)
+            for (key, total) in totals.brandDaily {
+                brandDays.int(key.day); brandDays.text(key.brand); brandDays.text(currency); brandDays.int(total.amount); brandDays.int(total.lots)
+                try brandDays.endRow()
+            }
+            try brandDays.flush()
             if totals.lines > 0 {
                 let directory = try handle.statement("""
                     INSERT INTO commission_batches (first_seq, last_seq, first_day, last_day, lines) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -410,7 +438,7 @@ struct PostgresCommissionWriter: CommissionWriter {
             for line in CommissionReversal.merge(batch.lines, reversing) where line.seq > position {
                 text.writeString("\(line.seq)\t\(line.partner)\t\(line.rule)\t\(line.level)\t\(line.reverses)\t\(line.amount)")
                 text.writeString(suffix)
-                totals.add(line)
+                totals.add(line, brand: batch.brands[line.seq] ?? "")
             }
             let currency = batch.currency.code
             if totals.lines > 0 {
@@ -431,6 +459,17 @@ struct PostgresCommissionWriter: CommissionWriter {
                         \(dayRules)::bigint[], \(dayAmounts)::bigint[], \(dayLines)::bigint[], \(dayLots)::bigint[]) AS t(d, p, l, r, a, n, v)
                     ON CONFLICT (day, partner, level, rule, currency) DO UPDATE SET amount = commission_daily.amount + excluded.amount,
                         lines = commission_daily.lines + excluded.lines, lots = commission_daily.lots + excluded.lots
+                    """, logger: logger)
+            }
+            if !totals.brandDaily.isEmpty {
+                let keys = Array(totals.brandDaily.keys)
+                let days = keys.map(\.day), brands = keys.map(\.brand)
+                let amounts = keys.map { totals.brandDaily[$0]?.amount ?? 0 }, lots = keys.map { totals.brandDaily[$0]?.lots ?? 0 }
+                try await connection.query("""
+                    INSERT INTO commission_brand_daily (day, brand_id, currency, amount, lots)
+                    SELECT t.d, t.b, \(currency), t.a, t.v FROM unnest(\(days)::bigint[], \(brands)::text[], \(amounts)::bigint[], \(lots)::bigint[]) AS t(d, b, a, v)
+                    ON CONFLICT (day, brand_id, currency) DO UPDATE SET amount = commission_brand_daily.amount + excluded.amount,
+                        lots = commission_brand_daily.lots + excluded.lots
                     """, logger: logger)
             }
             if totals.lines > 0 {

@@ -90,10 +90,11 @@ public struct TradingAccountStore: Sendable {
         try await db.transaction { sql in
             try await sql.raw("""
                 INSERT INTO trading_accounts (server_id, login, user_id, account_type_id, mt_group, currency, leverage, status,
-                    trading_enabled, request_id, last_error, created_at, updated_at)
+                    trading_enabled, request_id, last_error, created_at, updated_at, brand_id)
                 VALUES (\(bind: record.serverID), \(bind: Int64(bitPattern: record.login.value)), \(bind: record.userID),
                     \(bind: record.accountTypeID), \(bind: record.group), \(bind: record.currency), \(bind: record.leverage),
-                    'creating', \(bind: record.tradingEnabled ? 1 : 0), \(bind: record.requestID), '', \(bind: record.createdAt), \(bind: record.createdAt))
+                    'creating', \(bind: record.tradingEnabled ? 1 : 0), \(bind: record.requestID), '', \(bind: record.createdAt), \(bind: record.createdAt),
+                    \(bind: try await UserDirectory.brands(of: [record.userID], on: sql)[record.userID]?.rawValue ?? ""))
                 """).run()
             try await AuditLog.append(audit.entry("trading_account.open_requested", entityType: "trading_account", entityID: record.reference,
                                                   after: AuditJSON.text(record)), at: record.createdAt, on: sql, dialect: dialect)
@@ -200,15 +201,18 @@ extension TradingAccountStore {
         public let login: TradingLogin
         public let userID: String
         public let accountTypeID: String
+        /// The brand the account was opened under; nil for one opened before brands were recorded whose owner is gone.
+        public let brandID: BrandID?
     }
 
     /// Every active account, inside the caller's read.
     public static func active(on sql: any SQLDatabase) async throws -> [ActiveAccount] {
-        try await sql.raw("SELECT server_id, login, user_id, account_type_id FROM trading_accounts WHERE status = 'active'").all().map { row in
-            ActiveAccount(serverID: try row.decode(column: "server_id", as: ServerID.self),
-                          login: TradingLogin(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self))),
-                          userID: try row.decode(column: "user_id", as: String.self),
-                          accountTypeID: try row.decode(column: "account_type_id", as: String.self))
+        try await sql.raw("SELECT server_id, login, user_id, account_type_id, brand_id FROM trading_accounts WHERE status = 'active'").all().map { row in
+            let brand = try row.decode(column: "brand_id", as: String.self)
+            return ActiveAccount(serverID: try row.decode(column: "server_id", as: ServerID.self),
+                                 login: TradingLogin(UInt64(bitPattern: try row.decode(column: "login", as: Int64.self))),
+                                 userID: try row.decode(column: "user_id", as: String.self),
+                                 accountTypeID: try row.decode(column: "account_type_id", as: String.self), brandID: brand.isEmpty ? nil : BrandID(brand))
         }
     }
 }
@@ -267,31 +271,64 @@ extension TradingAccountStore {
 }
 
 extension TradingAccountStore {
-    /// How many accounts are active, and how many of them were opened since `since`: the home's figures, counted by the database.
-    public func activeCounts(openedSince since: Int64) async throws -> (active: Int64, new: Int64) {
+    /// How many accounts are active, and how many of them were opened since `since`, of
+    /// one brand or of all: the home's figures, counted by the database.
+    public func activeCounts(openedSince since: Int64, brand: BrandID? = nil) async throws -> (active: Int64, new: Int64) {
         try await db.read { sql in
             let row = try await sql.raw("""
                 SELECT COUNT(*) AS active, COALESCE(SUM(CASE WHEN created_at >= \(bind: since) THEN 1 ELSE 0 END), 0) AS fresh
-                FROM trading_accounts WHERE status = 'active'
+                FROM trading_accounts WHERE status = 'active' \(Self.brandFilter(brand))
                 """).first()
             return (try row?.decode(column: "active", as: Int64.self) ?? 0, try row?.decode(column: "fresh", as: Int64.self) ?? 0)
         }
     }
 
-    /// Active accounts opened per UTC day in [from, to), keyed by the day's first
-    /// microsecond: the back office's "new trading accounts" chart.
-    public func openedPerDay(from: Int64, to: Int64) async throws -> [Int64: Int64] {
+    /// Active accounts opened per UTC day in [from, to), of one brand or of all, keyed by
+    /// the day's first microsecond: the back office's "new trading accounts" chart.
+    public func openedPerDay(from: Int64, to: Int64, brand: BrandID? = nil) async throws -> [Int64: Int64] {
         let day: Int64 = 86_400_000_000
         return try await db.read { sql in
             var counts: [Int64: Int64] = [:]
             for row in try await sql.raw("""
                 SELECT created_at / \(unsafeRaw: String(day)) AS day, COUNT(*) AS opened FROM trading_accounts
-                WHERE status = 'active' AND created_at >= \(bind: from) AND created_at < \(bind: to)
+                WHERE status = 'active' AND created_at >= \(bind: from) AND created_at < \(bind: to) \(Self.brandFilter(brand))
                 GROUP BY created_at / \(unsafeRaw: String(day))
                 """).all() {
                 counts[try row.decode(column: "day", as: Int64.self) * day] = try row.decode(column: "opened", as: Int64.self)
             }
             return counts
+        }
+    }
+
+    static func brandFilter(_ brand: BrandID?) -> SQLQueryString {
+        brand.map { "AND brand_id = \(bind: $0.rawValue)" } ?? ""
+    }
+}
+
+extension TradingAccountStore {
+    /// Gives accounts recorded before brands were (`brand_id` empty) their owner's brand,
+    /// through Identity's published read, and recounts the daily active accounts per brand
+    /// when any changed. Run at start-up; with nothing to assign it is one indexed read.
+    @discardableResult
+    public func assignMissingBrands() async throws -> Int {
+        try await db.transaction { sql in
+            let owners = try await sql.raw("SELECT DISTINCT user_id FROM trading_accounts WHERE brand_id = ''").all()
+                .map { try $0.decode(column: "user_id", as: String.self) }
+            guard !owners.isEmpty else { return 0 }
+            var assigned = 0
+            for (owner, brand) in try await UserDirectory.brands(of: owners, on: sql) where !brand.rawValue.isEmpty {
+                try await sql.raw("UPDATE trading_accounts SET brand_id = \(bind: brand.rawValue) WHERE user_id = \(bind: owner) AND brand_id = ''").run()
+                assigned += 1
+            }
+            guard assigned > 0 else { return 0 }
+            try await sql.raw("DELETE FROM trade_active_day_counts").run()
+            try await sql.raw("""
+                INSERT INTO trade_active_day_counts (day, server_id, brand_id, accounts)
+                SELECT d.day, d.server_id, COALESCE(a.brand_id, ''), COUNT(*) FROM trade_active_days d
+                LEFT JOIN trading_accounts a ON a.server_id = d.server_id AND a.login = d.login
+                GROUP BY d.day, d.server_id, COALESCE(a.brand_id, '')
+                """).run()
+            return assigned
         }
     }
 }

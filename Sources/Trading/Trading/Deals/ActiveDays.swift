@@ -23,20 +23,24 @@ public enum ActiveDays {
         let login: Int64
     }
 
-    /// SQLite: inserts the pairs of each day and adds what was new to that day's count.
+    /// SQLite: inserts the pairs of each day and adds what was new to that day's count
+    /// under the brand of the account (`''` for an account Pipstack did not open).
     static func record(_ deals: [TradeDeal], serverID: ServerID, on handle: SQLiteHandle) throws {
-        let byDay = Dictionary(grouping: pairs(of: deals), by: \.day)
+        let pairs = pairs(of: deals)
+        guard !pairs.isEmpty else { return }
+        let brandOf = try brands(of: Set(pairs.map(\.login)), serverID: serverID, on: handle)
+        let groups = Dictionary(grouping: pairs, by: { DayBrand(day: $0.day, brand: brandOf[$0.login] ?? "") })
         let count = try handle.statement("""
-            INSERT INTO trade_active_day_counts (day, server_id, accounts) VALUES (?1, ?2, ?3)
-            ON CONFLICT (day, server_id) DO UPDATE SET accounts = trade_active_day_counts.accounts + excluded.accounts
+            INSERT INTO trade_active_day_counts (day, server_id, brand_id, accounts) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT (day, server_id, brand_id) DO UPDATE SET accounts = trade_active_day_counts.accounts + excluded.accounts
             """)
-        for (day, pairs) in byDay.sorted(by: { $0.key < $1.key }) {
+        for (key, pairs) in groups.sorted(by: { ($0.key.day, $0.key.brand) < ($1.key.day, $1.key.brand) }) {
             let rows = RowInserter(handle: handle, rowsPerStatement: 64, textColumns: [false, true, false],
                                    sqlPrefix: "INSERT INTO trade_active_days (day, server_id, login) VALUES ",
                                    sqlSuffix: " ON CONFLICT DO NOTHING")
             var added = 0
             for pair in pairs {
-                rows.int(day)
+                rows.int(key.day)
                 rows.text(serverID)
                 rows.int(pair.login)
                 try rows.endRow(autoFlush: false)
@@ -44,11 +48,30 @@ public enum ActiveDays {
             }
             added += try rows.flush()
             guard added > 0 else { continue }
-            count.bind(1, day)
+            count.bind(1, key.day)
             count.bind(2, serverID)
-            count.bind(3, Int64(added))
+            count.bind(3, key.brand)
+            count.bind(4, Int64(added))
             try count.step()
             count.reset()
         }
+    }
+
+    private struct DayBrand: Hashable {
+        let day: Int64
+        let brand: String
+    }
+
+    /// The brand of each of `logins` that Pipstack opened on the server.
+    private static func brands(of logins: Set<Int64>, serverID: ServerID, on handle: SQLiteHandle) throws -> [Int64: String] {
+        let lookup = try handle.statement("SELECT brand_id FROM trading_accounts WHERE server_id = ?1 AND login = ?2")
+        var brands: [Int64: String] = [:]
+        for login in logins {
+            lookup.bind(1, serverID)
+            lookup.bind(2, login)
+            if try lookup.step() { brands[login] = lookup.text(0) }
+            lookup.reset()
+        }
+        return brands
     }
 }

@@ -127,13 +127,13 @@ public struct DealStore: Sendable {
     }
 
     /// How many trading accounts traded on each UTC day in [from, to), over all trade
-    /// servers, keyed by the day's first microsecond (`ActiveDays`).
-    public func activeAccountsPerDay(from: Int64, to: Int64) async throws -> [Int64: Int64] {
+    /// servers, of one brand or of all, keyed by the day's first microsecond (`ActiveDays`).
+    public func activeAccountsPerDay(from: Int64, to: Int64, brand: BrandID? = nil) async throws -> [Int64: Int64] {
         try await db.read { sql in
             var counts: [Int64: Int64] = [:]
             for row in try await sql.raw("""
                 SELECT day, CAST(SUM(accounts) AS BIGINT) AS accounts FROM trade_active_day_counts
-                WHERE day >= \(bind: from) AND day < \(bind: to) GROUP BY day
+                WHERE day >= \(bind: from) AND day < \(bind: to) \(TradingAccountStore.brandFilter(brand)) GROUP BY day
                 """).all() {
                 counts[try row.decode(column: "day", as: Int64.self)] = try row.decode(column: "accounts", as: Int64.self)
             }

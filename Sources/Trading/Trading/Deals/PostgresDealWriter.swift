@@ -51,10 +51,12 @@ struct PostgresDealWriter: DealWriter {
                         WITH added AS (
                             INSERT INTO trade_active_days (day, server_id, login)
                             SELECT t.day, \(batch.serverID.rawValue), t.login FROM unnest(\(active.map(\.day))::bigint[], \(active.map(\.login))::bigint[]) AS t(day, login)
-                            ON CONFLICT DO NOTHING RETURNING day)
-                        INSERT INTO trade_active_day_counts (day, server_id, accounts)
-                        SELECT day, \(batch.serverID.rawValue), COUNT(*) FROM added GROUP BY day
-                        ON CONFLICT (day, server_id) DO UPDATE SET accounts = trade_active_day_counts.accounts + excluded.accounts
+                            ON CONFLICT DO NOTHING RETURNING day, login)
+                        INSERT INTO trade_active_day_counts (day, server_id, brand_id, accounts)
+                        SELECT added.day, \(batch.serverID.rawValue), COALESCE(a.brand_id, ''), COUNT(*) FROM added
+                        LEFT JOIN trading_accounts a ON a.server_id = \(batch.serverID.rawValue) AND a.login = added.login
+                        GROUP BY added.day, COALESCE(a.brand_id, '')
+                        ON CONFLICT (day, server_id, brand_id) DO UPDATE SET accounts = trade_active_day_counts.accounts + excluded.accounts
                         """, logger: logger)
                 }
             }
