@@ -61,4 +61,26 @@ import WebKit
             #expect(!refused.text.contains("an email address like"))
         }
     }
+
+    /// A refused form comes back with what was typed and the refusal next to its field,
+    /// so one wrong value does not mean typing the whole form again.
+    @Test func aRefusedFormKeepsWhatWasTypedAndShowsTheRefusalAtItsField() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        let session = try #require(try await harness.session(for: .staff(.ibManager)))
+        try await harness.test { client in
+            let refused = try await client.execute(uri: "/admin/partners", method: .post, headers: formHeaders(cookie: session.cookie), body: form([
+                ("_csrf", session.csrf), ("id", "mailless"), ("name", "No <Mail>"), ("email", "notanemail"), ("kind", "affiliate"), ("legal_type", "company"),
+                ("parent", ""), ("plan", ""), ("from", "2026-01-02"),
+            ]))
+            let page = refused.text
+            #expect(refused.status == .badRequest)
+            #expect(page.contains(#"name="id" type="text" value="mailless""#) && page.contains(#"value="No &lt;Mail&gt;""#)
+                    && page.contains(#"name="from" type="date" value="2026-01-02""#), "what was typed is kept, escaped")
+            #expect(page.contains(#"<option value="affiliate" selected>"#) && page.contains(#"<option value="company" selected>"#))
+            #expect(page.contains(#"<span class="field-error">an email address like name@example.com</span><input id="f-create-email" name="email" type="email" value="notanemail""#),
+                    "the refusal is at the email field: \(page.prefix(3_000))")
+            #expect(page.contains(##"href="#f-create-email""##), "the form's summary links to the field")
+        }
+    }
 }

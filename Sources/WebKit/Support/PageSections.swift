@@ -155,6 +155,16 @@ extension PageRenderer {
     package func sections(_ title: String, surface: Surface, context: AppContext, intro: String = "", error: String? = nil, flash: String? = nil,
                   status: HTTPResponse.Status = .ok, _ sections: [PageSection]) -> Response {
         let format = self.format(context)
+        var sections = sections
+        if let error, status.code >= 400 {
+            // A refused form comes back as it was sent, the refusal next to its field.
+            let label = { (name: String) -> String? in
+                let key = "field_" + name
+                let text = self.text(key, context)
+                return text == key ? nil : text
+            }
+            sections = sections.map { $0.sentBack(context.form, to: context.path, refusal: error, label: label) }
+        }
         var data: [String: Any] = ["pageIntro": Mustache.optional(intro), "sections": sections.map { $0.data(format) }]
         if let error { data["error"] = error }
         if let flash { data["flash"] = flash }
