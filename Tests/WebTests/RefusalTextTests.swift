@@ -1,4 +1,5 @@
 import BrokerCore
+import CommissionsCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -82,5 +83,40 @@ import WebKit
                     "the refusal is at the email field: \(page.prefix(3_000))")
             #expect(page.contains(##"href="#f-create-email""##), "the form's summary links to the field")
         }
+    }
+
+    /// What plan validation says about a plan document reads in the staff member's
+    /// language, the path into the document kept as written.
+    @Test func planRefusalsReadInEveryLanguage() throws {
+        let documents = [
+            #"{"id":"g","name":"G","rules":[{"id":"r","kind":"per_lot","rates":{"default":"7,00"}}]}"#,
+            #"{"id":"g","rules":[]}"#,
+            #"{"id":"g","name":"G","rules":[]}"#,
+            #"{"id":"g","name":"G","rules":[{"id":"r","kind":"per_lot","rates":{}}]}"#,
+            #"{"id":"g","name":"G","rules":[{"id":"r","kind":"per_lot","rates":{"default":"1"}},{"id":"r","kind":"per_lot","rates":{"default":"1"}}]}"#,
+            #"{"id":"g","name":"G","distribution":{"kind":"percent_of_level_above","shares":["120%"]},"rules":[{"id":"r","kind":"per_lot","rates":{"default":"1"}}]}"#,
+            #"{"id":"g","name":"G","filters":{"min_hold_seconds":-1},"rules":[{"id":"r","kind":"per_lot","rates":{"default":"1"}}]}"#,
+            #"{"id":"g","name":"G","cpa":{"min_first_deposit":"1.001","within_days":30,"bands":[]}}"#,
+            #"{"id":"g","name":"G","cpa":{"min_first_deposit":"100","within_days":0,"bands":[]}}"#,
+            #"{"id":"g","name":"G","rules":[{"id":"r","kind":"spread_share","share":"30%"}]}"#,
+            "not json",
+        ]
+        let catalogues = try ["es", "ar"].map { try CatalogueTests.catalogue($0) }
+        var seen: Set<String> = []
+        for document in documents {
+            do {
+                let plan = try PlanValidationError.plan(fromJSON: Array(document.utf8))
+                Issue.record("accepted \(document): \(plan.id)")
+            } catch {
+                seen.insert(error.message)
+                for catalogue in catalogues {
+                    #expect(RefusalText.translate(error.message, { catalogue[$0] ?? $0 }) != nil, "no template for \(error.message)")
+                }
+            }
+        }
+        #expect(seen.count >= 8, "the documents are refused for different reasons: \(seen)")
+        let spanish = catalogues[0]
+        #expect(RefusalText.localized("rules[0].rates.default: 7,00 is not a non-negative amount with at most 8 decimals", { spanish[$0] ?? $0 })
+                == "rules[0].rates.default: 7,00 no es un importe no negativo con 8 decimales como máximo")
     }
 }

@@ -84,7 +84,7 @@ struct CommissionPlanRoutes {
             let plan = CommissionPlan(
                 id: (form["id"] ?? "").trimmingCharacters(in: .whitespaces), name: form["name"] ?? "", currency: (form["currency"] ?? "USD").uppercased(),
                 earnOn: CommissionPlan.EarnOn(rawValue: form["earn_on"] ?? "") ?? .close, distribution: form["distribution"] == "direct" ? .direct : .difference,
-                filters: .init(minHoldSeconds: Int64(form["min_hold_seconds"] ?? "0") ?? -1, skipOpenEqualsClose: form["skip_open_equals_close"] != nil),
+                filters: .init(minHoldSeconds: try Self.seconds(form["min_hold_seconds"]), skipOpenEqualsClose: form["skip_open_equals_close"] != nil),
                 rules: [.init(id: "rebate", kind: .perLot, rates: .init(default: (form["default"] ?? "").isEmpty ? nil : form["default"],
                                                                         groups: try pairs(form["groups"], field: "groups"),
                                                                         symbols: try pairs(form["symbols"], field: "symbols")),
@@ -95,10 +95,26 @@ struct CommissionPlanRoutes {
             let saved = try await plans.save(plan, effectiveFrom: try effective(form["from"]), audit: context.audit)
             return renderer.redirect("/admin/commission-plans/\(saved.id)")
         } catch let error as PlanValidationError {
-            return try await list(context, error: error.description)
+            return try await list(context, error: renderer.refusal(Self.formField(of: error), context))
         } catch let error as PartnerError {
             return try await list(context, error: renderer.refusal(error, context))
         }
+    }
+
+    /// The form's field a refusal of the plan it built is about: the form makes one
+    /// per-lot rule, so `rules[0].rates.groups.metals` is the group rates field.
+    static func formField(of error: PlanValidationError) -> PlanValidationError {
+        let fields = [("filters.min_hold_seconds", "min_hold_seconds"), ("rules[0].rates.groups", "groups"), ("rules[0].rates.symbols", "symbols"),
+                      ("rules[0].rates", "default"), ("rules[0].account_types", "account_types")]
+        guard let field = fields.first(where: { error.path.hasPrefix($0.0) })?.1 else { return error }
+        return PlanValidationError(path: field, message: error.message)
+    }
+
+    static func seconds(_ text: String?) throws(PlanValidationError) -> Int64 {
+        let text = (text ?? "").trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return 0 }
+        guard let seconds = Int64(text) else { throw PlanValidationError(path: "min_hold_seconds", message: "a whole number of seconds") }
+        return seconds
     }
 
     func effective(_ day: String?) throws(PlanValidationError) -> Int64 {
@@ -116,7 +132,7 @@ struct CommissionPlanRoutes {
             let saved = try await plans.save(plan, effectiveFrom: from, audit: context.audit)
             return renderer.redirect("/admin/commission-plans/\(saved.id)")
         } catch let error as PlanValidationError {
-            return try await list(context, error: error.description, draft: document)
+            return try await list(context, error: renderer.refusal(path: error.path, reason: error.message, context), draft: document)
         } catch let error as PartnerError {
             return try await list(context, error: renderer.refusal(error, context), draft: document)
         }

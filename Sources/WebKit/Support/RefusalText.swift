@@ -92,14 +92,59 @@ package enum RefusalText {
         ("no permission on the trade server: {detail}", "refusal_server_permission"),
         ("the trade server's password policy refused the password: {detail}", "refusal_server_password"),
         ("item {id} is already resolved", "refusal_item_resolved"),
+        // Commission plans (their messages follow a JSON path into the plan document).
+        ("is not valid JSON", "refusal_not_json"),
+        ("unknown distribution {name}; use difference, per_level, capped_ratios or direct", "refusal_unknown_distribution"),
+        ("is required", "refusal_required"),
+        ("has the wrong type", "refusal_wrong_type"),
+        ("is missing", "refusal_missing"),
+        ("cannot be read", "refusal_unreadable"),
+        ("versions count from 1", "refusal_version_from_1"),
+        ("a plan needs at least one rule, a revenue share or a CPA", "refusal_plan_needs_rule"),
+        ("daily, weekly or monthly", "refusal_period"),
+        ("at least 1 period", "refusal_one_period"),
+        ("cannot be negative", "refusal_cannot_be_negative"),
+        ("give one share per level, e.g. [\"20%\", \"5%\", \"2%\"]", "refusal_shares_per_level"),
+        ("{value} is not a percentage from 0% to 100%", "refusal_percentage"),
+        ("the levels add up to more than 100%; set a cap", "refusal_levels_over_100"),
+        ("one non-negative ratio per level, at least one above zero", "refusal_ratios"),
+        ("rule id {id} is used twice", "refusal_rule_twice"),
+        ("give a default, group or symbol rate", "refusal_give_rate"),
+        ("tiers price lots in money: use unit money", "refusal_tiers_money"),
+        ("give at least one step", "refusal_one_step"),
+        ("{value} is not a number of lots", "refusal_not_lots"),
+        ("the first step starts at 0 lots", "refusal_first_step"),
+        ("steps must rise", "refusal_steps_rise"),
+        ("the spread earned per lot is required", "refusal_spread_required"),
+        ("{value} is not a whole number of points above 0", "refusal_points_above_zero"),
+        ("only per-lot rules have volume tiers", "refusal_tiers_per_lot"),
+        ("only spread-share rules are damped by the spread", "refusal_damped_spread_share"),
+        ("{value} is not a non-negative amount with at most 8 decimals", "refusal_amount_8"),
+        ("a percentage such as \"30%\" is required", "refusal_percentage_required"),
+        ("{value} is not a non-negative amount in {currency} with at most {decimals} decimals", "refusal_amount_in_currency"),
+        ("{value} is not a non-negative number of lots", "refusal_lots_not_negative"),
+        ("a minimum spread needs the spread earned per lot", "refusal_min_spread"),
+        ("1 to 3650 days", "refusal_days_3650"),
+        ("give at least one band, e.g. [{\"min_deposit\": \"100.00\", \"amount\": \"250.00\"}]", "refusal_one_band"),
+        ("{code} is not a two-letter country code", "refusal_country_code"),
+        ("write NAME=RATE, separated by commas", "refusal_name_rate"),
+        ("a whole number of seconds", "refusal_whole_seconds"),
+        ("{plan} differs from the book's {currency}", "refusal_book_currency"),
+        ("no plan {id}", "refusal_no_plan_short"),
+        ("0 to 8", "refusal_zero_to_8"),
+        ("{value} is not a non-negative number of points", "refusal_points_not_negative"),
+        ("too many rule ids", "refusal_too_many_rules"),
+        ("at most 64 account types in one book", "refusal_account_types_64"),
     ]
 
     /// `english` ("field: reason", or a reason alone) in the catalogue's words.
     package static func localized(_ english: String, _ t: (String) -> String) -> String {
         guard let colon = english.range(of: ": ") else { return translate(english, t) ?? english }
         let field = String(english[..<colon.lowerBound])
-        guard !field.isEmpty, field.allSatisfy({ $0.isLowercase || $0 == "_" }) else { return translate(english, t) ?? english }
         let reason = String(english[colon.upperBound...])
+        // A path into a document the person wrote (`rules[0].rates.default`) is theirs: kept as written.
+        if isDocumentPath(field), let translated = translate(reason, t) { return field + ": " + translated }
+        guard !field.isEmpty, field.allSatisfy({ $0.isLowercase || $0 == "_" }) else { return translate(english, t) ?? english }
         let key = "field_" + field
         let label = t(key)
         if let translated = translate(reason, t) { return (label == key ? field : label) + ": " + translated }
@@ -108,8 +153,14 @@ package enum RefusalText {
         return (label == key ? field : label) + ": " + reason
     }
 
+    /// `rules[0].rates.default`, `cpa.bands[1].amount`: a key path, with a dot or an index.
+    static func isDocumentPath(_ text: String) -> Bool {
+        guard let first = text.first, first.isLowercase, text.contains(where: { $0 == "." || $0 == "[" }) else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.[]-".contains($0)) }
+    }
+
     /// The reason through the first template it matches, nil when none does.
-    static func translate(_ reason: String, _ t: (String) -> String) -> String? {
+    package static func translate(_ reason: String, _ t: (String) -> String) -> String? {
         for template in compiled {
             guard let match = template.regex.firstMatch(in: reason, range: NSRange(reason.startIndex..., in: reason)) else { continue }
             var text = t(template.key)
@@ -151,5 +202,11 @@ extension PageRenderer {
     /// A slice's refusal in the reader's language (see `RefusalText`).
     package func refusal(_ error: any CustomStringConvertible, _ context: AppContext) -> String {
         RefusalText.localized(error.description, { text($0, context) })
+    }
+
+    /// A refusal of a document the person wrote (a plan's JSON): the path into it is
+    /// theirs and kept as written, the reason is in their language.
+    package func refusal(path: String, reason: String, _ context: AppContext) -> String {
+        path + ": " + (RefusalText.translate(reason, { text($0, context) }) ?? reason)
     }
 }

@@ -31,7 +31,8 @@ extension PlanValidationError {
         case .keyNotFound: "is required"
         case .typeMismatch: "has the wrong type"
         case .valueNotFound: "is missing"
-        case let .dataCorrupted(context): context.underlyingError == nil ? context.debugDescription : "is not valid JSON"
+        // A plan's own decoder explains a value it does not know; Foundation's text is not for people.
+        case let .dataCorrupted(context): context.underlyingError == nil && !context.codingPath.isEmpty ? context.debugDescription : "is not valid JSON"
         @unknown default: "cannot be read"
         }
         self.init(path: path.isEmpty ? "document" : path, message: message)
