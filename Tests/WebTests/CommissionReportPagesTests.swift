@@ -11,6 +11,7 @@ import Testing
 import WebKit
 import App
 import Commissions
+import CommissionsWeb
 import Trading
 import Platform
 
@@ -48,6 +49,12 @@ import Platform
             let explained = try await client.execute(uri: "/admin/commissions/explain?server=mt5&ticket=77", method: .get, headers: headers)
             #expect(explained.status == .ok && explained.text.contains("the same lines as stored"))
             #expect(explained.text.contains("7.00 per lot x 1.5 lots = 10.50"))
+            // The engine's own notes read as whole sentences in Arabic: the amount before the partner, ids and numbers kept.
+            let notes = try #require(try await CommissionReports(db: harness.db, clock: harness.services.clock).explain(server: "mt5", ticket: 77, currency: .usd)).notes
+            let arabic = try CatalogueTests.catalogue("ar")
+            let inArabic = notes.map { ExplainText.localized($0, { arabic[$0] ?? $0 }) }
+            #expect(inArabic.contains("يدفع 10.50 USD إلى ib في المستوى 1 عن القاعدة rebate: الفرق: الخاص 10.50 - المستوى الأدنى 0.00"), "\(notes) \(inArabic)")
+            #expect(inArabic.contains("المستوى 1، الخطة gold الإصدار 1، القاعدة rebate: 7.00 لكل لوت × 1.5 لوت = 10.50"), "\(inArabic)")
             let missing = try await client.execute(uri: "/admin/commissions/explain?server=mt5&ticket=78", method: .get, headers: headers)
             #expect(missing.status == .notFound)
 

@@ -1,5 +1,6 @@
 import BrokerCore
 import CommissionsCore
+import CommissionsWeb
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -118,5 +119,24 @@ import WebKit
         let spanish = catalogues[0]
         #expect(RefusalText.localized("rules[0].rates.default: 7,00 is not a non-negative amount with at most 8 decimals", { spanish[$0] ?? $0 })
                 == "rules[0].rates.default: 7,00 no es un importe no negativo con 8 decimales como máximo")
+    }
+
+    /// The engine's explanation sentences are whole templates in every language, and a
+    /// deal that earns nothing says why in the reader's words and word order.
+    @Test func explanationSentencesReadInEveryLanguage() throws {
+        for language in ["en", "es", "ar"] {
+            let catalogue = try CatalogueTests.catalogue(language)
+            for sentence in ExplainText.sentences {
+                let text = try #require(catalogue[sentence.key], "\(language) lacks \(sentence.key)")
+                #expect(Set(SentenceTemplates.placeholders(text)) == Set(SentenceTemplates.placeholders(sentence.english)), "\(language): \(sentence.key)")
+                if language == "en" { #expect(text == sentence.english) }
+            }
+        }
+        let spanish = try CatalogueTests.catalogue("es")
+        let es = { (note: String) in ExplainText.localized(note, { spanish[$0] ?? $0 }) }
+        #expect(es("deal 5 earns nothing: plan gold v2 earns on close deals only") == "la operación 5 no genera nada: el plan gold v2 solo genera en operaciones de cierre")
+        #expect(es("deal 7 earns nothing: held 30 s, less than the plan's minimum of 60 s")
+                == "la operación 7 no genera nada: mantenida 30 s, menos que el mínimo del plan de 60 s")
+        #expect(es("deal 8 earns nothing: the account has no partner") == "la operación 8 no genera nada: " + (spanish["explain_f_no_partner"] ?? ""))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WebKit
 
 /// The engine's explanation of a deal, in the reader's language. The engine (a pure
 /// core, also read by the CLI and the API) writes its notes in English from a fixed
@@ -54,7 +55,34 @@ package enum ExplainText {
         ("explain_f_open", "open"),
     ]
 
+    /// The engine's sentences, whole: a translation puts the deal, partner, amounts and
+    /// rule where its language wants them. What a placeholder holds (a reason, a formula)
+    /// is translated in turn; ids and numbers are kept.
+    package static let sentences: [(english: String, key: String)] = [
+        ("deal {ticket} earns nothing: {reason}", "explain_s_earns_nothing"),
+        ("plan {plan} v{version} earns on {side} deals only", "explain_s_earns_on"),
+        ("held {held} s, less than the plan's minimum of {minimum} s", "explain_s_held"),
+        ("the price moved {moved} points, less than the plan's minimum of {minimum}", "explain_s_moved"),
+        ("level {level}, plan {plan} v{version}, rule {rule}: {formula}", "explain_s_rule"),
+        ("pays {partner} {amount} {currency} at level {level} for rule {rule}: {formula} (the account's rebate receiver)", "explain_s_pays_receiver"),
+        ("pays {partner} {amount} {currency} at level {level} for rule {rule}: {formula}", "explain_s_pays"),
+    ]
+
+    private static let templates = SentenceTemplates(sentences)
+
     package static func localized(_ note: String, _ t: (String) -> String) -> String {
+        let translated = templates.translate(note, t) { name, value in
+            switch name {
+            case "reason", "formula": localized(value, t)
+            case "side": value == "close" || value == "open" ? t("explain_f_\(value)") : value
+            default: value
+            }
+        }
+        return translated ?? phrases(note, t)
+    }
+
+    /// A formula or a note no sentence matches: each known phrase replaced in place.
+    static func phrases(_ note: String, _ t: (String) -> String) -> String {
         var text = note
         var parts: [(String, String)] = []
         // Placeholders first, so a translated phrase is never matched again by a shorter one.

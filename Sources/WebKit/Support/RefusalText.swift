@@ -161,41 +161,13 @@ package enum RefusalText {
 
     /// The reason through the first template it matches, nil when none does.
     package static func translate(_ reason: String, _ t: (String) -> String) -> String? {
-        for template in compiled {
-            guard let match = template.regex.firstMatch(in: reason, range: NSRange(reason.startIndex..., in: reason)) else { continue }
-            var text = t(template.key)
-            guard text != template.key else { return nil }
-            for (index, name) in template.names.enumerated() {
-                guard let range = Range(match.range(at: index + 1), in: reason) else { continue }
-                text = text.replacingOccurrences(of: "{\(name)}", with: String(reason[range]))
-            }
-            return text
-        }
-        return nil
+        compiled.translate(reason, t)
     }
 
     /// The placeholders of a template, in order.
-    package static func placeholders(_ text: String) -> [String] {
-        guard let regex = try? NSRegularExpression(pattern: #"\{([a-z]+)\}"#) else { return [] }
-        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { match in
-            Range(match.range(at: 1), in: text).map { String(text[$0]) }
-        }
-    }
+    package static func placeholders(_ text: String) -> [String] { SentenceTemplates.placeholders(text) }
 
-    private struct Compiled: @unchecked Sendable {
-        let regex: NSRegularExpression
-        let names: [String]
-        let key: String
-    }
-
-    /// Each template as an anchored pattern: its text literal, each `{name}` any text.
-    private static let compiled: [Compiled] = templates.compactMap { template in
-        let names = placeholders(template.english)
-        var pattern = NSRegularExpression.escapedPattern(for: template.english)
-        for name in names { pattern = pattern.replacingOccurrences(of: NSRegularExpression.escapedPattern(for: "{\(name)}"), with: "(.+?)") }
-        guard let regex = try? NSRegularExpression(pattern: "^" + pattern + "$", options: [.dotMatchesLineSeparators]) else { return nil }
-        return Compiled(regex: regex, names: names, key: template.key)
-    }
+    private static let compiled = SentenceTemplates(templates)
 }
 
 extension PageRenderer {
