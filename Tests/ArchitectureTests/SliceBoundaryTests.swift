@@ -14,7 +14,7 @@ import Testing
                     "account_types", "trading_accounts", "balance_operations", "reconciliation_runs", "reconciliation_items", "trade_symbols", "trade_active_days", "trade_active_day_counts"],
         "Partners": ["partners", "partner_links", "partner_closure", "commission_plans", "partner_plans", "attributions"],
         "Commissions": ["commission_lines", "commission_lines_v7", "commission_names", "commission_batches", "commission_partner_batches",
-                        "commission_daily", "commission_residues", "commission_postings", "commission_adjustments", "revenue_share_periods",
+                        "commission_daily", "commission_brand_daily", "commission_residues", "commission_postings", "commission_adjustments", "revenue_share_periods",
                         "cpa_awards", "payouts", "partner_payout_settings", "instruments", "instrument_settings", "instrument_folders",
                         "payout_statement_lines"],
         "Clients": ["client_events", "client_countries"],
