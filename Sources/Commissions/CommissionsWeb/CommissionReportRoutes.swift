@@ -123,7 +123,7 @@ package struct CommissionReportRoutes {
         return renderer.sections("\(t("col_deal")) \(server):\(ticket)", surface: .admin, context: context,
                                  intro: agree ? t("explain_agree") : t("explain_differ"),
                                  [PageSection(heading: t("how_computed"), table: PageTable(name: "notes", columns: [PageColumn(t("col_note"))],
-                                                                                          rows: explained.notes.map { PageRow(cells: [.text(ExplainText.localized($0, t))]) })),
+                                                                                          rows: explained.notes.map { PageRow(cells: [.text(ExplainText.shown($0, t))]) })),
                                   PageSection(heading: t("explain_recomputed"), table: table("recomputed", explained.lines)),
                                   PageSection(heading: t("explain_stored"), table: table("stored", stored))])
     }

@@ -81,6 +81,12 @@ package enum ExplainText {
         return translated ?? phrases(note, t)
     }
 
+    /// A note as a page shows it: localized, starting with a capital letter.
+    package static func shown(_ note: String, _ t: (String) -> String) -> String {
+        let text = localized(note, t)
+        return text.prefix(1).uppercased() + text.dropFirst()
+    }
+
     /// A formula or a note no sentence matches: each known phrase replaced in place.
     static func phrases(_ note: String, _ t: (String) -> String) -> String {
         var text = note

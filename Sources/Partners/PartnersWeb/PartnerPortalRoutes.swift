@@ -111,7 +111,7 @@ struct PartnerPortalRoutes {
         }
         return renderer.sections("\(t("col_deal")) \(server):\(ticket)", surface: .partners, context: context, [
             PageSection(heading: t("how_computed"), table: PageTable(name: "notes", columns: [PageColumn(t("col_note"))],
-                                                                     rows: notes.map { PageRow(cells: [.text(ExplainText.localized($0, t))]) })),
+                                                                     rows: notes.map { PageRow(cells: [.text(ExplainText.shown($0, t))]) })),
             PageSection(heading: t("your_lines"), table: PageTable(name: "own", columns: [PageColumn(t("col_level")), PageColumn(t("col_rule")), PageColumn(t("col_amount"))],
                                                                     rows: own.map { PageRow(cells: [.number(Int64($0.level)), CommissionCells.rule($0, t),
                                                                                                     .accrual(Accrual(units: $0.amount, currency: .usd))]) })),

@@ -80,7 +80,7 @@ package struct PageForm {
     /// The fields in error, for the summary at the top of the form: each links to its field.
     package var data: [String: Any] {
         let prefix = "f-\(name.isEmpty ? "form" : name)-"
-        let errors = fields.filter { !$0.error.isEmpty }.map { ["href": "#\(prefix)\($0.name)", "text": $0.error] }
+        let errors = fields.filter { !$0.error.isEmpty }.map { ["href": "#\(prefix)\($0.name)", "text": "\($0.label): \($0.error)"] }
         return ["name": Mustache.optional(name), "action": action, "submit": submit, "fields": fields.map { $0.data(idPrefix: prefix) },
                 "errors": errors, "hasErrors": !errors.isEmpty]
     }
