@@ -109,6 +109,7 @@ public struct CommissionPipeline: Service {
         var rows: [CommissionLineRow] = []
         rows.reserveCapacity(batch.deals.count * 4)
         var partnerIDs: [Int64: String] = [:]
+        var brandOf: [Int64: String] = [:]
         var lines: [CommissionLine] = []
         var inputs: [EngineDeal] = []
         var sources: [FeedDeal] = []
@@ -126,6 +127,7 @@ public struct CommissionPipeline: Service {
                 rebuild = false
             }
             var context = try await cache.engine(at: trades[index].deal.time)
+            var brands = await cache.accountBrands
             let spanTime = trades[index].deal.time
             let span = await cache.span(of: spanTime)
             inputs.removeAll(keepingCapacity: true)
@@ -144,6 +146,7 @@ public struct CommissionPipeline: Service {
                     }
                     await cache.invalidate()
                     context = try await cache.engine(at: deal.time)
+                    brands = await cache.accountBrands
                 }
                 index += 1
                 // The engine's ticket is the deal's place in this group, so lines map back to their deal and server.
@@ -152,6 +155,8 @@ public struct CommissionPipeline: Service {
                                                 ticket: UInt64(sources.count)) else { continue }
                 inputs.append(input)
                 sources.append(item)
+                // The deal's brand, for the per-brand daily totals.
+                if !brands.isEmpty, let brand = brands[key] { brandOf[item.seq] = brand.rawValue }
             }
             guard !inputs.isEmpty else { continue }
             lines.removeAll(keepingCapacity: true)
@@ -173,13 +178,14 @@ public struct CommissionPipeline: Service {
         prepared.reversals = replacing.map {
             CommissionReversal(seq: $0.seq, replaces: $0.replaces, day: CommissionLineRow.day(of: $0.deal.time))
         }
-        // Each deal's brand, for the per-brand daily totals.
-        let brands = await cache.accountBrands
-        if !brands.isEmpty {
-            for item in trades + replacing {
-                if let brand = brands[TradingAccountKey(server: item.serverID, login: item.deal.login).description] { prepared.brands[item.seq] = brand.rawValue }
+        // A reversal counts under the brand of the deal it corrects.
+        if !replacing.isEmpty {
+            let brands = await cache.accountBrands
+            for item in replacing where brandOf[item.seq] == nil {
+                if let brand = brands[TradingAccountKey(server: item.serverID, login: item.deal.login).description] { brandOf[item.seq] = brand.rawValue }
             }
         }
+        prepared.brands = brandOf
         return prepared
     }
 
