@@ -88,13 +88,14 @@ struct ChartDrawing {
     }
 
     /// At most about six labels along the bottom, always including the first and
-    /// the last; a regular label too close to the last one gives way to it.
+    /// the last; a regular label closer to the last one than the regular spacing gives
+    /// way to it (at 390 px two labels four days apart touch).
     static func labelledIndices(count: Int) -> [Int] {
         guard count > 0 else { return [] }
         let every = max(1, Int((Double(count) / 6).rounded(.up)))
         var indices = Array(stride(from: 0, to: count, by: every))
         if let last = indices.last, last != count - 1 {
-            if count - 1 - last < (every + 1) / 2, indices.count > 1 { indices.removeLast() }
+            if count - 1 - last < every, indices.count > 1 { indices.removeLast() }
             indices.append(count - 1)
         }
         return indices
