@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
@@ -214,6 +215,39 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Payments",
+            dependencies: [
+                "Money",
+                "BrokerCore",
+                "LedgerCore",
+                "Platform",
+                "Identity",
+                "Ledger",
+                "Clients",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Sources/Payments/Payments",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PSPSimulator",
+            dependencies: [
+                "Money",
+                "Payments",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Payments/PSPSimulator",
+            swiftSettings: strict
+        ),
+        .target(
             name: "WebKit",
             dependencies: [
                 "Charts",
@@ -340,6 +374,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PaymentsWeb",
+            dependencies: [
+                "Money",
+                "BrokerCore",
+                "Platform",
+                "Identity",
+                "LedgerCore",
+                "Ledger",
+                "Payments",
+                "WebKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Payments/PaymentsWeb",
+            swiftSettings: strict
+        ),
+        .target(
             name: "App",
             dependencies: [
                 "Charts",
@@ -361,6 +413,8 @@ let package = Package(
                 "CommissionsWeb",
                 "PartnersWeb",
                 "ClientsWeb",
+                "Payments",
+                "PaymentsWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -385,6 +439,8 @@ let package = Package(
                 "Partners",
                 "Commissions",
                 "Clients",
+                "Payments",
+                "PSPSimulator",
                 "WebKit",
                 "App",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -568,6 +624,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "PaymentsTests",
+            dependencies: [
+                "Money",
+                "BrokerCore",
+                "LedgerCore",
+                "Platform",
+                "Identity",
+                "Ledger",
+                "Payments",
+                "PSPSimulator",
+                "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "UpgradeTests",
             dependencies: [
                 "Money",
@@ -602,6 +676,10 @@ let package = Package(
                 "WebKit",
                 "App",
                 "TestSupport",
+                "Payments",
+                "PSPSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -7,6 +7,7 @@ import Ledger
 import Logging
 import Money
 import Partners
+import Payments
 import Platform
 import Prometheus
 import Trading
@@ -24,6 +25,7 @@ public struct AppServices: Sendable {
     public let commissions: CommissionServices
     /// Deposits and KYC approvals reported for clients; with the CPA decisions they feed.
     public let clientEvents: ClientEventStore
+    public let payments: PaymentsServices
 
     /// Every capability's services, by type (what `Capabilities.all` built).
     public let built: CapabilityServices
@@ -42,6 +44,7 @@ public struct AppServices: Sendable {
         partners = try built.get()
         commissions = try built.get()
         clientEvents = try built.get()
+        payments = try built.get()
     }
 
     // The shared services, by the names the CLI and tests use.

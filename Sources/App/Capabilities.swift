@@ -4,6 +4,7 @@ import CommissionsWeb
 import IdentityWeb
 import LedgerWeb
 import PartnersWeb
+import PaymentsWeb
 import TradingWeb
 import WebKit
 
@@ -19,5 +20,6 @@ public enum Capabilities {
         PartnersCapability.self,
         CommissionsCapability.self,
         ClientsCapability.self,
+        PaymentsCapability.self,
     ]
 }

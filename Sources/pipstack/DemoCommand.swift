@@ -13,6 +13,8 @@ import WebKit
 import App
 import Clients
 import Commissions
+import Payments
+import PSPSimulator
 
 /// Everything on embedded SQLite with seeded demo data; keeps its data across restarts.
 struct DemoCommand: AsyncParsableCommand {
@@ -42,6 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
         try await DemoTradeServer.seedPartners(services: services, simulatedLogins: simulatedLogins)
         try await DemoTradeServer.adoptSimulatedAccounts(services: services, logins: simulatedLogins)
         let base = "http://\(host):\(port)"
+        let card = try await DemoPayments.start(services: services, base: base)
         print("""
 
         Pipstack demo is running (data in \(folder.path); mail written to \(folder.appendingPathComponent("mail").path)).
@@ -50,6 +53,8 @@ struct DemoCommand: AsyncParsableCommand {
           Partner portal: \(base)/partners
           API:            \(base)/api/v1/openapi.json
           MT5 simulator:  http://127.0.0.1:\(simulator.port) (manager \(DemoTradeServer.manager), Web API; its live and demo groups are Pipstack's \"MT5 Live\" and \"MT5 Demo\" servers)
+          Card payments:  simulator at \(card.baseURL) (Stripe's shape); webhook secret \(card.options.webhookSecret)
+                          test cards 4242 4242 4242 4242 (approved), 4000 0027 6000 3184 (3-D Secure), 4000 0000 0000 0002 (declined)
         Logins (password \(Self.password)):
           admin@pipstack.demo, compliance@pipstack.demo, finance@pipstack.demo  -> back office
           trader@pipstack.demo  -> trader's room
@@ -64,10 +69,12 @@ struct DemoCommand: AsyncParsableCommand {
             try await Runtime.run(services: services, mailer: mailer, host: host, port: port, secretKey: secret, logger: logger)
         } catch {
             await simulator.stop()
+            await card.stop()
             await db.close()
             throw error
         }
         await simulator.stop()
+        await card.stop()
         await db.close()
     }
 

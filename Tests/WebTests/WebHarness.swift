@@ -63,8 +63,13 @@ struct WebHarness {
     }
 
     func test<T: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await test(.router, body)
+    }
+
+    /// `.live` listens on a loopback port (`client.port`), for parties that call Pipstack over real HTTP.
+    func test<T: Sendable>(_ setup: TestingSetup, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         let app = Application(router: try PipstackWeb.router(services: services).router, logger: TestDatabases.logger)
-        return try await app.test(.router) { client in try await body(client) }
+        return try await app.test(setup) { client in try await body(client) }
     }
 }
 

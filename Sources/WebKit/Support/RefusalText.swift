@@ -92,6 +92,10 @@ package enum RefusalText {
         ("no permission on the trade server: {detail}", "refusal_server_permission"),
         ("the trade server's password policy refused the password: {detail}", "refusal_server_password"),
         ("item {id} is already resolved", "refusal_item_resolved"),
+        // Payments.
+        ("must be positive", "refusal_must_be_positive"),
+        ("no payment provider {id} is enabled", "refusal_no_payment_provider"),
+        ("idempotency key {key} was used for another deposit", "refusal_deposit_key_reused"),
         // Commission plans (their messages follow a JSON path into the plan document).
         ("is not valid JSON", "refusal_not_json"),
         ("unknown distribution {name}; use difference, per_level, capped_ratios or direct", "refusal_unknown_distribution"),

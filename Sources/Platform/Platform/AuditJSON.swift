@@ -1,10 +1,9 @@
 import Foundation
-import Platform
 
 /// Audit payloads as compact JSON with sorted keys, so that before and after of
 /// the same record read alike.
-enum AuditJSON {
-    static func text(_ value: some Encodable) -> String {
+public enum AuditJSON {
+    public static func text(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "{}" }

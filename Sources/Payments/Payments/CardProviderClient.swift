@@ -1,0 +1,95 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Calls the card provider's API as Stripe's is called: form-encoded requests with the
+/// secret key as a bearer token and an `Idempotency-Key`, so a retried request makes
+/// no second payment.
+public struct CardProviderClient: Sendable {
+    let http: HTTPClient
+
+    public init(http: HTTPClient = .shared) { self.http = http }
+
+    /// What the provider answered for a new PaymentIntent.
+    public struct Intent: Sendable, Equatable {
+        public let id: String
+        public let status: String
+        /// The hosted page the client completes the payment on (3-D Secure included).
+        public let redirectURL: String
+    }
+
+    public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        case unreachable(String), refused(status: Int, message: String), unreadable
+        public var description: String {
+            switch self {
+            case let .unreachable(detail): "the card provider did not answer: \(detail)"
+            case let .refused(status, message): "the card provider refused the payment (HTTP \(status)): \(message)"
+            case .unreadable: "the card provider's answer could not be read"
+            }
+        }
+    }
+
+    private struct IntentBody: Decodable {
+        let id: String
+        let status: String
+        let next_action: NextAction?
+        struct NextAction: Decodable {
+            let redirect_to_url: Redirect?
+            struct Redirect: Decodable { let url: String }
+        }
+    }
+
+    private struct ErrorBody: Decodable {
+        let error: Detail
+        struct Detail: Decodable { let message: String }
+    }
+
+    /// Creates a PaymentIntent for `amount` minor units, to be confirmed on the
+    /// provider's page, which sends the client back to `returnURL`.
+    public func createIntent(_ config: PaymentProviderConfig, amount: Int64, currency: String, deposit: DepositID, returnURL: String) async throws(Failure) -> Intent {
+        let fields = [("amount", String(amount)), ("currency", currency.lowercased()), ("confirm", "true"),
+                      ("metadata[deposit_id]", deposit.rawValue), ("return_url", returnURL)]
+        var request = HTTPClientRequest(url: config.apiBase + "/v1/payment_intents")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(config.apiKey)")
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Idempotency-Key", value: deposit.rawValue)
+        request.body = .bytes(ByteBuffer(string: FormEncoding.encode(fields)))
+        let status: Int
+        let body: ByteBuffer
+        do {
+            let response = try await http.execute(request, timeout: .seconds(15))
+            status = Int(response.status.code)
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw .unreachable(String(describing: error).prefix(200).description)
+        }
+        guard (200..<300).contains(status) else {
+            let message = (try? JSONDecoder().decode(ErrorBody.self, from: Data(buffer: body)))?.error.message ?? ""
+            throw .refused(status: status, message: String(message.prefix(300)))
+        }
+        guard let intent = try? JSONDecoder().decode(IntentBody.self, from: Data(buffer: body)) else { throw .unreadable }
+        return Intent(id: intent.id, status: intent.status, redirectURL: intent.next_action?.redirect_to_url?.url ?? "")
+    }
+}
+
+/// `application/x-www-form-urlencoded`, as browsers and Stripe's API write it.
+public enum FormEncoding {
+    public static func encode(_ fields: [(String, String)]) -> String {
+        fields.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
+    }
+
+    static let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._*")
+
+    static func escape(_ text: String) -> String {
+        (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "").replacingOccurrences(of: "%20", with: "+")
+    }
+
+    /// The fields of a form body, in order; `+` is a space.
+    public static func decode(_ body: String) -> [(String, String)] {
+        body.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            return (parts.first ?? "", parts.count > 1 ? parts[1] : "")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import BrokerCore
+import Platform
+import SQLKit
+
+extension DepositStore {
+    /// Records a verified delivery and applies it, in one transaction: the first
+    /// delivery of an event moves its deposit forward (never back); a repeat only
+    /// counts itself. An event about a payment Pipstack does not know, or whose amount
+    /// differs from the deposit's, is kept and changes nothing.
+    public func apply(_ event: CardEvent, provider: PaymentProviderID, body: String) async throws -> (outcome: WebhookOutcome, deposit: DepositID?) {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        return try await db.transaction { sql in
+            let first = try await sql.raw("""
+                INSERT INTO payment_webhooks (provider, event_id, type, deposit_id, outcome, body, deliveries, received_at)
+                VALUES (\(bind: provider.rawValue), \(bind: event.id), \(bind: String(event.type.prefix(100))), '', 'received', \(bind: body), 1, \(bind: now))
+                ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id
+                """).first() != nil
+            guard first else {
+                let row = try await sql.raw("""
+                    UPDATE payment_webhooks SET deliveries = deliveries + 1 WHERE provider = \(bind: provider.rawValue) AND event_id = \(bind: event.id)
+                    RETURNING deposit_id
+                    """).first()
+                let deposit = try row?.decode(column: "deposit_id", as: String.self)
+                return (.duplicate, deposit.flatMap { $0.isEmpty ? nil : DepositID($0) })
+            }
+            let deposit = try await Self.deposit(where: "provider = \(bind: provider.rawValue) AND provider_payment = \(bind: event.paymentIntent)", on: sql)
+            let outcome: WebhookOutcome
+            if let deposit {
+                if event.state == nil {
+                    outcome = .ignored
+                } else if event.state == .approved, event.amount != deposit.amount.minorUnits || event.currency != deposit.amount.currency.code {
+                    outcome = .mismatch
+                } else if let next = event.state, deposit.state.accepts(next) {
+                    try await sql.raw("""
+                        UPDATE payment_deposits SET state = \(bind: next.rawValue), updated_at = \(bind: now) WHERE id = \(bind: deposit.id.rawValue)
+                        """).run()
+                    try await AuditLog.append(AuditContext(actor: "psp:\(provider.rawValue)").entry(
+                        "deposit.\(next.rawValue)", entityType: "deposit", entityID: deposit.id,
+                        before: AuditJSON.text(["state": deposit.state.rawValue]), after: AuditJSON.text(["state": next.rawValue, "event": event.id])),
+                        at: now, on: sql, dialect: dialect)
+                    outcome = .applied
+                } else {
+                    outcome = .stale
+                }
+            } else {
+                outcome = .unknownPayment
+            }
+            try await sql.raw("""
+                UPDATE payment_webhooks SET outcome = \(bind: outcome.rawValue), deposit_id = \(bind: deposit?.id.rawValue ?? "")
+                WHERE provider = \(bind: provider.rawValue) AND event_id = \(bind: event.id)
+                """).run()
+            return (outcome, deposit?.id)
+        }
+    }
+
+    /// Keeps a delivery that was refused (bad signature, not an event), with the reason.
+    public func keepRefused(provider: String, reason: String, signature: String, body: String) async throws {
+        let now = clock.nowMicros()
+        try await db.transaction { sql in
+            try await sql.raw("""
+                INSERT INTO payment_webhook_refusals (provider, reason, signature, body, received_at)
+                VALUES (\(bind: String(provider.prefix(64))), \(bind: String(reason.prefix(500))), \(bind: String(signature.prefix(1000))), \(bind: body), \(bind: now))
+                """).run()
+        }
+    }
+
+    /// Deliveries kept for review, newest first: refused ones, and verified ones that
+    /// named an unknown payment or a different amount.
+    public func deliveriesForReview(limit: Int = 100) async throws -> [(provider: String, outcome: String, reason: String, receivedAt: Int64)] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT provider, 'refused' AS outcome, reason, received_at FROM payment_webhook_refusals
+                UNION ALL SELECT provider, outcome, type AS reason, received_at FROM payment_webhooks WHERE outcome IN ('unknown_payment', 'mismatch')
+                ORDER BY received_at DESC LIMIT \(bind: limit)
+                """).all().map {
+                (try $0.decode(column: "provider", as: String.self), try $0.decode(column: "outcome", as: String.self),
+                 try $0.decode(column: "reason", as: String.self), try $0.decode(column: "received_at", as: Int64.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import AsyncHTTPClient
+import BrokerCore
+import Clients
+import Foundation
+import Ledger
+import Logging
+import Money
+import Platform
+
+/// The Payments slice's services: providers, deposits, the webhook intake and the
+/// crediting of approved deposits.
+public struct PaymentsServices: Sendable {
+    public let providers: PaymentProviderStore
+    public let deposits: DepositStore
+    public let credits: DepositCredits
+    public let card: CardProviderClient
+    let logger: Logger
+
+    public init(db: Database, ledger: LedgerStore, secretKey: String, clock: any PipstackClock, logger: Logger, http: HTTPClient = .shared) {
+        providers = PaymentProviderStore(db: db, secrets: SecretBox(secretKey: secretKey), clock: clock)
+        deposits = DepositStore(db: db, clock: clock)
+        credits = DepositCredits(db: db, ledger: ledger, clientEvents: ClientEventStore(db: db, clock: clock), clock: clock)
+        card = CardProviderClient(http: http)
+        self.logger = logger
+    }
+
+    public enum StartRefusal: Error, Equatable, Sendable, CustomStringConvertible {
+        case noProvider(String), notPositive, tooLarge
+        public var description: String {
+            switch self {
+            case let .noProvider(id): "no payment provider \(id) is enabled"
+            case .notPositive: "amount: must be positive"
+            case .tooLarge: "amount: too large"
+            }
+        }
+    }
+
+    /// Records a deposit and asks the provider for a payment the client confirms on its
+    /// page. A repeated call with the same key returns the same deposit and asks nothing.
+    public func startDeposit(userID: UserID, provider: PaymentProviderID, amount: Money, idempotencyKey: String, returnURL: (DepositID) -> String,
+                             audit: AuditContext) async throws -> Deposit {
+        guard amount.minorUnits > 0 else { throw StartRefusal.notPositive }
+        guard amount.minorUnits <= 100_000_000_00 else { throw StartRefusal.tooLarge }
+        guard let config = try await providers.provider(provider), config.enabled else { throw StartRefusal.noProvider(provider.rawValue) }
+        let deposit = try await deposits.create(userID: userID, provider: provider, amount: amount, idempotencyKey: idempotencyKey, audit: audit)
+        guard deposit.state == .initiated, deposit.providerPayment.isEmpty else { return deposit }
+        do {
+            let intent = try await card.createIntent(config, amount: amount.minorUnits, currency: amount.currency.code, deposit: deposit.id,
+                                                     returnURL: returnURL(deposit.id))
+            try await deposits.redirected(deposit.id, providerPayment: intent.id, redirectURL: intent.redirectURL)
+        } catch {
+            logger.warning("deposit could not start", metadata: ["deposit": "\(deposit.id)", "error": "\(error)"])
+            try await deposits.failedToStart(deposit.id, reason: String(describing: error), audit: audit)
+        }
+        return try await deposits.deposit(deposit.id) ?? deposit
+    }
+
+    /// What the intake answers a provider.
+    public enum Intake: Sendable, Equatable {
+        case accepted(WebhookOutcome)
+        /// Kept for review; the provider gets a 4xx.
+        case refused(String)
+    }
+
+    /// A delivery to `/webhooks/psp/{provider}`: verified against the provider's secret,
+    /// recorded and applied before the answer, then approved deposits are credited.
+    public func receiveWebhook(provider: String, signature: String?, body: [UInt8]) async throws -> Intake {
+        let text = String(decoding: body, as: UTF8.self)
+        let refuse = { (reason: String) async throws -> Intake in
+            try await self.deposits.keepRefused(provider: provider, reason: reason, signature: signature ?? "", body: text)
+            return .refused(reason)
+        }
+        let id = PaymentProviderID(provider)
+        guard provider.count <= 64, let config = try await providers.provider(id), config.enabled else { return try await refuse("no provider \(provider.prefix(64))") }
+        do {
+            try StripeSignature.verify(signature, body: body, secret: config.webhookSecret, now: deposits.clock.nowMicros() / 1_000_000)
+        } catch {
+            return try await refuse(error.description)
+        }
+        let event: CardEvent
+        do { event = try CardEvent.parse(body) } catch { return try await refuse(error.description) }
+        let applied = try await deposits.apply(event, provider: id, body: text)
+        if applied.outcome == .applied {
+            do { try await credits.creditApproved() } catch {
+                // The delivery is recorded; the next pass credits. Say so loudly.
+                logger.error("approved deposits could not be credited", metadata: ["error": "\(error)"])
+            }
+        }
+        return .accepted(applied.outcome)
+    }
+}

@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import BrokerCore
+import Clients
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Ledger
+import LedgerCore
+import Money
+import NIOCore
+import Payments
+import Platform
+import PSPSimulator
+import SQLKit
+import TestSupport
+import Testing
+
+/// A card deposit end to end over real HTTP: the trader's form, the provider's hosted
+/// page with 3-D Secure (the simulator, speaking Stripe's API and signing its events
+/// as Stripe does), the signed webhook that alone credits the wallet, and every way a
+/// delivery can go wrong.
+@Suite(.serialized) struct CardDepositTests {
+    /// A browser that does not follow redirects, to see where each page sends it.
+    static func browser() -> HTTPClient {
+        HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    }
+
+    static func post(_ http: HTTPClient, _ url: String, _ fields: [(String, String)]) async throws -> (status: Int, location: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: FormEncoding.encode(fields)))
+        let response = try await http.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), response.headers.first(name: "location") ?? "")
+    }
+
+    /// Waits for `condition` (the provider delivers in the background, as real ones do).
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<200 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return false
+    }
+
+    @Test(arguments: TestDatabases.kinds)
+    func aCardDepositWith3DSecureIsCreditedOnceByTheSignedEventAlone(kind: String) async throws {
+        let harness = try await WebHarness.make(kind)
+        defer { Task { await harness.db.close() } }
+        let simulator = try await CardSimulator.start()
+        defer { Task { await simulator.stop() } }
+        let payments = harness.services.payments
+        try await payments.providers.save(PaymentProviderConfig(id: "card", kind: .card, name: "Card", apiBase: simulator.baseURL,
+                                                                apiKey: simulator.options.apiKey, webhookSecret: simulator.options.webhookSecret), audit: .system)
+        let trader = try #require(harness.users[.trader])
+        let session = try #require(try await harness.session(for: .trader))
+        let wallet = LedgerAccount(kind: .clientWallet, owner: trader.id.rawValue, currency: .usd)
+        let browser = Self.browser()
+        defer { Task { try? await browser.shutdown() } }
+        try await harness.test(.live) { client in
+            let port = try #require(client.port)
+            simulator.setWebhookURL("http://127.0.0.1:\(port)/webhooks/psp/card")
+            let page = try await client.execute(uri: "/portal/deposit", method: .get, headers: [.cookie: session.cookie])
+            #expect(page.status == .ok && page.text.contains("data-form=\"deposit\"") && page.text.contains("Continue to payment"))
+            let fields = [("_csrf", session.csrf), ("amount", "250.00"), ("currency", "USD"), ("provider", "card"), ("idempotency_key", "dk_test_000001")]
+            let started = try await client.execute(uri: "/portal/deposit", method: .post, headers: formHeaders(cookie: session.cookie), body: form(fields))
+            let checkout = try #require(started.headers[.location])
+            #expect(started.status == .seeOther && checkout.hasPrefix(simulator.baseURL + "/checkout/pi_"), "to the provider's page: \(checkout)")
+            // The same form sent twice makes one deposit and one payment.
+            let again = try await client.execute(uri: "/portal/deposit", method: .post, headers: formHeaders(cookie: session.cookie), body: form(fields))
+            #expect(again.headers[.location] == checkout)
+            let deposits = try await payments.deposits.deposits(of: trader.id)
+            #expect(deposits.count == 1 && deposits.first?.state == .redirected && deposits.first?.amount == Money(minorUnits: 25_000, currency: .usd))
+            let deposit = try #require(deposits.first)
+
+            // The hosted page: a card that asks for 3-D Secure, then the bank's step.
+            let paid = try await Self.post(browser, checkout, [("card", "4000 0027 6000 3184"), ("expiry", "12/34"), ("cvc", "123")])
+            #expect(paid.status == 303 && paid.location == "/checkout/\(deposit.providerPayment)/3ds")
+            #expect(try await harness.services.ledger.balance(of: wallet) == 0, "nothing is credited before the provider says so")
+            let authenticated = try await Self.post(browser, simulator.baseURL + paid.location, [("result", "complete")])
+            #expect(authenticated.status == 303 && authenticated.location == "https://office.test/portal/deposits/\(deposit.id)")
+
+            // The signed event credits the wallet once, with the deposit event CPA reads.
+            #expect(try await Self.eventually { try await payments.deposits.deposit(deposit.id)?.credited == true })
+            #expect(try await harness.services.ledger.balance(of: wallet) == 25_000)
+            #expect(try await harness.db.read { try await ClientEventStore.firstDeposit(of: trader.id.rawValue, on: $0) }?.amount == 25_000)
+            let shown = try await client.execute(uri: "/portal/deposits/\(deposit.id)", method: .get, headers: [.cookie: session.cookie])
+            #expect(shown.status == .ok && shown.text.contains("The money is in your wallet.") && shown.text.contains("Approved"))
+
+            // The provider delivers the event again (a retry): nothing changes.
+            let event = try #require(simulator.eventIDs.last)
+            #expect(await simulator.redeliver(event) == 200)
+            #expect(try await harness.services.ledger.balance(of: wallet) == 25_000)
+            // A late failure for the same payment, properly signed, cannot undo the approval.
+            let late = Self.event(id: "evt_late_failure", type: "payment_intent.payment_failed", intent: deposit.providerPayment, amount: 25_000)
+            #expect(try await Self.deliver(client, late, secret: simulator.options.webhookSecret).status == .ok)
+            #expect(try await payments.deposits.deposit(deposit.id)?.state == .approved)
+            #expect(try await harness.services.ledger.balance(of: wallet) == 25_000)
+            #expect(simulator.succeeded == [deposit.id.rawValue: 25_000], "Pipstack's books match the provider's")
+            #expect(try await harness.services.ledger.verify().isSound)
+        }
+    }
+
+    @Test func refusedAndUnknownDeliveriesAreKeptAndMoveNoMoney() async throws {
+        let harness = try await WebHarness.make("sqlite")
+        defer { Task { await harness.db.close() } }
+        let secret = "whsec_refusals"
+        try await harness.services.payments.providers.save(PaymentProviderConfig(id: "card", kind: .card, name: "Card", apiBase: "http://127.0.0.1:9",
+                                                                                 apiKey: "sk_test", webhookSecret: secret), audit: .system)
+        let admin = try #require(try await harness.session(for: .staff(.admin)))
+        try await harness.test { client in
+            let body = Self.event(id: "evt_1", type: "payment_intent.succeeded", intent: "pi_nobody_knows", amount: 100)
+            let now = Int64(Date().timeIntervalSince1970)
+            let cases: [(String?, HTTPResponse.Status)] = [
+                (nil, .badRequest), ("t=\(now),v1=deadbeef", .badRequest),
+                (StripeSignature.sign(body, secret: "whsec_wrong", timestamp: now), .badRequest),
+                (StripeSignature.sign(body, secret: secret, timestamp: now - 3_600), .badRequest),
+            ]
+            for (signature, status) in cases {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let signature { headers[HTTPField.Name(StripeSignature.header)!] = signature }
+                let answer = try await client.execute(uri: "/webhooks/psp/card", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+                #expect(answer.status == status, "\(signature ?? "no signature")")
+            }
+            let garbage = Array("not json".utf8)
+            #expect(try await Self.deliver(client, garbage, secret: secret).status == .badRequest)
+            // Properly signed, about a payment Pipstack never started: acknowledged, kept.
+            let unknown = try await Self.deliver(client, body, secret: secret)
+            #expect(unknown.status == .ok && String(buffer: unknown.body).contains("unknown_payment"))
+            #expect(try await client.execute(uri: "/webhooks/psp/nope", method: .post, headers: [.contentType: "application/json"],
+                                             body: ByteBuffer(bytes: body)).status == .badRequest)
+            let review = try await harness.services.payments.deposits.deliveriesForReview()
+            #expect(review.filter { $0.outcome == "refused" }.count == 6 && review.filter { $0.outcome == "unknown_payment" }.count == 1)
+            #expect(review.contains { $0.reason.contains("beyond 300 s") } && review.contains { $0.reason == "the Stripe-Signature header is missing" })
+            let page = try await client.execute(uri: "/admin/payments/webhooks", method: .get, headers: [.cookie: admin.cookie])
+            #expect(page.status == .ok && page.text.contains("Unknown payment") && page.text.contains("no v1 signature matches the body"))
+            #expect(try await harness.services.ledger.summary().transactions == 0)
+        }
+    }
+
+    static func event(id: String, type: String, intent: String, amount: Int64) -> [UInt8] {
+        Array("""
+            {"id":"\(id)","object":"event","type":"\(type)","created":1765000000,"data":{"object":{"id":"\(intent)","object":"payment_intent","amount":\(amount),"currency":"usd","status":"requires_payment_method"}}}
+            """.utf8)
+    }
+
+    static func deliver(_ client: any TestClientProtocol, _ body: [UInt8], secret: String) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[HTTPField.Name(StripeSignature.header)!] = StripeSignature.sign(body, secret: secret, timestamp: Int64(Date().timeIntervalSince1970))
+        return try await client.execute(uri: "/webhooks/psp/card", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+    }
+}
