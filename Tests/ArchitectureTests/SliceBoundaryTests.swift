@@ -18,6 +18,7 @@ import Testing
                         "cpa_awards", "payouts", "partner_payout_settings", "instruments", "instrument_settings", "instrument_folders",
                         "payout_statement_lines"],
         "Clients": ["client_events", "client_countries"],
+        "Payments": ["payment_providers", "payment_deposits", "payment_webhooks", "payment_webhook_refusals"],
     ]
 
     /// Folders under `Sources/` and who they belong to; the web layer, the composition
@@ -25,7 +26,7 @@ import Testing
     static let folders: [String: String] = [
         "Platform": "Platform", "Identity": "Identity", "Ledger": "Ledger", "Trading": "Trading", "Partners": "Partners",
         "Commissions": "Commissions", "Clients": "Clients", "WebKit": "WebKit", "App": "App", "pipstack": "pipstack",
-        "Money": "Money", "BrokerCore": "BrokerCore", "Charts": "Charts",
+        "Money": "Money", "BrokerCore": "BrokerCore", "Charts": "Charts", "Payments": "Payments",
     ]
 
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -117,7 +118,7 @@ import Testing
         let declared = files.flatMap { file in file.text.matches(of: /enum (\w+): Capability\b/).map { String($0.1) } }
         let listing = try #require(files.first { $0.path == "App/Capabilities.swift" }).text
         let listed = listing.matches(of: /(\w+Capability)\.self/).map { String($0.1) }
-        #expect(declared.count == 7 && Set(declared) == Set(listed) && listed.count == Set(listed).count, "declared \(declared), listed \(listed)")
+        #expect(declared.count == 8 && Set(declared) == Set(listed) && listed.count == Set(listed).count, "declared \(declared), listed \(listed)")
         let schemas = files.flatMap { file in file.text.matches(of: /public enum (\w+Schema) \{/).map { String($0.1) } }
         let used = files.flatMap { file in file.text.matches(of: /static let migrations = (\w+Schema)\.migrations/).map { String($0.1) } }
         #expect(!schemas.isEmpty && Set(schemas) == Set(used) && used.count == Set(used).count, "schemas \(schemas), used by capabilities \(used)")

@@ -130,7 +130,7 @@ import Testing
             let unknown = try await Self.deliver(client, body, secret: secret)
             #expect(unknown.status == .ok && String(buffer: unknown.body).contains("unknown_payment"))
             #expect(try await client.execute(uri: "/webhooks/psp/nope", method: .post, headers: [.contentType: "application/json"],
-                                             body: ByteBuffer(bytes: body)).status == .badRequest)
+                                             body: ByteBuffer(bytes: body)).status == .notFound)
             let review = try await harness.services.payments.deposits.deliveriesForReview()
             #expect(review.filter { $0.outcome == "refused" }.count == 6 && review.filter { $0.outcome == "unknown_payment" }.count == 1)
             #expect(review.contains { $0.reason.contains("beyond 300 s") } && review.contains { $0.reason == "the Stripe-Signature header is missing" })

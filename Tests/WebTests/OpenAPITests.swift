@@ -21,7 +21,7 @@ import App
         let paths = try #require(json["paths"] as? [String: [String: Any]])
         let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0.uppercased()) \(path)" } })
         // The router writes parameters :name, OpenAPI {name}.
-        let routed = Set(PipstackWeb.permissions.rules.filter { $0.path.hasPrefix("/api/") }.map { rule in
+        let routed = Set(PipstackWeb.permissions.rules.filter { $0.path.hasPrefix("/api/") || $0.path.hasPrefix("/webhooks/") }.map { rule in
             let path = rule.path.split(separator: "/", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             return "\(rule.method.rawValue) \(path)"

@@ -58,20 +58,29 @@ public struct PaymentsServices: Sendable {
     /// What the intake answers a provider.
     public enum Intake: Sendable, Equatable {
         case accepted(WebhookOutcome)
-        /// Kept for review; the provider gets a 4xx.
+        /// Kept for review; the provider gets a 400.
         case refused(String)
+        /// No such provider is enabled: kept for review; a 404.
+        case unknownProvider(String)
     }
+
+    /// How much of a refused delivery is kept: enough to review, not a way to fill the disk.
+    static let keptBody = 16 * 1024
 
     /// A delivery to `/webhooks/psp/{provider}`: verified against the provider's secret,
     /// recorded and applied before the answer, then approved deposits are credited.
     public func receiveWebhook(provider: String, signature: String?, body: [UInt8]) async throws -> Intake {
         let text = String(decoding: body, as: UTF8.self)
         let refuse = { (reason: String) async throws -> Intake in
-            try await self.deposits.keepRefused(provider: provider, reason: reason, signature: signature ?? "", body: text)
+            try await self.deposits.keepRefused(provider: provider, reason: reason, signature: signature ?? "", body: String(text.prefix(Self.keptBody)))
             return .refused(reason)
         }
         let id = PaymentProviderID(provider)
-        guard provider.count <= 64, let config = try await providers.provider(id), config.enabled else { return try await refuse("no provider \(provider.prefix(64))") }
+        guard provider.count <= 64, let config = try await providers.provider(id), config.enabled else {
+            let reason = "no payment provider \(provider.prefix(64)) is enabled"
+            try await deposits.keepRefused(provider: provider, reason: reason, signature: signature ?? "", body: String(text.prefix(Self.keptBody)))
+            return .unknownProvider(reason)
+        }
         do {
             try StripeSignature.verify(signature, body: body, secret: config.webhookSecret, now: deposits.clock.nowMicros() / 1_000_000)
         } catch {

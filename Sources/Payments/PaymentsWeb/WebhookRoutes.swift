@@ -23,6 +23,8 @@ struct WebhookRoutes {
             case let .refused(reason):
                 context.logger.warning("webhook refused", metadata: ["provider": "\(provider.prefix(64))", "reason": "\(reason)"])
                 throw UserFacingError(.badRequest, reason)
+            case let .unknownProvider(reason):
+                throw UserFacingError(.notFound, reason)
             }
         }
     }
