@@ -75,6 +75,10 @@ public final class CardSimulator: Sendable {
     /// Where events go from now on.
     public func setWebhookURL(_ url: String) { endpoint.withLockedValue { $0 = url } }
 
+    /// From now on events are raised but never delivered (a webhook lost on the way).
+    public func loseWebhooks() { endpoint.withLockedValue { $0 = Self.lost } }
+    static let lost = "lost:"
+
     /// The events raised so far, oldest first.
     public var eventIDs: [String] { book.locked { book.events.map(\.id) } }
 
@@ -90,7 +94,7 @@ public final class CardSimulator: Sendable {
 
     /// POSTs `body` signed now; retried with backoff until a 2xx, up to `attempts`. Returns the last status.
     static func deliver(_ body: [UInt8], eventID: String, to url: String, secret: String, http: HTTPClient, attempts: Int = 5) async -> Int? {
-        guard !url.isEmpty else { return nil }
+        guard !url.isEmpty, url != Self.lost else { return nil }
         var status: Int?
         for attempt in 0..<attempts {
             var request = HTTPClientRequest(url: url)

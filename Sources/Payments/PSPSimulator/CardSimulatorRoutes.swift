@@ -23,6 +23,10 @@ struct CardSimulatorRoutes: Sendable {
             guard let intent = self.book.intent(context.parameters.get("id") ?? "") else { return Self.json(CardSimulatorJSON.error("No such payment_intent"), status: .notFound) }
             return Self.json(CardSimulatorJSON.intent(intent, base: self.base.withLockedValue { $0 }))
         }
+        router.post("/v1/payment_intents/:id/cancel") { request, context in
+            guard self.authorized(request) else { return Self.json(CardSimulatorJSON.error("Invalid API Key provided", type: "authentication_error"), status: .unauthorized) }
+            return await self.cancel(context.parameters.get("id") ?? "")
+        }
         router.get("/checkout/:id") { _, context in self.checkoutPage(context.parameters.get("id") ?? "", error: nil) }
         router.post("/checkout/:id") { request, context in try await self.pay(context.parameters.get("id") ?? "", request) }
         router.get("/checkout/:id/3ds") { _, context in self.threeDSPage(context.parameters.get("id") ?? "") }
@@ -68,15 +72,30 @@ struct CardSimulatorRoutes: Sendable {
     /// does, and sends the client back to the merchant.
     func finish(_ intent: CardSimulatorBook.Intent, succeeded: Bool) async -> Response {
         guard let finished = book.finish(intent.id, status: succeeded ? "succeeded" : "requires_payment_method") else { return checkoutPage(intent.id, error: nil) }
-        let eventID = book.nextID("evt")
         var object = CardSimulatorJSON.intent(finished, base: base.withLockedValue { $0 })
         if !succeeded { object["last_payment_error"] = ["code": "card_declined", "message": "Your card was declined."] }
-        let body = CardSimulatorJSON.bytes(CardSimulatorJSON.event(id: eventID, type: succeeded ? "payment_intent.succeeded" : "payment_intent.payment_failed",
-                                                                   object: object, created: Int64(Date().timeIntervalSince1970)))
+        await raise(succeeded ? "payment_intent.succeeded" : "payment_intent.payment_failed", object: object)
+        return Self.redirect(intent.returnURL.isEmpty ? "/checkout/\(intent.id)" : intent.returnURL)
+    }
+
+    /// Stripe cancels an intent the client has not completed, and refuses once it succeeded.
+    func cancel(_ id: String) async -> Response {
+        guard let intent = book.intent(id) else { return Self.json(CardSimulatorJSON.error("No such payment_intent: '\(id)'"), status: .notFound) }
+        if intent.status == "canceled" { return Self.json(CardSimulatorJSON.intent(intent, base: base.withLockedValue { $0 })) }
+        guard let canceled = book.finish(id, status: "canceled") else {
+            return Self.json(CardSimulatorJSON.error("You cannot cancel this PaymentIntent because it has a status of \(intent.status)."), status: .badRequest)
+        }
+        await raise("payment_intent.canceled", object: CardSimulatorJSON.intent(canceled, base: base.withLockedValue { $0 }))
+        return Self.json(CardSimulatorJSON.intent(canceled, base: base.withLockedValue { $0 }))
+    }
+
+    /// Records an event and delivers it in the background, as a provider does.
+    func raise(_ type: String, object: [String: Any]) async {
+        let eventID = book.nextID("evt")
+        let body = CardSimulatorJSON.bytes(CardSimulatorJSON.event(id: eventID, type: type, object: object, created: Int64(Date().timeIntervalSince1970)))
         book.record(event: eventID, body: body)
         let deliver = self.deliver
         Task { _ = await deliver(body, eventID) }
-        return Self.redirect(intent.returnURL.isEmpty ? "/checkout/\(intent.id)" : intent.returnURL)
     }
 
     func checkoutPage(_ id: String, error: String?) -> Response {

@@ -13,6 +13,15 @@ public struct CardEvent: Sendable, Equatable {
     /// The deposit status the event reports; nil for a type Pipstack does not act on.
     public let state: DepositState?
 
+    public init(id: String, type: String, paymentIntent: String, amount: Int64, currency: String, state: DepositState?) {
+        self.id = id
+        self.type = type
+        self.paymentIntent = paymentIntent
+        self.amount = amount
+        self.currency = currency
+        self.state = state
+    }
+
     public enum Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case notJSON, notAnEvent(String)
         public var description: String {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// Calls the card provider's API as Stripe's is called: form-encoded requests with the
 /// secret key as a bearer token and an `Idempotency-Key`, so a retried request makes
@@ -42,6 +43,64 @@ public struct CardProviderClient: Sendable {
     private struct ErrorBody: Decodable {
         let error: Detail
         struct Detail: Decodable { let message: String }
+    }
+
+    /// A PaymentIntent as the provider has it now.
+    public struct IntentStatus: Sendable, Equatable {
+        public let status: String
+        public let amount: Int64
+        public let currency: String
+
+        /// The deposit status this means, nil while the client may still complete it.
+        public var depositState: DepositState? {
+            switch status {
+            case "succeeded": .approved
+            case "canceled": .cancelled
+            case "processing": .pending
+            default: nil
+            }
+        }
+    }
+
+    private struct StatusBody: Decodable {
+        let status: String
+        let amount: Int64
+        let currency: String
+    }
+
+    /// Asks the provider where a PaymentIntent stands.
+    public func intent(_ config: PaymentProviderConfig, id: String) async throws(Failure) -> IntentStatus {
+        try await call(config, method: .GET, path: "/v1/payment_intents/\(FormEncoding.escape(id))", fields: nil, idempotencyKey: nil)
+    }
+
+    /// Cancels a PaymentIntent the client never completed, so it cannot succeed later.
+    public func cancel(_ config: PaymentProviderConfig, id: String) async throws(Failure) -> IntentStatus {
+        try await call(config, method: .POST, path: "/v1/payment_intents/\(FormEncoding.escape(id))/cancel", fields: [], idempotencyKey: "cancel-\(id)")
+    }
+
+    private func call(_ config: PaymentProviderConfig, method: HTTPMethod, path: String, fields: [(String, String)]?, idempotencyKey: String?) async throws(Failure) -> IntentStatus {
+        var request = HTTPClientRequest(url: config.apiBase + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(config.apiKey)")
+        if let fields {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: FormEncoding.encode(fields)))
+        }
+        if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+        let status: Int
+        let body: ByteBuffer
+        do {
+            let response = try await http.execute(request, timeout: .seconds(15))
+            status = Int(response.status.code)
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw .unreachable(String(describing: error).prefix(200).description)
+        }
+        guard (200..<300).contains(status) else {
+            throw .refused(status: status, message: String(((try? JSONDecoder().decode(ErrorBody.self, from: Data(buffer: body)))?.error.message ?? "").prefix(300)))
+        }
+        guard let intent = try? JSONDecoder().decode(StatusBody.self, from: Data(buffer: body)) else { throw .unreadable }
+        return IntentStatus(status: intent.status, amount: intent.amount, currency: intent.currency.uppercased())
     }
 
     /// Creates a PaymentIntent for `amount` minor units, to be confirmed on the

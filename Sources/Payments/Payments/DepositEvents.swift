@@ -32,13 +32,7 @@ extension DepositStore {
                 } else if event.state == .approved, event.amount != deposit.amount.minorUnits || event.currency != deposit.amount.currency.code {
                     outcome = .mismatch
                 } else if let next = event.state, deposit.state.accepts(next) {
-                    try await sql.raw("""
-                        UPDATE payment_deposits SET state = \(bind: next.rawValue), updated_at = \(bind: now) WHERE id = \(bind: deposit.id.rawValue)
-                        """).run()
-                    try await AuditLog.append(AuditContext(actor: "psp:\(provider.rawValue)").entry(
-                        "deposit.\(next.rawValue)", entityType: "deposit", entityID: deposit.id,
-                        before: AuditJSON.text(["state": deposit.state.rawValue]), after: AuditJSON.text(["state": next.rawValue, "event": event.id])),
-                        at: now, on: sql, dialect: dialect)
+                    try await Self.move(deposit, to: next, because: ["event": event.id], actor: "psp:\(provider.rawValue)", at: now, on: sql, dialect: dialect)
                     outcome = .applied
                 } else {
                     outcome = .stale
@@ -51,6 +45,51 @@ extension DepositStore {
                 WHERE provider = \(bind: provider.rawValue) AND event_id = \(bind: event.id)
                 """).run()
             return (outcome, deposit?.id)
+        }
+    }
+
+    /// Moves `deposit` to `next` and audits it, inside the caller's transaction.
+    static func move(_ deposit: Deposit, to next: DepositState, because: [String: String], actor: String, at now: Int64,
+                     on sql: any SQLDatabase, dialect: SQLDialectKind) async throws {
+        try await sql.raw("""
+            UPDATE payment_deposits SET state = \(bind: next.rawValue), updated_at = \(bind: now) WHERE id = \(bind: deposit.id.rawValue)
+            """).run()
+        try await AuditLog.append(AuditContext(actor: actor).entry("deposit.\(next.rawValue)", entityType: "deposit", entityID: deposit.id,
+                                                                  before: AuditJSON.text(["state": deposit.state.rawValue]),
+                                                                  after: AuditJSON.text(because.merging(["state": next.rawValue]) { first, _ in first })),
+                                  at: now, on: sql, dialect: dialect)
+    }
+
+    /// Moves a deposit to what the provider answered when asked (never back): the other
+    /// way, besides a signed event, that an approval may arrive. An approval whose amount
+    /// differs from the deposit's changes nothing.
+    public func applyQueried(_ id: DepositID, state: DepositState, amount: Int64, currency: String, actor: String) async throws -> WebhookOutcome {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        return try await db.transaction { sql in
+            guard let deposit = try await Self.deposit(where: "id = \(bind: id.rawValue)", on: sql) else { return .unknownPayment }
+            if state == .approved, amount != deposit.amount.minorUnits || currency.uppercased() != deposit.amount.currency.code { return .mismatch }
+            guard deposit.state.accepts(state) else { return .stale }
+            try await Self.move(deposit, to: state, because: ["source": "status query"], actor: actor, at: now, on: sql, dialect: dialect)
+            return .applied
+        }
+    }
+
+    /// Deposits still at the provider's page (or 3-D Secure) since before `cutoff`, oldest first.
+    public func waiting(since cutoff: Int64, limit: Int = 100) async throws -> [Deposit] {
+        try await db.read { sql in
+            try await sql.raw("""
+                SELECT * FROM payment_deposits WHERE state IN ('pending', 'redirected', 'three_ds') AND updated_at < \(bind: cutoff)
+                ORDER BY updated_at LIMIT \(bind: limit)
+                """).all().map(Self.decode)
+        }
+    }
+
+    /// The provider was asked and the client may still complete the payment: ask again later.
+    public func asked(_ id: DepositID) async throws {
+        let now = clock.nowMicros()
+        try await db.transaction { sql in
+            try await sql.raw("UPDATE payment_deposits SET updated_at = \(bind: now) WHERE id = \(bind: id.rawValue)").run()
         }
     }
 

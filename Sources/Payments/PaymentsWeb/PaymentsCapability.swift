@@ -1,4 +1,6 @@
 import Ledger
+import Logging
+import ServiceLifecycle
 import Payments
 import Platform
 import WebKit
@@ -16,6 +18,11 @@ public enum PaymentsCapability: Capability {
 
     public static func pages(_ services: CapabilityServices) throws -> [any WebSlice] {
         [PaymentsPages(web: services.web, payments: try services.get())]
+    }
+
+    public static func background(_ services: CapabilityServices, logger: Logger) throws -> [any Service] {
+        let payments: PaymentsServices = try services.get()
+        return payments.backgroundServices(logger: logger, health: services.web.health)
     }
 }
 
