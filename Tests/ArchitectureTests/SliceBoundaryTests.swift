@@ -18,7 +18,7 @@ import Testing
                         "cpa_awards", "payouts", "partner_payout_settings", "instruments", "instrument_settings", "instrument_folders",
                         "payout_statement_lines"],
         "Clients": ["client_events", "client_countries"],
-        "Payments": ["payment_providers", "payment_deposits", "payment_webhooks", "payment_webhook_refusals"],
+        "Payments": ["payment_providers", "payment_deposits", "payment_webhooks", "payment_webhook_refusals", "payment_holds"],
     ]
 
     /// Folders under `Sources/` and who they belong to; the web layer, the composition

@@ -140,6 +140,80 @@ import Testing
         }
     }
 
+    /// A refund staff ask for, and a chargeback the client's bank starts: each takes the
+    /// money back out of the wallet once; what the wallet no longer holds becomes the
+    /// client's debt, never a negative wallet; a chargeback holds withdrawals.
+    @Test(arguments: TestDatabases.kinds)
+    func refundsAndChargebacksTakeTheMoneyBackOnce(kind: String) async throws {
+        let harness = try await WebHarness.make(kind)
+        defer { Task { await harness.db.close() } }
+        let simulator = try await CardSimulator.start()
+        defer { Task { await simulator.stop() } }
+        let payments = harness.services.payments
+        let ledger = harness.services.ledger
+        try await payments.providers.save(PaymentProviderConfig(id: "card", kind: .card, name: "Card", apiBase: simulator.baseURL,
+                                                                apiKey: simulator.options.apiKey, webhookSecret: simulator.options.webhookSecret), audit: .system)
+        let trader = try #require(harness.users[.trader])
+        let wallet = LedgerAccount(kind: .clientWallet, owner: trader.id.rawValue, currency: .usd)
+        let debt = LedgerAccount(kind: .suspense, owner: "client_debt:\(trader.id.rawValue)", currency: .usd)
+        let finance = try #require(try await harness.session(for: .staff(.finance)))
+        let browser = Self.browser()
+        defer { Task { try? await browser.shutdown() } }
+        try await harness.test(.live) { client in
+            simulator.setWebhookURL("http://127.0.0.1:\(try #require(client.port))/webhooks/psp/card")
+            func deposit(_ minor: Int64, _ key: String) async throws -> Deposit {
+                let started = try await payments.startDeposit(userID: trader.id, provider: "card", amount: Money(minorUnits: minor, currency: .usd),
+                                                              idempotencyKey: key, returnURL: { "https://office.test/portal/deposits/\($0)" }, audit: .system)
+                _ = try await Self.post(browser, started.redirectURL, [("card", "4242424242424242")])
+                #expect(try await Self.eventually { try await payments.deposits.deposit(started.id)?.credited == true })
+                return started
+            }
+            /// The client moves money out of the wallet (to a trading account, say).
+            func spend(_ minor: Int64, _ key: String) async throws {
+                _ = try await ledger.post(PostingRules.transfer(key: key, kind: "test_transfer", from: wallet,
+                                                                to: LedgerAccount(kind: .tradingAccount, owner: "mt5:1", currency: .usd), amount: minor, at: 1))
+            }
+
+            // A refund through the back office, confirmed first.
+            let first = try await deposit(5_000, "refund-1")
+            let page = try await client.execute(uri: "/admin/payments/deposits/\(first.id)", method: .get, headers: [.cookie: finance.cookie])
+            #expect(page.text.contains("Refund in full") && page.text.contains("Refund 50.00"))
+            let asked = try await client.execute(uri: "/admin/payments/deposits/\(first.id)/refund", method: .post, headers: formHeaders(cookie: finance.cookie),
+                                                 body: form([("_csrf", finance.csrf)]))
+            #expect(asked.status == .seeOther && asked.headers[.location] == "/admin/payments/deposits/\(first.id)?refund=requested")
+            #expect(try await Self.eventually { try await payments.deposits.deposit(first.id)?.reversed == true })
+            #expect(try await payments.deposits.deposit(first.id)?.state == .refunded)
+            #expect(try await ledger.balance(of: wallet) == 0)
+            let event = try #require(simulator.eventIDs.last)
+            #expect(await simulator.redeliver(event) == 200)
+            #expect(try await ledger.balance(of: wallet) == 0, "the refund's event again takes nothing more")
+            let twice = try await client.execute(uri: "/admin/payments/deposits/\(first.id)/refund", method: .post, headers: formHeaders(cookie: finance.cookie),
+                                                 body: form([("_csrf", finance.csrf)]))
+            #expect(twice.status == .badRequest && twice.text.contains("only an approved, credited deposit can be refunded"))
+
+            // A refund the wallet can no longer cover is refused before the provider is asked.
+            let second = try await deposit(8_000, "refund-2")
+            try await spend(3_000, "spend-1")
+            let short = try await client.execute(uri: "/admin/payments/deposits/\(second.id)/refund", method: .post, headers: formHeaders(cookie: finance.cookie),
+                                                 body: form([("_csrf", finance.csrf)]))
+            #expect(short.status == .badRequest && short.text.contains("holds only 50.00 USD"))
+            #expect(simulator.succeeded[second.id.rawValue] == 8_000, "nothing was refunded at the provider")
+
+            // The bank disputes it: what the wallet holds comes back, the rest is the client's debt, withdrawals are held.
+            #expect(await simulator.dispute(deposit: second.id.rawValue))
+            #expect(try await Self.eventually { try await payments.deposits.deposit(second.id)?.reversed == true })
+            #expect(try await payments.deposits.deposit(second.id)?.state == .chargedBack)
+            #expect(try await ledger.balance(of: wallet) == 0)
+            #expect(try await ledger.balance(of: debt) == -3_000)
+            #expect(try await payments.credits.isHeld(trader.id))
+            let held = try await client.execute(uri: "/admin/payments/deposits/\(second.id)", method: .get, headers: [.cookie: finance.cookie])
+            #expect(held.text.contains("Held after a chargeback") && !held.text.contains("Refund in full"))
+            let chargebacks = try await client.execute(uri: "/admin/payments/deposits?state=charged_back", method: .get, headers: [.cookie: finance.cookie])
+            #expect(chargebacks.text.contains("/admin/payments/deposits/\(second.id)") && !chargebacks.text.contains("/admin/payments/deposits/\(first.id)\""))
+            #expect(try await ledger.verify().isSound)
+        }
+    }
+
     static func event(id: String, type: String, intent: String, amount: Int64) -> [UInt8] {
         Array("""
             {"id":"\(id)","object":"event","type":"\(type)","created":1765000000,"data":{"object":{"id":"\(intent)","object":"payment_intent","amount":\(amount),"currency":"usd","status":"requires_payment_method"}}}

@@ -89,6 +89,18 @@ public final class CardSimulator: Sendable {
         return await Self.deliver(body, eventID: eventID, to: endpoint.withLockedValue { $0 }, secret: options.webhookSecret, http: http, attempts: 1)
     }
 
+    /// The client's bank disputes a deposit's payment: `charge.dispute.created`, as a chargeback starts.
+    @discardableResult
+    public func dispute(deposit: String) async -> Bool {
+        guard let intent = book.intent(ofDeposit: deposit), let disputed = book.settle(intent.id, refund: false) else { return false }
+        let id = book.nextID("evt")
+        let body = CardSimulatorJSON.bytes(CardSimulatorJSON.event(id: id, type: "charge.dispute.created", object: CardSimulatorJSON.dispute(disputed, id: book.nextID("dp")),
+                                                                   created: Int64(Date().timeIntervalSince1970)))
+        book.record(event: id, body: body)
+        _ = await Self.deliver(body, eventID: id, to: endpoint.withLockedValue { $0 }, secret: options.webhookSecret, http: http)
+        return true
+    }
+
     /// The amount each deposit's succeeded intent took, by deposit id: the provider's own record.
     public var succeeded: [String: Int64] { book.succeededAmount }
 

@@ -13,6 +13,8 @@ final class CardSimulatorBook: @unchecked Sendable {
         let depositID: String
         let returnURL: String
         let created: Int64
+        var refunded = false
+        var disputed = false
     }
 
     private let lock = NSLock()
@@ -58,9 +60,21 @@ final class CardSimulatorBook: @unchecked Sendable {
         }
     }
 
+    /// Marks a succeeded intent refunded (or disputed); nil when it cannot be.
+    func settle(_ id: String, refund: Bool) -> Intent? {
+        locked {
+            guard var intent = intents[id], intent.status == "succeeded", !intent.refunded, !intent.disputed else { return nil }
+            if refund { intent.refunded = true } else { intent.disputed = true }
+            intents[id] = intent
+            return intent
+        }
+    }
+
+    func intent(ofDeposit depositID: String) -> Intent? { locked { intents.values.first { $0.depositID == depositID } } }
+
     func record(event id: String, body: [UInt8]) { locked { events.append((id, body)) } }
     func event(_ id: String) -> [UInt8]? { locked { events.first { $0.id == id }?.body } }
     var succeededAmount: [String: Int64] {
-        locked { Dictionary(intents.values.filter { $0.status == "succeeded" }.map { ($0.depositID, $0.amount) }, uniquingKeysWith: { first, _ in first }) }
+        locked { Dictionary(intents.values.filter { $0.status == "succeeded" && !$0.refunded && !$0.disputed }.map { ($0.depositID, $0.amount) }, uniquingKeysWith: { first, _ in first }) }
     }
 }

@@ -27,6 +27,11 @@ struct CardSimulatorRoutes: Sendable {
             guard self.authorized(request) else { return Self.json(CardSimulatorJSON.error("Invalid API Key provided", type: "authentication_error"), status: .unauthorized) }
             return await self.cancel(context.parameters.get("id") ?? "")
         }
+        router.post("/v1/refunds") { request, _ in
+            guard self.authorized(request) else { return Self.json(CardSimulatorJSON.error("Invalid API Key provided", type: "authentication_error"), status: .unauthorized) }
+            let fields = Dictionary(FormEncoding.decode(String(buffer: try await request.body.collect(upTo: 1 << 16))), uniquingKeysWith: { first, _ in first })
+            return await self.refund(fields["payment_intent"] ?? "", amount: fields["amount"].flatMap { Int64($0) })
+        }
         router.get("/checkout/:id") { _, context in self.checkoutPage(context.parameters.get("id") ?? "", error: nil) }
         router.post("/checkout/:id") { request, context in try await self.pay(context.parameters.get("id") ?? "", request) }
         router.get("/checkout/:id/3ds") { _, context in self.threeDSPage(context.parameters.get("id") ?? "") }
@@ -87,6 +92,18 @@ struct CardSimulatorRoutes: Sendable {
         }
         await raise("payment_intent.canceled", object: CardSimulatorJSON.intent(canceled, base: base.withLockedValue { $0 }))
         return Self.json(CardSimulatorJSON.intent(canceled, base: base.withLockedValue { $0 }))
+    }
+
+    /// A full refund of a succeeded payment, announced with `charge.refunded`.
+    func refund(_ id: String, amount: Int64?) async -> Response {
+        guard let intent = book.intent(id) else { return Self.json(CardSimulatorJSON.error("No such payment_intent: '\(id)'"), status: .notFound) }
+        guard amount == nil || amount == intent.amount else { return Self.json(CardSimulatorJSON.error("This simulator refunds whole payments only."), status: .badRequest) }
+        guard let refunded = book.settle(id, refund: true) else {
+            return Self.json(CardSimulatorJSON.error("Charge for \(id) cannot be refunded: it is \(intent.refunded ? "already refunded" : intent.status)."), status: .badRequest)
+        }
+        await raise("charge.refunded", object: CardSimulatorJSON.charge(refunded))
+        return Self.json(["id": book.nextID("re"), "object": "refund", "amount": refunded.amount, "currency": refunded.currency,
+                          "payment_intent": refunded.id, "status": "succeeded"])
     }
 
     /// Records an event and delivers it in the background, as a provider does.

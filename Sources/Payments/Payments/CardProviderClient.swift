@@ -78,7 +78,20 @@ public struct CardProviderClient: Sendable {
         try await call(config, method: .POST, path: "/v1/payment_intents/\(FormEncoding.escape(id))/cancel", fields: [], idempotencyKey: "cancel-\(id)")
     }
 
+    /// Refunds a succeeded payment in full; the provider then sends `charge.refunded`.
+    public func refund(_ config: PaymentProviderConfig, intent id: String, amount: Int64) async throws(Failure) {
+        _ = try await send(config, method: .POST, path: "/v1/refunds", idempotencyKey: "refund-\(id)", fields: [("payment_intent", id), ("amount", String(amount))])
+    }
+
+
     private func call(_ config: PaymentProviderConfig, method: HTTPMethod, path: String, fields: [(String, String)]?, idempotencyKey: String?) async throws(Failure) -> IntentStatus {
+        let body = try await send(config, method: method, path: path, idempotencyKey: idempotencyKey, fields: fields)
+        guard let intent = try? JSONDecoder().decode(StatusBody.self, from: Data(buffer: body)) else { throw .unreadable }
+        return IntentStatus(status: intent.status, amount: intent.amount, currency: intent.currency.uppercased())
+    }
+
+    /// One call as Stripe's API takes it; the body of a 2xx answer, or why there is none.
+    private func send(_ config: PaymentProviderConfig, method: HTTPMethod, path: String, idempotencyKey: String?, fields: [(String, String)]?) async throws(Failure) -> ByteBuffer {
         var request = HTTPClientRequest(url: config.apiBase + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(config.apiKey)")
@@ -99,37 +112,20 @@ public struct CardProviderClient: Sendable {
         guard (200..<300).contains(status) else {
             throw .refused(status: status, message: String(((try? JSONDecoder().decode(ErrorBody.self, from: Data(buffer: body)))?.error.message ?? "").prefix(300)))
         }
-        guard let intent = try? JSONDecoder().decode(StatusBody.self, from: Data(buffer: body)) else { throw .unreadable }
-        return IntentStatus(status: intent.status, amount: intent.amount, currency: intent.currency.uppercased())
+        return body
     }
+
 
     /// Creates a PaymentIntent for `amount` minor units, to be confirmed on the
     /// provider's page, which sends the client back to `returnURL`.
     public func createIntent(_ config: PaymentProviderConfig, amount: Int64, currency: String, deposit: DepositID, returnURL: String) async throws(Failure) -> Intent {
-        let fields = [("amount", String(amount)), ("currency", currency.lowercased()), ("confirm", "true"),
-                      ("metadata[deposit_id]", deposit.rawValue), ("return_url", returnURL)]
-        var request = HTTPClientRequest(url: config.apiBase + "/v1/payment_intents")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(config.apiKey)")
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: "Idempotency-Key", value: deposit.rawValue)
-        request.body = .bytes(ByteBuffer(string: FormEncoding.encode(fields)))
-        let status: Int
-        let body: ByteBuffer
-        do {
-            let response = try await http.execute(request, timeout: .seconds(15))
-            status = Int(response.status.code)
-            body = try await response.body.collect(upTo: 1 << 20)
-        } catch {
-            throw .unreachable(String(describing: error).prefix(200).description)
-        }
-        guard (200..<300).contains(status) else {
-            let message = (try? JSONDecoder().decode(ErrorBody.self, from: Data(buffer: body)))?.error.message ?? ""
-            throw .refused(status: status, message: String(message.prefix(300)))
-        }
+        let body = try await send(config, method: .POST, path: "/v1/payment_intents", idempotencyKey: deposit.rawValue, fields: [
+            ("amount", String(amount)), ("currency", currency.lowercased()), ("confirm", "true"), ("metadata[deposit_id]", deposit.rawValue), ("return_url", returnURL),
+        ])
         guard let intent = try? JSONDecoder().decode(IntentBody.self, from: Data(buffer: body)) else { throw .unreadable }
         return Intent(id: intent.id, status: intent.status, redirectURL: intent.next_action?.redirect_to_url?.url ?? "")
     }
+
 }
 
 /// `application/x-www-form-urlencoded`, as browsers and Stripe's API write it.

@@ -85,6 +85,26 @@ extension DepositStore {
         }
     }
 
+    /// Audits a step staff took on a deposit.
+    public func note(_ id: DepositID, action: String, audit: AuditContext) async throws {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        try await db.transaction { sql in
+            try await AuditLog.append(audit.entry(action, entityType: "deposit", entityID: id), at: now, on: sql, dialect: dialect)
+        }
+    }
+
+    /// Deposits, newest first, of one state or all, before the keyset `before` (created_at, id).
+    public func list(state: DepositState?, before: (Int64, String)?, limit: Int) async throws -> [Deposit] {
+        try await db.read { sql in
+            let stateFilter: SQLQueryString = state.map { "AND state = \(bind: $0.rawValue)" } ?? ""
+            let keyset: SQLQueryString = before.map { "AND (created_at < \(bind: $0.0) OR (created_at = \(bind: $0.0) AND id < \(bind: $0.1)))" } ?? ""
+            return try await sql.raw("""
+                SELECT * FROM payment_deposits WHERE 1 = 1 \(stateFilter) \(keyset) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+                """).all().map(Self.decode)
+        }
+    }
+
     /// The provider was asked and the client may still complete the payment: ask again later.
     public func asked(_ id: DepositID) async throws {
         let now = clock.nowMicros()

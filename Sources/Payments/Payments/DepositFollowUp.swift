@@ -41,7 +41,7 @@ public struct DepositFollowUp: Sendable {
                 payments.logger.warning("deposit status not known", metadata: ["deposit": "\(deposit.id)", "error": "\(failure)"])
             }
         }
-        return moved + (try await payments.credits.creditApproved())
+        return moved + (try await payments.credits.creditApproved()) + (try await payments.credits.reverseReturned())
     }
 }
 

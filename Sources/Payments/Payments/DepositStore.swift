@@ -34,9 +34,9 @@ public struct DepositStore: Sendable {
         let deposit = try await db.transaction { sql -> Deposit in
             let inserted = try await sql.raw("""
                 INSERT INTO payment_deposits (id, user_id, provider, currency, amount, state, provider_payment, redirect_url, idempotency_key,
-                    credited, reason, created_at, updated_at)
+                    credited, reversed, reason, created_at, updated_at)
                 VALUES (\(bind: id.rawValue), \(bind: userID.rawValue), \(bind: provider.rawValue), \(bind: amount.currency.code), \(bind: amount.minorUnits),
-                    'initiated', '', '', \(bind: idempotencyKey), 0, '', \(bind: now), \(bind: now))
+                    'initiated', '', '', \(bind: idempotencyKey), 0, 0, '', \(bind: now), \(bind: now))
                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
                 """).first() != nil
             guard let stored = try await Self.deposit(where: "idempotency_key = \(bind: idempotencyKey)", on: sql) else {
@@ -106,7 +106,8 @@ public struct DepositStore: Sendable {
                        providerPayment: try row.decode(column: "provider_payment", as: String.self),
                        redirectURL: try row.decode(column: "redirect_url", as: String.self),
                        idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
-                       credited: try row.decode(column: "credited", as: Int.self) == 1, reason: try row.decode(column: "reason", as: String.self),
+                       credited: try row.decode(column: "credited", as: Int.self) == 1,
+                       reversed: try row.decode(column: "reversed", as: Int.self) == 1, reason: try row.decode(column: "reason", as: String.self),
                        createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
     }
 }

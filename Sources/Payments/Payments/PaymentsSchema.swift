@@ -17,11 +17,18 @@ public enum PaymentsSchema {
         CREATE TABLE payment_deposits (
             id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider TEXT NOT NULL, currency TEXT NOT NULL, amount BIGINT NOT NULL,
             state TEXT NOT NULL, provider_payment TEXT NOT NULL, redirect_url TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE,
-            credited INTEGER NOT NULL, reason TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            credited INTEGER NOT NULL, reversed INTEGER NOT NULL, reason TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
         """,
         "CREATE UNIQUE INDEX payment_deposits_provider_payment ON payment_deposits (provider, provider_payment) WHERE provider_payment <> ''",
         "CREATE INDEX payment_deposits_user ON payment_deposits (user_id, created_at)",
         "CREATE INDEX payment_deposits_to_credit ON payment_deposits (state, credited)",
+        "CREATE INDEX payment_deposits_by_state ON payment_deposits (state, created_at)",
+        // A client whose deposit was charged back may not withdraw until staff lift the hold.
+        """
+        CREATE TABLE payment_holds (
+            user_id TEXT NOT NULL, deposit_id TEXT NOT NULL, reason TEXT NOT NULL, created_at BIGINT NOT NULL, lifted_at BIGINT,
+            PRIMARY KEY (user_id, deposit_id))
+        """,
         """
         CREATE TABLE payment_webhooks (
             provider TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, deposit_id TEXT NOT NULL, outcome TEXT NOT NULL,

@@ -55,6 +55,28 @@ public struct PaymentsServices: Sendable {
         return try await deposits.deposit(deposit.id) ?? deposit
     }
 
+    public enum RefundRefusal: Error, Equatable, Sendable, CustomStringConvertible {
+        case notRefundable(String), walletShort(String)
+        public var description: String {
+            switch self {
+            case let .notRefundable(state): "only an approved, credited deposit can be refunded; this one is \(state)"
+            case let .walletShort(held): "the client's wallet holds only \(held); move money back to it first"
+            }
+        }
+    }
+
+    /// Asks the provider to refund a deposit in full. The wallet must still hold the
+    /// amount; the money leaves it when the provider's `charge.refunded` arrives.
+    public func refund(_ id: DepositID, audit: AuditContext) async throws {
+        guard let deposit = try await deposits.deposit(id) else { throw StorageError.notFound("deposit \(id)") }
+        guard deposit.state == .approved, deposit.credited, !deposit.reversed else { throw RefundRefusal.notRefundable(deposit.state.rawValue) }
+        let held = try await credits.ledger.balance(of: DepositCredits.wallet(of: deposit))
+        guard held >= deposit.amount.minorUnits else { throw RefundRefusal.walletShort(Money(minorUnits: max(0, held), currency: deposit.amount.currency).description) }
+        guard let config = try await providers.provider(deposit.provider) else { throw StartRefusal.noProvider(deposit.provider.rawValue) }
+        try await card.refund(config, intent: deposit.providerPayment, amount: deposit.amount.minorUnits)
+        try await deposits.note(id, action: "deposit.refund_requested", audit: audit)
+    }
+
     /// What the intake answers a provider.
     public enum Intake: Sendable, Equatable {
         case accepted(WebhookOutcome)
@@ -90,7 +112,10 @@ public struct PaymentsServices: Sendable {
         do { event = try CardEvent.parse(body) } catch { return try await refuse(error.description) }
         let applied = try await deposits.apply(event, provider: id, body: text)
         if applied.outcome == .applied {
-            do { try await credits.creditApproved() } catch {
+            do {
+                try await credits.creditApproved()
+                try await credits.reverseReturned()
+            } catch {
                 // The delivery is recorded; the next pass credits. Say so loudly.
                 logger.error("approved deposits could not be credited", metadata: ["error": "\(error)"])
             }

@@ -39,6 +39,7 @@ public struct PaymentsPages: WebSlice {
 
     public static let menu = [
         MenuItem(.portal, "/portal/deposit", label: "nav_deposit", rank: 12),
+        MenuItem(.admin, "/admin/payments/deposits", label: "nav_deposits", rank: 61),
         MenuItem(.admin, "/admin/payments/webhooks", label: "nav_payment_webhooks", rank: 62),
     ]
 
@@ -49,10 +50,14 @@ public struct PaymentsPages: WebSlice {
         .init(.post, "/portal/deposit", [.trader]),
         .init(.get, "/portal/deposits/:id", [.trader]),
         .init(.get, "/admin/payments/webhooks", RoutePermission.staff(.admin, .finance, .compliance)),
+        .init(.get, "/admin/payments/deposits", RoutePermission.staff(.admin, .finance, .compliance)),
+        .init(.get, "/admin/payments/deposits/:id", RoutePermission.staff(.admin, .finance, .compliance)),
+        .init(.post, "/admin/payments/deposits/:id/refund", RoutePermission.staff(.admin, .finance)),
     ]
 
     public func register(_ routes: SecuredRoutes) {
         WebhookRoutes(payments: payments).register(routes)
         DepositRoutes(web: web, payments: payments, renderer: routes.renderer).register(routes)
+        DepositAdminRoutes(web: web, payments: payments, renderer: routes.renderer).register(routes)
     }
 }

@@ -96,6 +96,11 @@ package enum RefusalText {
         ("must be positive", "refusal_must_be_positive"),
         ("no payment provider {id} is enabled", "refusal_no_payment_provider"),
         ("idempotency key {key} was used for another deposit", "refusal_deposit_key_reused"),
+        ("only an approved, credited deposit can be refunded; this one is {state}", "refusal_deposit_not_refundable"),
+        ("the client's wallet holds only {amount}; move money back to it first", "refusal_wallet_holds_only"),
+        ("the card provider did not answer: {detail}", "refusal_card_unreachable"),
+        ("the card provider refused the payment (HTTP {status}): {message}", "refusal_card_refused"),
+        ("the card provider's answer could not be read", "refusal_card_unreadable"),
         // Commission plans (their messages follow a JSON path into the plan document).
         ("is not valid JSON", "refusal_not_json"),
         ("unknown distribution {name}; use difference, per_level, capped_ratios or direct", "refusal_unknown_distribution"),
