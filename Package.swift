@@ -638,8 +638,10 @@ let package = Package(
                 "Payments",
                 "PSPSimulator",
                 "TestSupport",
+                "Clients",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strict

@@ -61,6 +61,8 @@ public struct CardEvent: Sendable, Equatable {
     }
 
     /// The deposit status each event type reports.
+    public static func state(type: String) -> DepositState? { state(of: type) }
+
     static func state(of type: String) -> DepositState? {
         switch type {
         case "payment_intent.processing": .pending
