@@ -66,21 +66,25 @@ import Testing
             #expect(page.status == .ok && page.text.contains("data-form=\"deposit\"") && page.text.contains("Continue to payment"))
             let fields = [("_csrf", session.csrf), ("amount", "250.00"), ("currency", "USD"), ("provider", "card"), ("idempotency_key", "dk_test_000001")]
             let started = try await client.execute(uri: "/portal/deposit", method: .post, headers: formHeaders(cookie: session.cookie), body: form(fields))
-            let checkout = try #require(started.headers[.location])
-            #expect(started.status == .seeOther && checkout.hasPrefix(simulator.baseURL + "/checkout/pi_"), "to the provider's page: \(checkout)")
+            let own = try #require(started.headers[.location])
             // The same form sent twice makes one deposit and one payment.
             let again = try await client.execute(uri: "/portal/deposit", method: .post, headers: formHeaders(cookie: session.cookie), body: form(fields))
-            #expect(again.headers[.location] == checkout)
+            #expect(again.headers[.location] == own)
             let deposits = try await payments.deposits.deposits(of: trader.id)
             #expect(deposits.count == 1 && deposits.first?.state == .redirected && deposits.first?.amount == Money(minorUnits: 25_000, currency: .usd))
             let deposit = try #require(deposits.first)
+            // The browser goes to the deposit's own page (a form may only send it to this site), which links on to the provider's.
+            #expect(started.status == .seeOther && own == "/portal/deposits/\(deposit.id)")
+            let onward = try await client.execute(uri: own, method: .get, headers: [.cookie: session.cookie])
+            let checkout = deposit.redirectURL
+            #expect(checkout.hasPrefix(simulator.baseURL + "/checkout/pi_") && onward.text.contains("href=\"\(checkout)\"") && onward.text.contains("Continue to the payment page"))
 
             // The hosted page: a card that asks for 3-D Secure, then the bank's step.
             let paid = try await Self.post(browser, checkout, [("card", "4000 0027 6000 3184"), ("expiry", "12/34"), ("cvc", "123")])
             #expect(paid.status == 303 && paid.location == "/checkout/\(deposit.providerPayment)/3ds")
             #expect(try await harness.services.ledger.balance(of: wallet) == 0, "nothing is credited before the provider says so")
             let authenticated = try await Self.post(browser, simulator.baseURL + paid.location, [("result", "complete")])
-            #expect(authenticated.status == 303 && authenticated.location == "https://office.test/portal/deposits/\(deposit.id)")
+            #expect(authenticated.status == 303 && authenticated.location == "https://office.test/portal/deposits/\(deposit.id)?returned=1")
 
             // The signed event credits the wallet once, with the deposit event CPA reads.
             #expect(try await Self.eventually { try await payments.deposits.deposit(deposit.id)?.credited == true })

@@ -61,7 +61,7 @@ struct DepositAdminRoutes {
         let t = { (key: String) in self.renderer.text(key, context) }
         let format = renderer.format(context)
         let client = try await web.identity.user(id: deposit.userID)
-        var actions: [PageAction] = [PageAction(href: "/admin/clients/\(deposit.userID)", label: t("deposit_open_client"))]
+        var actions: [PageAction] = []
         if deposit.state == .approved, deposit.credited, !deposit.reversed, renderer.allows(context.principal, .post, "/admin/payments/deposits/:id/refund") {
             actions.append(PageAction(href: "/admin/payments/deposits/\(deposit.id)/refund", label: t("deposit_refund"),
                                       confirm: t("deposit_refund_confirm").replacingOccurrences(of: "{amount}", with: format.money(deposit.amount))))
@@ -77,7 +77,7 @@ struct DepositAdminRoutes {
         if !deposit.reason.isEmpty { facts.append((t("col_reason"), deposit.reason, "reason")) }
         if held { facts.append((t("deposit_withdrawals"), t("deposit_withdrawals_held"), "hold")) }
         return renderer.sections("\(t("deposit_title")) \(deposit.id)", surface: .admin, context: context, error: error, flash: flash,
-                                 status: error == nil ? .ok : .badRequest, [PageSection(id: "deposit", facts: facts, actions: actions)])
+                                 status: error == nil ? .ok : .badRequest, [PageSection(id: "deposit", facts: facts, more: (href: "/admin/clients/\(deposit.userID)", label: t("deposit_open_client")), actions: actions)])
     }
 
     func refund(_ id: String, _ context: AppContext) async throws -> Response {

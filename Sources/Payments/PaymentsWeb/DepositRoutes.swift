@@ -19,7 +19,9 @@ struct DepositRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/portal/deposit") { _, context in try await self.page(context) }
         routes.post("/portal/deposit") { _, context in try await self.start(context) }
-        routes.get("/portal/deposits/:id") { _, context in try await self.deposit(try context.parameters.require("id"), context) }
+        routes.get("/portal/deposits/:id") { request, context in
+            try await self.deposit(try context.parameters.require("id"), returned: QueryParameters.text(request, "returned") == "1", context)
+        }
         routes.get("/admin/payments/webhooks") { _, context in try await self.review(context) }
     }
 
@@ -62,8 +64,9 @@ struct DepositRoutes {
         do {
             let deposit = try await payments.startDeposit(userID: user.id, provider: PaymentProviderID(form["provider"] ?? ""), amount: amount,
                                                           idempotencyKey: "\(user.id):\(key)",
-                                                          returnURL: { "\(web.settings.publicURL)/portal/deposits/\($0)" }, audit: context.audit)
-            if deposit.state == .redirected, !deposit.redirectURL.isEmpty { return renderer.redirect(deposit.redirectURL) }
+                                                          returnURL: { "\(web.settings.publicURL)/portal/deposits/\($0)?returned=1" }, audit: context.audit)
+            // The deposit's own page links on to the provider's: a form may only send the
+            // browser to this site (Content-Security-Policy form-action), a link anywhere.
             return renderer.redirect("/portal/deposits/\(deposit.id)")
         } catch let error as PaymentsServices.StartRefusal {
             return try await page(context, error: renderer.refusal(error, context))
@@ -73,7 +76,8 @@ struct DepositRoutes {
     }
 
     /// Where the provider sends the client back: what Pipstack knows so far.
-    func deposit(_ id: String, _ context: AppContext) async throws -> Response {
+    /// `returned`: the provider sent the client back, so the next word is the provider's, not theirs.
+    func deposit(_ id: String, returned: Bool, _ context: AppContext) async throws -> Response {
         guard let user = context.user else { return renderer.redirect("/portal/login") }
         guard let deposit = try await payments.deposits.deposit(DepositID(id)), deposit.userID == user.id else {
             throw UserFacingError(.notFound, renderer.text("deposit_not_found", context))
@@ -84,17 +88,17 @@ struct DepositRoutes {
         case .approved: deposit.credited ? t("deposit_note_credited") : t("deposit_note_crediting")
         case .declined, .cancelled, .expired: t("deposit_note_failed")
         case .refunded, .chargedBack: t("deposit_note_reversed")
-        case .initiated, .pending, .redirected, .threeDS: t("deposit_note_waiting")
+        case .redirected: returned ? t("deposit_note_waiting") : t("deposit_note_continue")
+        case .initiated, .pending, .threeDS: t("deposit_note_waiting")
         }
-        var actions: [PageAction] = []
-        if deposit.state == .redirected, !deposit.redirectURL.isEmpty { actions.append(PageAction(href: deposit.redirectURL, label: t("deposit_resume"))) }
-        actions.append(PageAction(href: "/portal/deposits/\(deposit.id)", label: t("refresh")))
-        actions.append(PageAction(href: "/portal/deposit", label: t("deposit_back")))
+        let waiting = deposit.state == .redirected && returned
+        let onward: (href: String, label: String) = waiting ? ("/portal/deposits/\(deposit.id)?returned=1", t("deposit_check_again"))
+            : deposit.state == .redirected && !deposit.redirectURL.isEmpty ? (deposit.redirectURL, t("deposit_resume")) : ("/portal/deposit", t("deposit_back"))
         return renderer.sections("\(t("deposit_title")) \(format.money(deposit.amount))", surface: .portal, context: context, [
             PageSection(id: "deposit", intro: note, facts: [
                 (t("col_status"), Self.badge(deposit.state, t).label, "state"), (t("col_amount"), format.money(deposit.amount), "amount"),
                 (t("col_time"), format.time(deposit.createdAt), "created"), (t("deposit_reference"), deposit.id.rawValue, "reference"),
-            ], actions: actions),
+            ], more: onward),
         ])
     }
 
