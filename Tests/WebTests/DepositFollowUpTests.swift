@@ -12,6 +12,7 @@ import PSPSimulator
 import SQLKit
 import TestSupport
 import Testing
+import WebKit
 
 /// Deposits nobody told Pipstack about: a webhook lost on the way, a payment the client
 /// abandoned, and a crash between approving a deposit and crediting it. Each ends in
@@ -109,5 +110,24 @@ import Testing
         let events = try await setup.harness.services.clientEvents.events(of: setup.trader.id)
         #expect(events.filter { $0.kind == .deposit }.count == 2)
         for deposit in deposits { #expect(try await setup.payments.deposits.deposit(deposit.id)?.credited == true) }
+    }
+
+    /// Until a client's identity is verified, deposits under way or approved may total at
+    /// most the policy's limit; the refusal says how much remains, in the client's words.
+    @Test func anUnverifiedClientMayDepositUpToTheLimit() async throws {
+        let setup = try await Self.setUp("sqlite")
+        defer { Task { await setup.simulator.stop(); await setup.harness.db.close() } }
+        _ = try await setup.start(150_000, key: "limit-1")
+        await #expect(throws: DepositPolicy.Refusal.unverifiedLimit(limit: Money(minorUnits: 200_000, currency: .usd), remaining: Money(minorUnits: 50_000, currency: .usd))) {
+            _ = try await setup.start(60_000, key: "limit-2")
+        }
+        #expect(try await setup.start(150_000, key: "limit-1").state == .redirected, "the same request again is not a new deposit")
+        _ = try await setup.harness.services.clientEvents.record(ClientEventRecord(source: "kyc-vendor", externalID: "kyc-1", userID: setup.trader.id, kind: .kycApproved,
+                                                                                   occurredAt: 1), audit: .system)
+        #expect(try await setup.start(60_000, key: "limit-2").state == .redirected, "verified: no limit from this policy")
+        let spanish = try CatalogueTests.catalogue("es")
+        let text = RefusalText.localized(DepositPolicy.Refusal.unverifiedLimit(limit: Money(minorUnits: 200_000, currency: .usd),
+                                                                              remaining: Money(minorUnits: 50_000, currency: .usd)).description, { spanish[$0] ?? $0 })
+        #expect(text.hasPrefix("hasta que se verifique su identidad"))
     }
 }

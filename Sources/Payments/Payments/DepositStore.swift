@@ -79,6 +79,10 @@ public struct DepositStore: Sendable {
         }
     }
 
+    public func deposit(idempotencyKey: String) async throws -> Deposit? {
+        try await db.read { sql in try await Self.deposit(where: "idempotency_key = \(bind: idempotencyKey)", on: sql) }
+    }
+
     public func deposit(_ id: DepositID) async throws -> Deposit? {
         try await db.read { sql in try await Self.deposit(where: "id = \(bind: id.rawValue)", on: sql) }
     }

@@ -14,9 +14,14 @@ public struct PaymentsServices: Sendable {
     public let deposits: DepositStore
     public let credits: DepositCredits
     public let card: CardProviderClient
+    public let policy: DepositPolicy
+    let db: Database
     let logger: Logger
 
-    public init(db: Database, ledger: LedgerStore, secretKey: String, clock: any PipstackClock, logger: Logger, http: HTTPClient = .shared) {
+    public init(db: Database, ledger: LedgerStore, secretKey: String, clock: any PipstackClock, logger: Logger, http: HTTPClient = .shared,
+                policy: DepositPolicy = DepositPolicy()) {
+        self.db = db
+        self.policy = policy
         providers = PaymentProviderStore(db: db, secrets: SecretBox(secretKey: secretKey), clock: clock)
         deposits = DepositStore(db: db, clock: clock)
         credits = DepositCredits(db: db, ledger: ledger, clientEvents: ClientEventStore(db: db, clock: clock), clock: clock)
@@ -42,6 +47,9 @@ public struct PaymentsServices: Sendable {
         guard amount.minorUnits > 0 else { throw StartRefusal.notPositive }
         guard amount.minorUnits <= 100_000_000_00 else { throw StartRefusal.tooLarge }
         guard let config = try await providers.provider(provider), config.enabled else { throw StartRefusal.noProvider(provider.rawValue) }
+        // A repeated call finds its deposit; only a new one is checked against the limits.
+        if let known = try await deposits.deposit(idempotencyKey: idempotencyKey), known.userID == userID { return known }
+        try await policy.check(userID, amount: amount, db: db)
         let deposit = try await deposits.create(userID: userID, provider: provider, amount: amount, idempotencyKey: idempotencyKey, audit: audit)
         guard deposit.state == .initiated, deposit.providerPayment.isEmpty else { return deposit }
         do {

@@ -72,6 +72,8 @@ struct DepositRoutes {
             return try await page(context, error: renderer.refusal(error, context))
         } catch let error as DepositStore.Refusal {
             return try await page(context, error: renderer.refusal(error, context))
+        } catch let error as DepositPolicy.Refusal {
+            return try await page(context, error: renderer.refusal(error, context))
         }
     }
 

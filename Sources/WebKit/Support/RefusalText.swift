@@ -101,6 +101,7 @@ package enum RefusalText {
         ("the card provider did not answer: {detail}", "refusal_card_unreachable"),
         ("the card provider refused the payment (HTTP {status}): {message}", "refusal_card_refused"),
         ("the card provider's answer could not be read", "refusal_card_unreadable"),
+        ("until your identity is verified, deposits are limited to {limit} in total; {remaining} remains", "refusal_unverified_deposit_limit"),
         // Commission plans (their messages follow a JSON path into the plan document).
         ("is not valid JSON", "refusal_not_json"),
         ("unknown distribution {name}; use difference, per_level, capped_ratios or direct", "refusal_unknown_distribution"),
