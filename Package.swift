@@ -368,6 +368,8 @@ let package = Package(
                 "Partners",
                 "CommissionsCore",
                 "Commissions",
+                "Payments",
+                "PaymentsWeb",
                 "WebKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

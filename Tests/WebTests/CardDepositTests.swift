@@ -92,6 +92,11 @@ import Testing
             #expect(try await harness.db.read { try await ClientEventStore.firstDeposit(of: trader.id.rawValue, on: $0) }?.amount == 25_000)
             let shown = try await client.execute(uri: "/portal/deposits/\(deposit.id)", method: .get, headers: [.cookie: session.cookie])
             #expect(shown.status == .ok && shown.text.contains("The money is in your wallet.") && shown.text.contains("Approved"))
+            // Staff see it on the client's page, under the wallet.
+            let admin = try #require(try await harness.session(for: .staff(.admin)))
+            let profile = try await client.execute(uri: "/admin/clients/\(trader.id)?tab=wallet", method: .get, headers: [.cookie: admin.cookie])
+            #expect(profile.text.contains("data-table=\"client-deposits\"") && profile.text.contains("/admin/payments/deposits/\(deposit.id)")
+                    && profile.text.contains("250.00"))
 
             // The provider delivers the event again (a retry): nothing changes.
             let event = try #require(simulator.eventIDs.last)

@@ -7,6 +7,8 @@ import Ledger
 import LedgerCore
 import Money
 import Partners
+import Payments
+import PaymentsWeb
 import Platform
 import Trading
 import WebKit
@@ -90,7 +92,13 @@ extension ClientRoutes {
                 return PageRow(cells: [.time(posting.occurredAt), name == key ? .code(posting.kind) : .text(name), .money(Money(minorUnits: posting.amount, currency: .usd)),
                                 .money(Money(minorUnits: posting.balanceAfter, currency: .usd))])
             }, empty: t("nothing_yet")),
-            more: (href: "/admin/ledger/statement?account=\(QueryText.escaped(wallet.code))", label: t("client_full_statement")))]
+            more: (href: "/admin/ledger/statement?account=\(QueryText.escaped(wallet.code))", label: t("client_full_statement"))),
+            PageSection(id: "deposits", heading: t("nav_deposits"), table: PageTable(
+                name: "client-deposits", columns: [PageColumn(t("col_time")), PageColumn(t("col_amount")), PageColumn(t("col_status"))],
+                rows: try await services.payments.deposits.deposits(of: client.id).map { deposit in
+                    PageRow(cells: [.time(deposit.createdAt), .money(deposit.amount), .badge(DepositBadge.badge(deposit.state, t))],
+                            link: (href: "/admin/payments/deposits/\(deposit.id)", label: t("open_details")))
+                }, empty: t("deposits_none")))]
     }
 
     func dealsTab(_ accounts: [TradingAccountRecord], _ t: (String) -> String) async throws -> [PageSection] {

@@ -13,6 +13,6 @@ public enum ClientsCapability: Capability {
 
     public static func pages(_ services: CapabilityServices) throws -> [any WebSlice] {
         [ClientsPages(web: services.web, clientEvents: try services.get(), trading: try services.get(), ledger: try services.get(),
-                      partners: try services.get(), commissions: try services.get())]
+                      partners: try services.get(), commissions: try services.get(), payments: try services.get())]
     }
 }

@@ -3,6 +3,7 @@ import Clients
 import Commissions
 import Ledger
 import Partners
+import Payments
 import Trading
 import Hummingbird
 import WebKit
@@ -13,8 +14,9 @@ public struct ClientsPages: WebSlice {
     let services: ClientsWebServices
 
     public init(web: WebServices, clientEvents: ClientEventStore, trading: TradingServices, ledger: LedgerStore, partners: BookBuilder,
-                commissions: CommissionServices) {
-        services = ClientsWebServices(web: web, clientEvents: clientEvents, trading: trading, ledger: ledger, partners: partners, commissions: commissions)
+                commissions: CommissionServices, payments: PaymentsServices) {
+        services = ClientsWebServices(web: web, clientEvents: clientEvents, trading: trading, ledger: ledger, partners: partners, commissions: commissions,
+                                      payments: payments)
     }
 
     /// Who reads clients: the staff who serve, check or pay them.
@@ -38,7 +40,7 @@ public struct ClientsPages: WebSlice {
 
 /// What the clients pages read: the shared web services, the client events, and the
 /// published interfaces of the slices a client's page shows (accounts and deals,
-/// the wallet, attribution, CPA).
+/// the wallet and its deposits, attribution, CPA).
 struct ClientsWebServices: Sendable {
     let web: WebServices
     let clientEvents: ClientEventStore
@@ -46,4 +48,5 @@ struct ClientsWebServices: Sendable {
     let ledger: LedgerStore
     let partners: BookBuilder
     let commissions: CommissionServices
+    let payments: PaymentsServices
 }

@@ -28,7 +28,7 @@ public struct DepositPolicy: Sendable {
         let (verified, used) = try await db.read { sql in
             (try await ClientEventStore.firstKYCApproval(of: userID.rawValue, on: sql) != nil,
              try await sql.raw("""
-                SELECT COALESCE(SUM(amount), 0) AS used FROM payment_deposits WHERE user_id = \(bind: userID.rawValue) AND currency = \(bind: amount.currency.code)
+                SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS used FROM payment_deposits WHERE user_id = \(bind: userID.rawValue) AND currency = \(bind: amount.currency.code)
                     AND state IN ('initiated', 'pending', 'redirected', 'three_ds', 'approved')
                 """).first()?.decode(column: "used", as: Int64.self) ?? 0)
         }

@@ -40,7 +40,7 @@ struct DepositAdminRoutes {
         for id in Set(shown.map(\.userID)) { names[id] = try await web.identity.user(id: id)?.displayName }
         let rows = shown.map { deposit in
             PageRow(cells: [.time(deposit.createdAt), .link(names[deposit.userID] ?? t("unknown_client"), href: "/admin/clients/\(deposit.userID)"),
-                            .money(deposit.amount), .text(t("deposit_method_card")), .badge(DepositRoutes.badge(deposit.state, t))],
+                            .money(deposit.amount), .text(t("deposit_method_card")), .badge(DepositBadge.badge(deposit.state, t))],
                     link: (href: "/admin/payments/deposits/\(deposit.id)", label: t("open_details")))
         }
         let filter = state.map { "state=\($0.rawValue)&" } ?? ""
@@ -68,7 +68,7 @@ struct DepositAdminRoutes {
         }
         let held = try await payments.credits.isHeld(deposit.userID)
         var facts: [(label: String, value: String, name: String)] = [
-            (t("col_status"), DepositRoutes.badge(deposit.state, t).label, "state"), (t("col_amount"), format.money(deposit.amount), "amount"),
+            (t("col_status"), DepositBadge.badge(deposit.state, t).label, "state"), (t("col_amount"), format.money(deposit.amount), "amount"),
             (t("col_client_name"), client?.displayName ?? t("unknown_client"), "client"), (t("deposit_method"), t("deposit_method_card"), "method"),
             (t("deposit_provider_reference"), deposit.providerPayment.isEmpty ? "—" : deposit.providerPayment, "provider_reference"),
             (t("deposit_in_wallet"), deposit.credited ? (deposit.reversed ? t("deposit_taken_back") : t("yes")) : t("no"), "credited"),

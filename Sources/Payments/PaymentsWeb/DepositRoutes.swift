@@ -37,7 +37,7 @@ struct DepositRoutes {
             PageField(kind: .hidden, name: "idempotency_key", label: "", value: "dk_\(Tokens.random(bytes: 12))"),
         ])
         let rows = try await payments.deposits.deposits(of: user.id).map { deposit in
-            PageRow(cells: [.time(deposit.createdAt), .money(deposit.amount), .badge(Self.badge(deposit.state, t))],
+            PageRow(cells: [.time(deposit.createdAt), .money(deposit.amount), .badge(DepositBadge.badge(deposit.state, t))],
                     link: (href: "/portal/deposits/\(deposit.id)", label: t("open_details")))
         }
         let table = PageTable(name: "deposits", columns: [PageColumn(t("col_time")), PageColumn(t("col_amount")), PageColumn(t("col_status"))],
@@ -98,7 +98,7 @@ struct DepositRoutes {
             : deposit.state == .redirected && !deposit.redirectURL.isEmpty ? (deposit.redirectURL, t("deposit_resume")) : ("/portal/deposit", t("deposit_back"))
         return renderer.sections("\(t("deposit_title")) \(format.money(deposit.amount))", surface: .portal, context: context, [
             PageSection(id: "deposit", intro: note, facts: [
-                (t("col_status"), Self.badge(deposit.state, t).label, "state"), (t("col_amount"), format.money(deposit.amount), "amount"),
+                (t("col_status"), DepositBadge.badge(deposit.state, t).label, "state"), (t("col_amount"), format.money(deposit.amount), "amount"),
                 (t("col_time"), format.time(deposit.createdAt), "created"), (t("deposit_reference"), deposit.id.rawValue, "reference"),
             ], more: onward),
         ])
@@ -117,8 +117,11 @@ struct DepositRoutes {
                                          rows: rows, empty: t("webhooks_none"))),
         ])
     }
+}
 
-    static func badge(_ state: DepositState, _ t: (String) -> String) -> Badge {
+/// A deposit's status as a badge, coloured by meaning; the client's page shows it too.
+package enum DepositBadge {
+    package static func badge(_ state: DepositState, _ t: (String) -> String) -> Badge {
         let tone: Badge.Tone = switch state {
         case .approved: .ok
         case .declined, .cancelled, .expired: .bad
