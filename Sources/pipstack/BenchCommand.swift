@@ -8,7 +8,7 @@ import Platform
 import Ledger
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self, SyncBench.self, CommissionBench.self, IngestBench.self, CrashBench.self, TreeBench.self, PagesBench.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks that print JSON (run in a release build).", subcommands: [LedgerBench.self, SyncBench.self, CommissionBench.self, IngestBench.self, CrashBench.self, TreeBench.self, PagesBench.self, PaymentsBench.self])
 }
 
 /// Durable, batched ledger posting.
@@ -105,6 +105,15 @@ extension Tokens {
 }
 
 /// The disk's fsync rate next to the database file: durable throughput depends on it.
+/// Latency percentiles as the benchmarks print them: milliseconds to one decimal.
+enum Latency {
+    /// The `q` quantile of `sorted` (ascending, not empty): the value at rank ⌈q·n⌉.
+    static func percentile(_ sorted: [Double], _ q: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        return (sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * q).rounded(.up)) - 1))] * 10).rounded() / 10
+    }
+}
+
 enum FsyncProbe {
     static func measure(in url: DatabaseURL) -> Int {
         // Next to the SQLite file; for PostgreSQL on the local disk (where a local server keeps its data).

@@ -45,7 +45,18 @@ final class LoopbackHTTPConnection {
 
     /// GETs `path` with `cookie` and returns the status and the body.
     func get(_ path: String, cookie: String) throws -> (status: Int, body: String) {
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nCookie: \(cookie)\r\nAccept: text/html\r\n\r\n".utf8)
+        try exchange(Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nCookie: \(cookie)\r\nAccept: text/html\r\n\r\n".utf8))
+    }
+
+    /// POSTs `body` as JSON to `path` with extra header lines and returns the status and the body.
+    func postJSON(_ path: String, headers: [(String, String)], body: [UInt8]) throws -> (status: Int, body: String) {
+        let head = "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+            + headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"
+        return try exchange(Array(head.utf8) + body)
+    }
+
+    /// Sends one request and reads its answer on the kept-alive connection.
+    private func exchange(_ request: [UInt8]) throws -> (status: Int, body: String) {
         var sent = 0
         while sent < request.count {
             let written = request[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

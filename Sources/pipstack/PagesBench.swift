@@ -136,8 +136,7 @@ struct PagesBench: AsyncParsableCommand {
         var figures: [String: Any] = [:]
         for (name, times) in timings {
             let sorted = times.sorted()
-            let at = { (q: Double) in sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)] }
-            figures[name] = ["p50_ms": (at(0.5) * 10).rounded() / 10, "p99_ms": (at(0.99) * 10).rounded() / 10, "requests": sorted.count]
+            figures[name] = ["p50_ms": Latency.percentile(sorted, 0.5), "p99_ms": Latency.percentile(sorted, 0.99), "requests": sorted.count]
         }
         let result: [String: Any] = [
             "pages": figures, "clients": clients, "deals": deals, "referred": referred, "sessions": sessions,

@@ -22,11 +22,12 @@ public struct DepositCredits: Sendable {
         self.clock = clock
     }
 
-    /// Credits every approved deposit not yet in its wallet; returns how many.
+    /// Credits every approved deposit not yet in its wallet (or only `only`); returns how many.
     @discardableResult
-    public func creditApproved() async throws -> Int {
+    public func creditApproved(only: DepositID? = nil) async throws -> Int {
         let pending = try await db.read { sql in
-            try await sql.raw("SELECT * FROM payment_deposits WHERE state = 'approved' AND credited = 0 ORDER BY updated_at LIMIT 500").all()
+            let one: SQLQueryString = only.map { "AND id = \(bind: $0.rawValue)" } ?? ""
+            return try await sql.raw("SELECT * FROM payment_deposits WHERE state = 'approved' AND credited = 0 \(one) ORDER BY updated_at LIMIT 500").all()
                 .map(DepositStore.decode)
         }
         for deposit in pending {

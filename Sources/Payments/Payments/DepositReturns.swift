@@ -12,10 +12,11 @@ import SQLKit
 /// chargeback also holds the client's withdrawals until staff lift it.
 extension DepositCredits {
     @discardableResult
-    public func reverseReturned() async throws -> Int {
+    public func reverseReturned(only: DepositID? = nil) async throws -> Int {
         let pending = try await db.read { sql in
-            try await sql.raw("""
-                SELECT * FROM payment_deposits WHERE state IN ('refunded', 'charged_back') AND credited = 1 AND reversed = 0 ORDER BY updated_at LIMIT 500
+            let one: SQLQueryString = only.map { "AND id = \(bind: $0.rawValue)" } ?? ""
+            return try await sql.raw("""
+                SELECT * FROM payment_deposits WHERE state IN ('refunded', 'charged_back') AND credited = 1 AND reversed = 0 \(one) ORDER BY updated_at LIMIT 500
                 """).all().map(DepositStore.decode)
         }
         for deposit in pending {

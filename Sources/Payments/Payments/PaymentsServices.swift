@@ -119,10 +119,11 @@ public struct PaymentsServices: Sendable {
         let event: CardEvent
         do { event = try CardEvent.parse(body) } catch { return try await refuse(error.description) }
         let applied = try await deposits.apply(event, provider: id, body: text)
-        if applied.outcome == .applied {
+        if applied.outcome == .applied, let deposit = applied.deposit {
+            // This delivery's deposit now; anything a crash left behind, the follow-up's next round.
             do {
-                try await credits.creditApproved()
-                try await credits.reverseReturned()
+                try await credits.creditApproved(only: deposit)
+                try await credits.reverseReturned(only: deposit)
             } catch {
                 // The delivery is recorded; the next pass credits. Say so loudly.
                 logger.error("approved deposits could not be credited", metadata: ["error": "\(error)"])
