@@ -3,10 +3,10 @@ import BrokerCore
 import Foundation
 import Identity
 import LedgerCore
+import Money
 import Logging
 import Payments
 import Platform
-import SQLKit
 import WebKit
 import App
 
@@ -32,8 +32,9 @@ struct PaymentsBench: AsyncParsableCommand {
         logger.logLevel = ProcessInfo.processInfo.environment["PIPSTACK_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let (url, scratch) = try BenchDatabase.resolve(storage, file: "payments.sqlite")
         defer { BenchDatabase.remove(scratch) }
-        let fsync = FsyncProbe.measure(in: url)
         let db = try await Runtime.openMigrated(url, logger: logger)
+        // After opening, so that the database's folder exists to probe.
+        let fsync = FsyncProbe.measure(in: url)
         let clock = SystemClock()
         let brands = try await DefaultBrand.ensure(db, clock: clock, name: "Bench Markets")
         let settings = WebSettings(secureCookies: false, twoFactorRoles: [], demo: true, publicURL: "http://127.0.0.1:\(port)", bcryptCost: 4)
@@ -77,9 +78,7 @@ struct PaymentsBench: AsyncParsableCommand {
         server.cancel()
         _ = await server.result
 
-        let credited = try await db.read { sql in
-            try await sql.raw("SELECT COUNT(*) AS n FROM payment_deposits WHERE credited = 1").first()?.decode(column: "n", as: Int64.self) ?? 0
-        }
+        let credited = try await services.payments.deposits.creditedCount()
         let integrity = try await services.ledger.verify()
         await db.close()
         let sorted = latencies.sorted()
@@ -96,23 +95,9 @@ struct PaymentsBench: AsyncParsableCommand {
     static func seed(services: AppServices, deposits: Int, brand: BrandID) async throws -> [String] {
         let client = try await services.identity.createUser(kind: .trader, email: "bench-payer@pipstack.bench", password: "Bench-payments-2026",
                                                             displayName: "Bench Payer", brandID: brand, audit: .system)
-        let now = services.clock.nowMicros()
         let intents = (0..<deposits).map { "pi_bench_\($0)" }
-        for start in stride(from: 0, to: deposits, by: 500) {
-            try await services.db.transaction { sql in
-                var query = SQLQueryString("""
-                    INSERT INTO payment_deposits (id, user_id, provider, currency, amount, state, provider_payment, redirect_url, idempotency_key,
-                        credited, reversed, reason, created_at, updated_at) VALUES
-                    """)
-                for index in start..<min(deposits, start + 500) {
-                    if index > start { query.appendLiteral(", ") }
-                    query.appendInterpolation(unsafeRaw: "('dep_bench_\(index)', ")
-                    query.appendInterpolation(bind: client.id.rawValue)
-                    query.appendInterpolation(unsafeRaw: ", 'card', 'USD', \(amount), 'redirected', '\(intents[index])', '', 'bench-\(index)', 0, 0, '', \(now), \(now))")
-                }
-                try await sql.raw(query).run()
-            }
-        }
+        try await services.payments.deposits.bulkWaiting(intents.enumerated().map { (DepositID("dep_bench_\($0.offset)"), $0.element) }, userID: client.id,
+                                                         provider: "card", amount: Money(minorUnits: amount, currency: .usd))
         return intents
     }
 

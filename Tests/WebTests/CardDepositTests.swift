@@ -36,6 +36,13 @@ import Testing
         return (Int(response.status.code), response.headers.first(name: "location") ?? "")
     }
 
+    /// The simulator as the `card` provider, as the demo configures it.
+    static func configure(_ simulator: CardSimulator, in harness: WebHarness) async throws {
+        try await harness.services.payments.providers.save(PaymentProviderConfig(id: "card", kind: .card, name: "Card", apiBase: simulator.baseURL,
+                                                                                 apiKey: simulator.options.apiKey, webhookSecret: simulator.options.webhookSecret),
+                                                           audit: .system)
+    }
+
     /// Waits for `condition` (the provider delivers in the background, as real ones do).
     static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
         for _ in 0..<200 {
@@ -52,8 +59,7 @@ import Testing
         let simulator = try await CardSimulator.start()
         defer { Task { await simulator.stop() } }
         let payments = harness.services.payments
-        try await payments.providers.save(PaymentProviderConfig(id: "card", kind: .card, name: "Card", apiBase: simulator.baseURL,
-                                                                apiKey: simulator.options.apiKey, webhookSecret: simulator.options.webhookSecret), audit: .system)
+        try await Self.configure(simulator, in: harness)
         let trader = try #require(harness.users[.trader])
         let session = try #require(try await harness.session(for: .trader))
         let wallet = LedgerAccount(kind: .clientWallet, owner: trader.id.rawValue, currency: .usd)
@@ -160,8 +166,7 @@ import Testing
         defer { Task { await simulator.stop() } }
         let payments = harness.services.payments
         let ledger = harness.services.ledger
-        try await payments.providers.save(PaymentProviderConfig(id: "card", kind: .card, name: "Card", apiBase: simulator.baseURL,
-                                                                apiKey: simulator.options.apiKey, webhookSecret: simulator.options.webhookSecret), audit: .system)
+        try await Self.configure(simulator, in: harness)
         let trader = try #require(harness.users[.trader])
         let wallet = LedgerAccount(kind: .clientWallet, owner: trader.id.rawValue, currency: .usd)
         let debt = LedgerAccount(kind: .suspense, owner: "client_debt:\(trader.id.rawValue)", currency: .usd)

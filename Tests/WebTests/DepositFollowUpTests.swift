@@ -37,9 +37,7 @@ import WebKit
         let clock = ManualClock(micros: SystemClock().nowMicros())
         let harness = try await WebHarness.make(kind, clock: clock)
         let simulator = try await CardSimulator.start()
-        try await harness.services.payments.providers.save(PaymentProviderConfig(id: "card", kind: .card, name: "Card", apiBase: simulator.baseURL,
-                                                                                 apiKey: simulator.options.apiKey, webhookSecret: simulator.options.webhookSecret),
-                                                           audit: .system)
+        try await CardDepositTests.configure(simulator, in: harness)
         let trader = try #require(harness.users[.trader])
         return Setup(harness: harness, simulator: simulator, clock: clock, trader: trader,
                      wallet: LedgerAccount(kind: .clientWallet, owner: trader.id.rawValue, currency: .usd))

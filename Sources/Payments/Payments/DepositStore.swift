@@ -79,6 +79,36 @@ public struct DepositStore: Sendable {
         }
     }
 
+    /// Records many deposits already waiting at the provider's page, 500 to a statement:
+    /// how `bench payments` seeds its data (`(deposit id, the provider's payment id)` each).
+    public func bulkWaiting(_ payments: [(id: DepositID, providerPayment: String)], userID: UserID, provider: PaymentProviderID, amount: Money) async throws {
+        let now = clock.nowMicros()
+        for start in stride(from: 0, to: payments.count, by: 500) {
+            try await db.transaction { sql in
+                var query = SQLQueryString("""
+                    INSERT INTO payment_deposits (id, user_id, provider, currency, amount, state, provider_payment, redirect_url, idempotency_key,
+                        credited, reversed, reason, created_at, updated_at) VALUES
+                    """)
+                for (offset, payment) in payments[start..<min(payments.count, start + 500)].enumerated() {
+                    if offset > 0 { query.appendLiteral(", ") }
+                    let row: SQLQueryString = """
+                        (\(bind: payment.id.rawValue), \(bind: userID.rawValue), \(bind: provider.rawValue), \(bind: amount.currency.code), \(bind: amount.minorUnits),
+                        'redirected', \(bind: payment.providerPayment), '', \(bind: "bulk:" + payment.id.rawValue), 0, 0, '', \(bind: now), \(bind: now))
+                        """
+                    query.appendInterpolation(row)
+                }
+                try await sql.raw(query).run()
+            }
+        }
+    }
+
+    /// How many deposits are in their wallets.
+    public func creditedCount() async throws -> Int64 {
+        try await db.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM payment_deposits WHERE credited = 1").first()?.decode(column: "n", as: Int64.self) ?? 0
+        }
+    }
+
     public func deposit(idempotencyKey: String) async throws -> Deposit? {
         try await db.read { sql in try await Self.deposit(where: "idempotency_key = \(bind: idempotencyKey)", on: sql) }
     }
