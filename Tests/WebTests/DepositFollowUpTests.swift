@@ -82,6 +82,25 @@ import WebKit
         #expect(try await setup.harness.services.ledger.balance(of: setup.wallet) == 0)
     }
 
+    /// A provider that no longer knows the payment (the demo's simulator after a
+    /// restart, or a purge) cannot complete it: after a day the deposit expires instead
+    /// of being asked about for ever.
+    @Test func aPaymentTheProviderDoesNotKnowExpiresAfterADay() async throws {
+        let setup = try await Self.setUp("sqlite")
+        defer { Task { await setup.harness.db.close() } }
+        let deposit = try await setup.start(5_000, key: "forgotten-1")
+        await setup.simulator.stop()
+        let restarted = try await CardSimulator.start(setup.simulator.options)
+        defer { Task { await restarted.stop() } }
+        try await CardDepositTests.configure(restarted, in: setup.harness)
+        setup.clock.advance(seconds: 11 * 60)
+        _ = try await setup.followUp.round()
+        #expect(try await setup.payments.deposits.deposit(deposit.id)?.state == .redirected)
+        setup.clock.advance(seconds: 25 * 3_600)
+        _ = try await setup.followUp.round()
+        #expect(try await setup.payments.deposits.deposit(deposit.id)?.state == .expired)
+    }
+
     /// A crash after the approval was recorded, and another after the ledger posting but
     /// before the deposit was marked credited: the next round finishes the job once.
     @Test(arguments: TestDatabases.kinds)

@@ -38,7 +38,14 @@ public struct DepositFollowUp: Sendable {
                     try await payments.deposits.asked(deposit.id)
                 }
             } catch let failure as CardProviderClient.Failure {
+                // A payment the provider does not know (it was never made there, or purged) cannot succeed: after a day it expires.
+                if case .refused(status: 404, _) = failure, deposit.createdAt < now - Self.expireAfter {
+                    moved += try await payments.deposits.applyQueried(deposit.id, state: .expired, amount: deposit.amount.minorUnits,
+                                                                      currency: deposit.amount.currency.code, actor: actor) == .applied ? 1 : 0
+                    continue
+                }
                 payments.logger.warning("deposit status not known", metadata: ["deposit": "\(deposit.id)", "error": "\(failure)"])
+                try await payments.deposits.asked(deposit.id)
             }
         }
         return moved + (try await payments.credits.creditApproved()) + (try await payments.credits.reverseReturned())
