@@ -181,13 +181,13 @@ enum OpenAPIDocument {
           "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
           "responses": {"200": {"description": "Events", "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "items": {"$ref": "#/components/schemas/ClientEvent"}}}}}}}}}},
         "/webhooks/psp/{provider}": {"post": {"operationId": "receivePaymentWebhook", "summary": "A payment provider's event (its webhook)", "security": [],
-          "description": "No credentials: the provider's signature authenticates the delivery. The card provider signs as Stripe does: Stripe-Signature t=<unix>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' under the endpoint secret>, within 300 s. A verified event is recorded, deduplicated by its id and applied before the 200; a delivery that fails the signature or is not an event gets a 400 and is kept for review with the reason, as is one for an unknown provider (404). A verified event about a payment Pipstack does not know is acknowledged with a 200 and kept for review.",
+          "description": "No credentials: the provider's signature authenticates the delivery. The card provider signs as Stripe does: Stripe-Signature t=<unix>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' under the endpoint secret>, within 300 s. A verified event is recorded, deduplicated by its id and applied before the 200; a delivery that fails the signature or is not an event gets a 400 and is kept for review with the reason, as is one for an unknown provider (404). Refused deliveries are kept up to a budget per sending address (60, refilled one a second); beyond it they get a 429 and are not kept. A verified event about a payment Pipstack does not know is acknowledged with a 200 and kept for review.",
           "parameters": [{"name": "provider", "in": "path", "required": true, "schema": {"type": "string"}},
             {"name": "Stripe-Signature", "in": "header", "required": false, "schema": {"type": "string"}}],
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "description": "An event in the provider's envelope (id, type, data.object)."}}}},
           "responses": {"200": {"description": "Recorded (applied, a repeat, late, ignored, or kept for review)", "content": {"application/json": {"schema": {"type": "object", "required": ["received", "outcome"],
               "properties": {"received": {"type": "boolean"}, "outcome": {"type": "string", "enum": ["applied", "duplicate", "stale", "ignored", "unknown_payment", "mismatch"]}}}}}},
-            "404": {"$ref": "#/components/responses/Error"}}}}
+            "404": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}}}
       }
     }
     """#

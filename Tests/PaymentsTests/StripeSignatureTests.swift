@@ -46,3 +46,18 @@ import Testing
         for state in DepositState.allCases { #expect(!state.accepts(state), "\(state) again changes nothing") }
     }
 }
+
+/// Refused deliveries are kept for review up to a budget per sending address, so that
+/// anyone able to reach the endpoint cannot fill the disk.
+@Suite struct RefusalBudgetTests {
+    @Test func anAddressMayHaveSoManyRefusalsKeptThenOneASecond() async {
+        let budget = RefusalBudget(capacity: 3, perSecond: 1)
+        var kept = 0
+        for _ in 0..<10 where await budget.take("203.0.113.7", now: 100) { kept += 1 }
+        #expect(kept == 3)
+        #expect(await budget.take("198.51.100.1", now: 100), "another address has its own budget")
+        #expect(!(await budget.take("203.0.113.7", now: 100.5)))
+        #expect(await budget.take("203.0.113.7", now: 101.5), "one more after a second")
+        #expect(!(await budget.take("203.0.113.7", now: 101.6)))
+    }
+}

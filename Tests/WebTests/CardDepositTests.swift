@@ -152,6 +152,14 @@ import Testing
             let page = try await client.execute(uri: "/admin/payments/webhooks", method: .get, headers: [.cookie: admin.cookie])
             #expect(page.status == .ok && page.text.contains("Unknown payment") && page.text.contains("no v1 signature matches the body"))
             #expect(try await harness.services.ledger.summary().transactions == 0)
+            // A flood of refused deliveries from one address: beyond its budget they are answered 429 and not kept.
+            var throttled = 0
+            for _ in 0..<70 {
+                let answer = try await client.execute(uri: "/webhooks/psp/card", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: garbage))
+                if answer.status == .tooManyRequests { throttled += 1 }
+            }
+            #expect(throttled > 0)
+            #expect(try await harness.services.payments.deposits.deliveriesForReview(limit: 1_000).count <= 61)
         }
     }
 

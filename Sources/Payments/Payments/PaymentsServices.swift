@@ -15,6 +15,8 @@ public struct PaymentsServices: Sendable {
     public let credits: DepositCredits
     public let card: CardProviderClient
     public let policy: DepositPolicy
+    /// Refused deliveries kept per sending address.
+    public let refusals = RefusalBudget()
     let db: Database
     let logger: Logger
 
@@ -92,6 +94,8 @@ public struct PaymentsServices: Sendable {
         case refused(String)
         /// No such provider is enabled: kept for review; a 404.
         case unknownProvider(String)
+        /// The address sent more refused deliveries than are kept: a 429, nothing stored.
+        case throttled
     }
 
     /// How much of a refused delivery is kept: enough to review, not a way to fill the disk.
@@ -99,17 +103,19 @@ public struct PaymentsServices: Sendable {
 
     /// A delivery to `/webhooks/psp/{provider}`: verified against the provider's secret,
     /// recorded and applied before the answer, then approved deposits are credited.
-    public func receiveWebhook(provider: String, signature: String?, body: [UInt8]) async throws -> Intake {
+    public func receiveWebhook(provider: String, signature: String?, body: [UInt8], from address: String = "") async throws -> Intake {
         let text = String(decoding: body, as: UTF8.self)
-        let refuse = { (reason: String) async throws -> Intake in
+        let now = Double(deposits.clock.nowMicros()) / 1_000_000
+        let keep = { (reason: String) async throws -> Bool in
+            guard await self.refusals.take(address, now: now) else { return false }
             try await self.deposits.keepRefused(provider: provider, reason: reason, signature: signature ?? "", body: String(text.prefix(Self.keptBody)))
-            return .refused(reason)
+            return true
         }
+        let refuse = { (reason: String) async throws -> Intake in try await keep(reason) ? .refused(reason) : .throttled }
         let id = PaymentProviderID(provider)
         guard provider.count <= 64, let config = try await providers.provider(id), config.enabled else {
             let reason = "no payment provider \(provider.prefix(64)) is enabled"
-            try await deposits.keepRefused(provider: provider, reason: reason, signature: signature ?? "", body: String(text.prefix(Self.keptBody)))
-            return .unknownProvider(reason)
+            return try await keep(reason) ? .unknownProvider(reason) : .throttled
         }
         do {
             try StripeSignature.verify(signature, body: body, secret: config.webhookSecret, now: deposits.clock.nowMicros() / 1_000_000)

@@ -16,7 +16,7 @@ struct WebhookRoutes {
             let provider = try context.parameters.require("provider")
             let body = try await request.body.collect(upTo: Self.maxBody)
             let signature = HTTPField.Name(StripeSignature.header).flatMap { request.headers[$0] }
-            switch try await payments.receiveWebhook(provider: provider, signature: signature, body: Array(buffer: body)) {
+            switch try await payments.receiveWebhook(provider: provider, signature: signature, body: Array(buffer: body), from: context.clientIP) {
             case let .accepted(outcome):
                 return Response(status: .ok, headers: [.contentType: "application/json"],
                                 body: .init(byteBuffer: ByteBuffer(string: "{\"received\":true,\"outcome\":\"\(outcome.rawValue)\"}")))
@@ -25,6 +25,8 @@ struct WebhookRoutes {
                 throw UserFacingError(.badRequest, reason)
             case let .unknownProvider(reason):
                 throw UserFacingError(.notFound, reason)
+            case .throttled:
+                throw UserFacingError(.tooManyRequests, "too many refused deliveries from this address; they are no longer kept, slow down")
             }
         }
     }
