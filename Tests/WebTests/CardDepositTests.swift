@@ -230,6 +230,15 @@ import Testing
             #expect(try await payments.credits.isHeld(trader.id))
             let held = try await client.execute(uri: "/admin/payments/deposits/\(second.id)", method: .get, headers: [.cookie: finance.cookie])
             #expect(held.text.contains("Held after a chargeback") && !held.text.contains("Refund in full"))
+            // Compliance lifts the hold once the dispute is settled; finance may not.
+            let compliance = try #require(try await harness.session(for: .staff(.compliance)))
+            let refused = try await client.execute(uri: "/admin/payments/deposits/\(second.id)/lift-hold", method: .post, headers: formHeaders(cookie: finance.cookie),
+                                                   body: form([("_csrf", finance.csrf)]))
+            #expect(refused.status == .forbidden)
+            let lifted = try await client.execute(uri: "/admin/payments/deposits/\(second.id)/lift-hold", method: .post, headers: formHeaders(cookie: compliance.cookie),
+                                                  body: form([("_csrf", compliance.csrf)]))
+            #expect(lifted.status == .seeOther)
+            #expect(try await !payments.credits.isHeld(trader.id))
             let chargebacks = try await client.execute(uri: "/admin/payments/deposits?state=charged_back", method: .get, headers: [.cookie: finance.cookie])
             #expect(chargebacks.text.contains("/admin/payments/deposits/\(second.id)") && !chargebacks.text.contains("/admin/payments/deposits/\(first.id)\""))
             #expect(try await ledger.verify().isSound)

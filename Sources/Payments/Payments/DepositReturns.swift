@@ -60,6 +60,21 @@ extension DepositCredits {
                                  memo: "\(refund ? "refund" : "chargeback") of deposit \(deposit.id.rawValue)", occurredAt: time, postings: postings)
     }
 
+    /// Staff lift the hold a chargeback put on the client's withdrawals (the dispute is
+    /// resolved, or the debt settled); audited. False when there was no hold to lift.
+    @discardableResult
+    public func liftHold(of deposit: DepositID, audit: AuditContext) async throws -> Bool {
+        let now = clock.nowMicros()
+        let dialect = db.dialect
+        return try await db.transaction { sql in
+            guard try await sql.raw("""
+                UPDATE payment_holds SET lifted_at = \(bind: now) WHERE deposit_id = \(bind: deposit.rawValue) AND lifted_at IS NULL RETURNING user_id
+                """).first() != nil else { return false }
+            try await AuditLog.append(audit.entry("payment_hold.lifted", entityType: "deposit", entityID: deposit), at: now, on: sql, dialect: dialect)
+            return true
+        }
+    }
+
     /// Whether the client's withdrawals are held (a chargeback staff have not cleared).
     public func isHeld(_ userID: UserID) async throws -> Bool {
         try await db.read { sql in

@@ -19,10 +19,16 @@ struct DepositAdminRoutes {
     func register(_ routes: SecuredRoutes) {
         routes.get("/admin/payments/deposits") { request, context in try await self.list(request, context) }
         routes.get("/admin/payments/deposits/:id") { request, context in
-            let requested = QueryParameters.text(request, "refund") == "requested"
-            return try await self.detail(try context.parameters.require("id"), context, flash: requested ? self.renderer.text("deposit_refund_requested", context) : nil)
+            let flash = QueryParameters.text(request, "refund") == "requested" ? "deposit_refund_requested"
+                : QueryParameters.text(request, "hold") == "lifted" ? "deposit_hold_lifted" : nil
+            return try await self.detail(try context.parameters.require("id"), context, flash: flash.map { self.renderer.text($0, context) })
         }
         routes.post("/admin/payments/deposits/:id/refund") { _, context in try await self.refund(try context.parameters.require("id"), context) }
+        routes.post("/admin/payments/deposits/:id/lift-hold") { _, context in
+            let id = try context.parameters.require("id")
+            try await self.payments.credits.liftHold(of: DepositID(id), audit: context.audit)
+            return self.renderer.redirect("/admin/payments/deposits/\(id)?hold=lifted")
+        }
     }
 
     func list(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -76,6 +82,9 @@ struct DepositAdminRoutes {
         ]
         if !deposit.reason.isEmpty { facts.append((t("col_reason"), deposit.reason, "reason")) }
         if held { facts.append((t("deposit_withdrawals"), t("deposit_withdrawals_held"), "hold")) }
+        if held, deposit.state == .chargedBack, renderer.allows(context.principal, .post, "/admin/payments/deposits/:id/lift-hold") {
+            actions.append(PageAction(href: "/admin/payments/deposits/\(deposit.id)/lift-hold", label: t("deposit_lift_hold"), confirm: t("deposit_lift_hold_confirm")))
+        }
         return renderer.sections("\(t("deposit_title")) \(deposit.id)", surface: .admin, context: context, error: error, flash: flash,
                                  status: error == nil ? .ok : .badRequest, [PageSection(id: "deposit", facts: facts, more: (href: "/admin/clients/\(deposit.userID)", label: t("deposit_open_client")), actions: actions)])
     }

@@ -53,6 +53,7 @@ public struct PaymentsPages: WebSlice {
         .init(.get, "/admin/payments/deposits", RoutePermission.staff(.admin, .finance, .compliance)),
         .init(.get, "/admin/payments/deposits/:id", RoutePermission.staff(.admin, .finance, .compliance)),
         .init(.post, "/admin/payments/deposits/:id/refund", RoutePermission.staff(.admin, .finance)),
+        .init(.post, "/admin/payments/deposits/:id/lift-hold", RoutePermission.staff(.admin, .compliance)),
     ]
 
     public func register(_ routes: SecuredRoutes) {
