@@ -40,7 +40,8 @@ import Testing
     @Test func statusesOnlyMoveForward() {
         #expect(DepositState.redirected.accepts(.approved) && DepositState.threeDS.accepts(.declined))
         #expect(!DepositState.approved.accepts(.declined), "a late failure does not undo an approval")
-        #expect(!DepositState.declined.accepts(.approved), "a declined deposit stays declined")
+        #expect(DepositState.declined.accepts(.approved), "a declined attempt leaves the payment open: a later approval counts")
+        #expect(!DepositState.declined.accepts(.cancelled) && !DepositState.cancelled.accepts(.approved))
         #expect(DepositState.approved.accepts(.refunded) && DepositState.approved.accepts(.chargedBack))
         #expect(!DepositState.approved.accepts(.redirected) && !DepositState.refunded.accepts(.chargedBack))
         for state in DepositState.allCases { #expect(!state.accepts(state), "\(state) again changes nothing") }

@@ -42,6 +42,7 @@ public struct CardEvent: Sendable, Equatable {
             let id: String
             let object: String
             let amount: Int64?
+            let amount_refunded: Int64?
             let currency: String?
             let payment_intent: String?
         }
@@ -56,7 +57,9 @@ public struct CardEvent: Sendable, Equatable {
         let object = envelope.data.object
         let intent = object.object == "payment_intent" ? object.id : (object.payment_intent ?? "")
         guard !intent.isEmpty, intent.count <= 255 else { throw .notAnEvent("names no payment intent") }
-        return CardEvent(id: envelope.id, type: envelope.type, paymentIntent: intent, amount: object.amount ?? 0,
+        // A refund reports what was refunded; anything short of the whole payment is for review.
+        let amount = envelope.type == "charge.refunded" ? (object.amount_refunded ?? 0) : (object.amount ?? 0)
+        return CardEvent(id: envelope.id, type: envelope.type, paymentIntent: intent, amount: amount,
                          currency: (object.currency ?? "").uppercased(), state: state(of: envelope.type))
     }
 

@@ -22,7 +22,7 @@ public struct Deposit: Sendable, Equatable, Codable {
     public var idempotencyKey: String
     /// Whether the approved amount is in the client's wallet.
     public var credited: Bool
-    /// Whether a refund or chargeback took the credited amount back out.
+    /// Whether a refund or chargeback took the credited amount back out (or found nothing was credited).
     public var reversed: Bool
     /// Why it was declined or left unfinished, for staff.
     public var reason: String

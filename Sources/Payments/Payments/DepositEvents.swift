@@ -13,7 +13,8 @@ extension DepositStore {
         return try await db.transaction { sql in
             let first = try await sql.raw("""
                 INSERT INTO payment_webhooks (provider, event_id, type, deposit_id, outcome, body, deliveries, received_at)
-                VALUES (\(bind: provider.rawValue), \(bind: event.id), \(bind: String(event.type.prefix(100))), '', 'received', \(bind: body), 1, \(bind: now))
+                VALUES (\(bind: provider.rawValue), \(bind: event.id), \(bind: Self.storable(event.type, bytes: 100)), '', 'received',
+                    \(bind: Self.storable(body, bytes: 256 * 1024)), 1, \(bind: now))
                 ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id
                 """).first() != nil
             guard first else {
@@ -24,22 +25,24 @@ extension DepositStore {
                 let deposit = try row?.decode(column: "deposit_id", as: String.self)
                 return (.duplicate, deposit.flatMap { $0.isEmpty ? nil : DepositID($0) })
             }
-            let deposit = try await Self.deposit(where: "provider = \(bind: provider.rawValue) AND provider_payment = \(bind: event.paymentIntent)", on: sql)
+            let found = try await Self.deposit(where: "provider = \(bind: provider.rawValue) AND provider_payment = \(bind: event.paymentIntent)", on: sql)
             let outcome: WebhookOutcome
-            if let deposit {
+            if let deposit = found {
                 if event.state == nil {
                     outcome = .ignored
-                } else if event.state == .approved, event.amount != deposit.amount.minorUnits || event.currency != deposit.amount.currency.code {
+                } else if event.amount != deposit.amount.minorUnits || event.currency != deposit.amount.currency.code {
+                    // An approval, refund or dispute of another amount (a partial refund, say) is for a person to look at.
                     outcome = .mismatch
-                } else if let next = event.state, deposit.state.accepts(next) {
-                    try await Self.move(deposit, to: next, because: ["event": event.id], actor: "psp:\(provider.rawValue)", at: now, on: sql, dialect: dialect)
-                    outcome = .applied
+                } else if let next = event.state {
+                    outcome = try await Self.advance(deposit, to: next, because: ["event": event.id], actor: "psp:\(provider.rawValue)", at: now, on: sql,
+                                                     dialect: dialect)
                 } else {
                     outcome = .stale
                 }
             } else {
                 outcome = .unknownPayment
             }
+            let deposit = found
             try await sql.raw("""
                 UPDATE payment_webhooks SET outcome = \(bind: outcome.rawValue), deposit_id = \(bind: deposit?.id.rawValue ?? "")
                 WHERE provider = \(bind: provider.rawValue) AND event_id = \(bind: event.id)
@@ -48,16 +51,35 @@ extension DepositStore {
         }
     }
 
-    /// Moves `deposit` to `next` and audits it, inside the caller's transaction.
+    /// Moves `deposit` to `next` if its status accepts it. Another transaction may have
+    /// moved it since it was read (on PostgreSQL): then it is read again and judged on
+    /// its status now, so an approval that lost the race to a failure still counts.
+    static func advance(_ deposit: Deposit, to next: DepositState, because: [String: String], actor: String, at now: Int64,
+                        on sql: any SQLDatabase, dialect: SQLDialectKind) async throws -> WebhookOutcome {
+        var current = deposit
+        for _ in 0..<4 {
+            guard current.state.accepts(next) else { return .stale }
+            if try await move(current, to: next, because: because, actor: actor, at: now, on: sql, dialect: dialect) { return .applied }
+            guard let again = try await Self.deposit(where: "id = \(bind: deposit.id.rawValue)", on: sql) else { return .stale }
+            current = again
+        }
+        return .stale
+    }
+
+    /// Moves `deposit` to `next` and audits it, inside the caller's transaction; only
+    /// from the state it was read in, so that two deliveries read at once cannot both
+    /// move it (on PostgreSQL they may). False, with nothing changed, when another got there first.
     static func move(_ deposit: Deposit, to next: DepositState, because: [String: String], actor: String, at now: Int64,
-                     on sql: any SQLDatabase, dialect: SQLDialectKind) async throws {
-        try await sql.raw("""
-            UPDATE payment_deposits SET state = \(bind: next.rawValue), updated_at = \(bind: now) WHERE id = \(bind: deposit.id.rawValue)
-            """).run()
+                     on sql: any SQLDatabase, dialect: SQLDialectKind) async throws -> Bool {
+        guard try await sql.raw("""
+            UPDATE payment_deposits SET state = \(bind: next.rawValue), updated_at = \(bind: now)
+            WHERE id = \(bind: deposit.id.rawValue) AND state = \(bind: deposit.state.rawValue) RETURNING id
+            """).first() != nil else { return false }
         try await AuditLog.append(AuditContext(actor: actor).entry("deposit.\(next.rawValue)", entityType: "deposit", entityID: deposit.id,
                                                                   before: AuditJSON.text(["state": deposit.state.rawValue]),
                                                                   after: AuditJSON.text(because.merging(["state": next.rawValue]) { first, _ in first })),
                                   at: now, on: sql, dialect: dialect)
+        return true
     }
 
     /// Moves a deposit to what the provider answered when asked (never back): the other
@@ -69,9 +91,7 @@ extension DepositStore {
         return try await db.transaction { sql in
             guard let deposit = try await Self.deposit(where: "id = \(bind: id.rawValue)", on: sql) else { return .unknownPayment }
             if state == .approved, amount != deposit.amount.minorUnits || currency.uppercased() != deposit.amount.currency.code { return .mismatch }
-            guard deposit.state.accepts(state) else { return .stale }
-            try await Self.move(deposit, to: state, because: ["source": "status query"], actor: actor, at: now, on: sql, dialect: dialect)
-            return .applied
+            return try await Self.advance(deposit, to: state, because: ["source": "status query"], actor: actor, at: now, on: sql, dialect: dialect)
         }
     }
 
@@ -113,13 +133,21 @@ extension DepositStore {
         }
     }
 
+    /// Text as a TEXT column takes it from anyone: no NUL (PostgreSQL refuses it), at most
+    /// `bytes` of UTF-8.
+    static func storable(_ text: String, bytes: Int) -> String {
+        let clean = text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "") : text
+        return clean.utf8.count <= bytes ? clean : String(decoding: clean.utf8.prefix(bytes), as: UTF8.self)
+    }
+
     /// Keeps a delivery that was refused (bad signature, not an event), with the reason.
     public func keepRefused(provider: String, reason: String, signature: String, body: String) async throws {
         let now = clock.nowMicros()
         try await db.transaction { sql in
             try await sql.raw("""
                 INSERT INTO payment_webhook_refusals (provider, reason, signature, body, received_at)
-                VALUES (\(bind: String(provider.prefix(64))), \(bind: String(reason.prefix(500))), \(bind: String(signature.prefix(1000))), \(bind: body), \(bind: now))
+                VALUES (\(bind: Self.storable(provider, bytes: 64)), \(bind: Self.storable(reason, bytes: 500)), \(bind: Self.storable(signature, bytes: 1000)),
+                    \(bind: Self.storable(body, bytes: 16 * 1024)), \(bind: now))
                 """).run()
         }
     }

@@ -31,10 +31,11 @@ public struct DepositFollowUp: Sendable {
                         continue
                     }
                 }
-                if let state = answer.depositState {
-                    moved += try await payments.deposits.applyQueried(deposit.id, state: state, amount: answer.amount, currency: answer.currency,
-                                                                      actor: actor) == .applied ? 1 : 0
+                if let state = answer.depositState,
+                   try await payments.deposits.applyQueried(deposit.id, state: state, amount: answer.amount, currency: answer.currency, actor: actor) == .applied {
+                    moved += 1
                 } else {
+                    // Unchanged, or an answer that changes nothing: ask again after the interval, not every round.
                     try await payments.deposits.asked(deposit.id)
                 }
             } catch let failure as CardProviderClient.Failure {

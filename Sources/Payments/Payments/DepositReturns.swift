@@ -9,17 +9,32 @@ import SQLKit
 /// wallet holds goes back to PSP clearing, up to the amount; what it no longer holds
 /// (the client moved it to a trading account, or withdrew it) is recorded as the
 /// client's debt, so no wallet goes below zero and the ledger still balances. A
-/// chargeback also holds the client's withdrawals until staff lift it.
+/// chargeback also records a hold on the client's withdrawals until staff lift it
+/// (withdrawals, still to come, check it; transfers to trading accounts do not).
 extension DepositCredits {
     @discardableResult
     public func reverseReturned(only: DepositID? = nil) async throws -> Int {
         let pending = try await db.read { sql in
             let one: SQLQueryString = only.map { "AND id = \(bind: $0.rawValue)" } ?? ""
             return try await sql.raw("""
-                SELECT * FROM payment_deposits WHERE state IN ('refunded', 'charged_back') AND credited = 1 AND reversed = 0 \(one) ORDER BY updated_at LIMIT 500
+                SELECT * FROM payment_deposits WHERE state IN ('refunded', 'charged_back') AND reversed = 0 \(one) ORDER BY updated_at LIMIT 500
                 """).all().map(DepositStore.decode)
         }
+        var reversed = 0
         for deposit in pending {
+            // The ledger says whether the money went in: a crash may have come between the posting and the flag.
+            let wentIn = deposit.credited ? true : try await ledger.isPosted("deposit:\(deposit.id.rawValue)")
+            guard wentIn else {
+                // Never credited. A crediting pass that read it while it was approved may still be posting, so
+                // only once that cannot be is it settled as having nothing to take back.
+                if deposit.updatedAt < clock.nowMicros() - Self.settleAfter {
+                    try await db.transaction { sql in
+                        try await sql.raw("UPDATE payment_deposits SET reversed = 2 WHERE id = \(bind: deposit.id.rawValue) AND reversed = 0 AND credited = 0").run()
+                    }
+                }
+                continue
+            }
+            reversed += 1
             let key = "deposit-return:\(deposit.id.rawValue)"
             // The split depends on the wallet when it was posted: after a crash the posting stands as it was.
             if try await !ledger.isPosted(key) {
@@ -29,7 +44,7 @@ extension DepositCredits {
             }
             let now = clock.nowMicros()
             try await db.transaction { sql in
-                try await sql.raw("UPDATE payment_deposits SET reversed = 1 WHERE id = \(bind: deposit.id.rawValue) AND reversed = 0").run()
+                try await sql.raw("UPDATE payment_deposits SET reversed = 1, credited = 1 WHERE id = \(bind: deposit.id.rawValue) AND reversed = 0").run()
                 if deposit.state == .chargedBack {
                     try await sql.raw("""
                         INSERT INTO payment_holds (user_id, deposit_id, reason, created_at) VALUES (\(bind: deposit.userID.rawValue), \(bind: deposit.id.rawValue),
@@ -38,8 +53,11 @@ extension DepositCredits {
                 }
             }
         }
-        return pending.count
+        return reversed
     }
+
+    /// How long a returned deposit that was never credited waits before it is settled as such.
+    static let settleAfter: Int64 = 3_600 * 1_000_000
 
     static func wallet(of deposit: Deposit) -> LedgerAccount {
         LedgerAccount(kind: .clientWallet, owner: deposit.userID.rawValue, currency: deposit.amount.currency)

@@ -20,11 +20,14 @@ public enum DepositState: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// No message changes a deposit in this state any more.
+    /// No message changes a deposit in this state any more (a declined one only by an approval).
     public var isTerminal: Bool { [.declined, .cancelled, .expired, .refunded, .chargedBack].contains(self) }
 
-    /// Whether a message saying `next` moves the deposit there.
+    /// Whether a message saying `next` moves the deposit there. One outcome may follow
+    /// another: a declined card attempt leaves the provider's payment open, and the
+    /// client may pay it with another card, so a later approval still counts.
     public func accepts(_ next: DepositState) -> Bool {
+        if self == .declined, next == .approved { return true }
         guard !isTerminal, next != self else { return false }
         if self == .approved { return next == .refunded || next == .chargedBack }
         return next.rank > rank && next.rank <= 4

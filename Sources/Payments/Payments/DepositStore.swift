@@ -141,7 +141,7 @@ public struct DepositStore: Sendable {
                        redirectURL: try row.decode(column: "redirect_url", as: String.self),
                        idempotencyKey: try row.decode(column: "idempotency_key", as: String.self),
                        credited: try row.decode(column: "credited", as: Int.self) == 1,
-                       reversed: try row.decode(column: "reversed", as: Int.self) == 1, reason: try row.decode(column: "reason", as: String.self),
+                       reversed: try row.decode(column: "reversed", as: Int.self) != 0, reason: try row.decode(column: "reason", as: String.self),
                        createdAt: try row.decode(column: "created_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
     }
 }

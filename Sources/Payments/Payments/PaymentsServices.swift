@@ -50,7 +50,10 @@ public struct PaymentsServices: Sendable {
         guard amount.minorUnits <= 100_000_000_00 else { throw StartRefusal.tooLarge }
         guard let config = try await providers.provider(provider), config.enabled else { throw StartRefusal.noProvider(provider.rawValue) }
         // A repeated call finds its deposit; only a new one is checked against the limits.
-        if let known = try await deposits.deposit(idempotencyKey: idempotencyKey), known.userID == userID { return known }
+        if let known = try await deposits.deposit(idempotencyKey: idempotencyKey) {
+            guard known.userID == userID, known.provider == provider, known.amount == amount else { throw DepositStore.Refusal.keyReused(idempotencyKey) }
+            return known
+        }
         try await policy.check(userID, amount: amount, db: db)
         let deposit = try await deposits.create(userID: userID, provider: provider, amount: amount, idempotencyKey: idempotencyKey, audit: audit)
         guard deposit.state == .initiated, deposit.providerPayment.isEmpty else { return deposit }
@@ -98,17 +101,15 @@ public struct PaymentsServices: Sendable {
         case throttled
     }
 
-    /// How much of a refused delivery is kept: enough to review, not a way to fill the disk.
-    static let keptBody = 16 * 1024
-
     /// A delivery to `/webhooks/psp/{provider}`: verified against the provider's secret,
     /// recorded and applied before the answer, then approved deposits are credited.
     public func receiveWebhook(provider: String, signature: String?, body: [UInt8], from address: String = "") async throws -> Intake {
         let text = String(decoding: body, as: UTF8.self)
+        let provider = DepositStore.storable(provider, bytes: 64)
         let now = Double(deposits.clock.nowMicros()) / 1_000_000
         let keep = { (reason: String) async throws -> Bool in
             guard await self.refusals.take(address, now: now) else { return false }
-            try await self.deposits.keepRefused(provider: provider, reason: reason, signature: signature ?? "", body: String(text.prefix(Self.keptBody)))
+            try await self.deposits.keepRefused(provider: provider, reason: reason, signature: signature ?? "", body: text)
             return true
         }
         let refuse = { (reason: String) async throws -> Intake in try await keep(reason) ? .refused(reason) : .throttled }

@@ -97,6 +97,8 @@ struct DepositAdminRoutes {
             return try await detail(id, context, error: renderer.refusal(error, context))
         } catch let error as CardProviderClient.Failure {
             return try await detail(id, context, error: renderer.refusal(error, context))
+        } catch let error as PaymentsServices.StartRefusal {
+            return try await detail(id, context, error: renderer.refusal(error, context))
         }
     }
 }
