@@ -119,4 +119,25 @@ import Testing
         let kept = try await setup.payments.deposits.deliveriesForReview()
         #expect(kept.count == 1 && kept.first?.provider == "card")
     }
+
+    /// A deposit whose client event is refused (its owner is no client) is still
+    /// credited, and does not hold up the deposits after it.
+    @Test func aRefusedClientEventDoesNotHoldUpCrediting() async throws {
+        let setup = try await Self.setUp("sqlite")
+        defer { Task { await setup.db.close() } }
+        let identity = IdentityService(db: setup.db, clock: SystemClock(), secretBox: SecretBox(secretKey: "test-secret-key-of-at-least-32-characters"), bcryptCost: 4)
+        let partner = try await identity.createUser(kind: .partner, email: "partner@deposits.test", password: "Review-2026-ok", displayName: "Partner",
+                                                    brandID: "brand_test", audit: .system)
+        let odd = try await setup.payments.deposits.create(userID: partner.id, provider: "card", amount: Money(minorUnits: 3_000, currency: .usd),
+                                                           idempotencyKey: "odd-1", audit: .system)
+        try await setup.payments.deposits.redirected(odd.id, providerPayment: "pi_odd", redirectURL: "")
+        let normal = try await Self.deposit(setup, 9)
+        for (id, deposit) in [("evt_odd", try #require(try await setup.payments.deposits.deposit(odd.id))), ("evt_normal", normal)] {
+            _ = try await setup.payments.deposits.apply(Self.event(id, "payment_intent.succeeded", deposit), provider: "card", body: "{}")
+        }
+        #expect(try await setup.payments.credits.creditApproved() == 2)
+        #expect(try await setup.payments.deposits.deposit(odd.id)?.credited == true)
+        #expect(try await setup.payments.deposits.deposit(normal.id)?.credited == true)
+        #expect(try await setup.payments.credits.creditApproved() == 0)
+    }
 }

@@ -1,6 +1,7 @@
 import BrokerCore
 import Clients
 import Ledger
+import Logging
 import LedgerCore
 import Platform
 import SQLKit
@@ -14,8 +15,11 @@ public struct DepositCredits: Sendable {
     let ledger: LedgerStore
     let clientEvents: ClientEventStore
     let clock: any PipstackClock
+    let logger: Logger
 
-    public init(db: Database, ledger: LedgerStore, clientEvents: ClientEventStore, clock: any PipstackClock) {
+    public init(db: Database, ledger: LedgerStore, clientEvents: ClientEventStore, clock: any PipstackClock,
+                logger: Logger = Logger(label: "pipstack.payments")) {
+        self.logger = logger
         self.db = db
         self.ledger = ledger
         self.clientEvents = clientEvents
@@ -36,9 +40,15 @@ public struct DepositCredits: Sendable {
             guard posted != .keyConflict else {
                 throw StorageError.brokenInvariant("deposit \(deposit.id) was posted before with other content")
             }
-            _ = try await clientEvents.record(ClientEventRecord(source: "psp.\(deposit.provider.rawValue)", externalID: deposit.id.rawValue,
-                                                                userID: deposit.userID, kind: .deposit, amount: deposit.amount.minorUnits,
-                                                                currency: deposit.amount.currency.code, occurredAt: deposit.updatedAt), audit: .system)
+            do {
+                _ = try await clientEvents.record(ClientEventRecord(source: "psp.\(deposit.provider.rawValue)", externalID: deposit.id.rawValue,
+                                                                    userID: deposit.userID, kind: .deposit, amount: deposit.amount.minorUnits,
+                                                                    currency: deposit.amount.currency.code, occurredAt: deposit.updatedAt), audit: .system)
+            } catch let refusal as ClientEventError {
+                // The money is in the wallet; only the event partner rules read was refused (the
+                // user is no client). Said loudly, once, instead of holding up every deposit after it.
+                logger.error("a credited deposit's client event was refused", metadata: ["deposit": "\(deposit.id)", "reason": "\(refusal)"])
+            }
             try await db.transaction { sql in
                 try await sql.raw("UPDATE payment_deposits SET credited = 1 WHERE id = \(bind: deposit.id.rawValue) AND credited = 0").run()
             }

@@ -26,7 +26,7 @@ public struct PaymentsServices: Sendable {
         self.policy = policy
         providers = PaymentProviderStore(db: db, secrets: SecretBox(secretKey: secretKey), clock: clock)
         deposits = DepositStore(db: db, clock: clock)
-        credits = DepositCredits(db: db, ledger: ledger, clientEvents: ClientEventStore(db: db, clock: clock), clock: clock)
+        credits = DepositCredits(db: db, ledger: ledger, clientEvents: ClientEventStore(db: db, clock: clock), clock: clock, logger: logger)
         card = CardProviderClient(http: http)
         self.logger = logger
     }
